@@ -1,0 +1,86 @@
+"""Money: Decimal only, never float. A booking's balance is derived from its ledger."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from bookable.domain.errors import ValidationError
+
+ZERO = Decimal("0.00")
+_AMOUNT = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+
+
+class PaymentType(StrEnum):
+    CASH = "Cash"
+    CHEQUE = "Cheque"
+    DEBIT_CARD = "Debit Card"
+    CREDIT_CARD = "Credit Card"
+    OTHER = "Other"
+
+
+class EntryKind(StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+    CREDIT_NOTE = "credit_note"
+
+
+def parse_payment_type(text: str | None, field: str = "PaymentType") -> PaymentType:
+    try:
+        return PaymentType((text or "").strip())
+    except ValueError:
+        allowed = ", ".join(t.value for t in PaymentType)
+        raise ValidationError(f"{field} must be one of: {allowed}.", field=field) from None
+
+
+def parse_amount(value: object, field: str) -> Decimal:
+    """A non-negative amount in pounds.pence (at most 2 decimals). Rejects floats outright."""
+    if isinstance(value, bool | float):
+        raise ValidationError(f"{field} must be a decimal amount like 20 or 12.50.", field=field)
+    text = str(value).strip() if value is not None else ""
+    if not _AMOUNT.match(text):
+        raise ValidationError(
+            f"{field} must be a non-negative amount with at most 2 decimals, like 20 or 12.50.",
+            field=field,
+        )
+    return Decimal(text).quantize(Decimal("0.01"))
+
+
+def parse_price(value: object, field: str = "price") -> Decimal:
+    """decimal(8,2): at most 6 digits before the point and 2 after."""
+    amount = parse_amount(value, field)
+    if amount >= Decimal("1000000"):
+        raise ValidationError(f"{field} must be below 1000000.", field=field)
+    return amount
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    kind: EntryKind
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Balance:
+    paid: Decimal
+    refunded: Decimal
+    credited: Decimal
+
+    @property
+    def held(self) -> Decimal:
+        """What the organisation still holds for the booking: paid less refunds and credit notes."""
+        return self.paid - self.refunded - self.credited
+
+
+def balance(lines: Iterable[LedgerLine]) -> Balance:
+    totals = {kind: ZERO for kind in EntryKind}
+    for line in lines:
+        totals[line.kind] += line.amount
+    return Balance(
+        paid=totals[EntryKind.PAYMENT],
+        refunded=totals[EntryKind.REFUND],
+        credited=totals[EntryKind.CREDIT_NOTE],
+    )

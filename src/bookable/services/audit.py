@@ -1,0 +1,48 @@
+"""Every change writes an audit entry: who, through which API, what changed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from bookable.services.actor import Actor, utc_now
+from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
+
+
+def snapshot(row: m.Base, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(row, name)) for name in fields}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def record(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    uow.session.add(
+        m.AuditEntry(
+            tenant_id=actor.tenant_id,
+            actor=actor.name,
+            channel=actor.channel.value,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            at=utc_now(),
+        )
+    )

@@ -1,0 +1,397 @@
+"""Booking use cases: book, join the waiting list, cancel, promote, confirm, pay, attend.
+
+Each function runs inside the caller's unit of work and never commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from bookable.domain import windows
+from bookable.domain.attendance import default_attended, format_volunteering
+from bookable.domain.capacity import SlotLoad, course_available_places, promotions
+from bookable.domain.errors import (
+    AlreadyBooked,
+    AlreadyWaitlisted,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    OfferingDisabled,
+    SlotCancelled,
+    SlotFull,
+    TooManyPlaces,
+    ValidationError,
+    WaitingListClosed,
+)
+from bookable.domain.money import ZERO, EntryKind, LedgerLine, PaymentType, balance
+from bookable.services import audit
+from bookable.services.actor import Actor, utc_now
+from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
+
+BOOKING_FIELDS = ("person_id", "offering_id", "slot_id", "places", "status", "queue_number", "registration_id")
+
+
+class WaitlistPolicy(StrEnum):
+    NEVER = "never"
+    IF_FULL = "if_full"
+
+
+class Settlement(StrEnum):
+    NONE = "none"
+    REFUND = "refund"
+    CREDIT = "credit"
+
+
+@dataclass
+class Target:
+    """What a booking takes places on: one slot, or every slot of a course."""
+
+    offering: m.Offering
+    slots: list[m.Slot]
+    slot_id: int | None
+
+    @property
+    def first_start(self) -> datetime:
+        return min(slot.starts_at for slot in self.slots)
+
+
+@dataclass
+class BookingOutcome:
+    booking: m.Booking
+    waitlisted: bool
+    position: int | None = None
+
+
+@dataclass
+class CancelOutcome:
+    booking: m.Booking
+    promoted: list[m.Booking] = field(default_factory=list)
+    settled: Decimal = ZERO
+
+
+def resolve_target(uow: UnitOfWork, *, slot_id: int | None = None, offering_id: int | None = None) -> Target:
+    if slot_id is not None:
+        slot = uow.offerings.slot(slot_id)
+        if slot is None:
+            raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
+        offering = uow.offerings.offering(slot.offering_id)
+        if offering is None:
+            raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
+    elif offering_id is not None:
+        found = uow.offerings.offering(offering_id)
+        if found is None:
+            raise NotFound(f"Offering {offering_id} not found.", field="offering_id")
+        offering = found
+    else:
+        raise ValidationError("A slot or an offering is required.", field="slot_id")
+    if offering.kind == "course":
+        return Target(offering, uow.offerings.slots_of(offering.id), None)
+    if slot_id is None:
+        slots = uow.offerings.slots_of(offering.id)
+        if len(slots) != 1:
+            raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
+        return Target(offering, slots, slots[0].id)
+    return Target(offering, [slot], slot.id)
+
+
+def target_of(uow: UnitOfWork, booking: m.Booking) -> Target:
+    offering = uow.offerings.get(m.Offering, booking.offering_id)
+    assert offering is not None
+    if booking.slot_id is None:
+        return Target(offering, uow.offerings.slots_of(offering.id), None)
+    slot = uow.offerings.get(m.Slot, booking.slot_id)
+    assert slot is not None
+    return Target(offering, [slot], slot.id)
+
+
+def free_places(uow: UnitOfWork, target: Target, *, online: bool = False) -> int:
+    return course_available_places(list(loads_of(uow, target).values()), online=online)
+
+
+def loads_of(uow: UnitOfWork, target: Target) -> dict[int, SlotLoad]:
+    courses = [target.offering.id] if target.offering.kind == "course" else []
+    return uow.loads.for_slots(target.slots, courses)
+
+
+def person_for(uow: UnitOfWork, actor: Actor, person_id: int | None) -> m.Person:
+    if actor.is_member:
+        if person_id is not None and person_id != actor.person_id:
+            raise NotAllowed("Members may only book for themselves.", field="person_id")
+        person_id = actor.person_id
+    if person_id is None:
+        raise ValidationError("person_id is required.", field="person_id")
+    person = uow.people.person(person_id)
+    if person is None:
+        raise NotFound(f"Person {person_id} not found.", field="person_id")
+    return person
+
+
+def book(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    person_id: int | None,
+    slot_id: int | None = None,
+    offering_id: int | None = None,
+    places: int = 1,
+    waitlist: WaitlistPolicy = WaitlistPolicy.NEVER,
+    confirmed: bool = True,
+    override_window: bool = False,
+    registration_id: int | None = None,
+    now: datetime | None = None,
+) -> BookingOutcome:
+    now = now or utc_now()
+    target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id)
+    person = person_for(uow, actor, person_id)
+    _check_bookable(uow, actor, target, places, now, override=override_window and actor.is_staff)
+    uow.lock_slots([slot.id for slot in target.slots])
+    _refuse_double_booking(uow, person.id, target)
+    if places <= free_places(uow, target, online=actor.is_member):
+        status = "confirmed" if confirmed else "reserved"
+        booking = _insert(uow, actor, person, target, places, status, registration_id, now)
+        return BookingOutcome(booking, waitlisted=False)
+    if waitlist is WaitlistPolicy.NEVER:
+        raise SlotFull("No places left.")
+    if not target.offering.waitlist_enabled:
+        raise WaitingListClosed("No places left and this offering has no waiting list.")
+    booking = _insert(uow, actor, person, target, places, "waitlisted", registration_id, now)
+    return BookingOutcome(booking, waitlisted=True, position=uow.bookings.waiting_position(booking))
+
+
+def _check_bookable(uow: UnitOfWork, actor: Actor, target: Target, places: int, now: datetime, *, override: bool) -> None:
+    offering = target.offering
+    if not target.slots:
+        raise ValidationError("This offering has no slots to book.", field="offering_id")
+    if any(slot.cancelled for slot in target.slots):
+        raise SlotCancelled("This slot is cancelled.")
+    if offering.disabled and not actor.is_staff:
+        raise OfferingDisabled("This offering is not open for booking.")
+    if actor.is_member and not offering.bookable_from_internet:
+        raise OfferingDisabled("This offering cannot be booked online.")
+    if not 1 <= places <= offering.max_num_bookings:
+        raise TooManyPlaces(f"places must be between 1 and {offering.max_num_bookings}.", field="places")
+    window = booking_window_of(uow, target)
+    windows.check_can_book(window, now, override=override)
+
+
+def booking_window_of(uow: UnitOfWork, target: Target) -> windows.BookingWindow:
+    tenant = uow.tenants.get(target.offering.tenant_id)
+    assert tenant is not None
+    return windows.booking_window(
+        target.first_start,
+        max_advance_days=target.offering.max_advance,
+        cutoff_minutes=target.offering.booking_cutoff_minutes,
+        zone=tenant.timezone,
+    )
+
+
+def _refuse_double_booking(uow: UnitOfWork, person_id: int, target: Target) -> None:
+    existing = uow.bookings.active_of_person(person_id, target.slot_id, target.offering.id)
+    if existing is None:
+        return
+    if existing.status == "waitlisted":
+        raise AlreadyWaitlisted(f"Already on the waiting list (booking {existing.id}).")
+    raise AlreadyBooked(f"Already booked (booking {existing.id}).")
+
+
+def _insert(
+    uow: UnitOfWork,
+    actor: Actor,
+    person: m.Person,
+    target: Target,
+    places: int,
+    status: str,
+    registration_id: int | None,
+    now: datetime,
+) -> m.Booking:
+    queue = uow.bookings.next_queue_number(target.slot_id, target.offering.id) if status == "waitlisted" else None
+    booking = uow.bookings.add(
+        m.Booking(
+            tenant_id=actor.tenant_id,
+            person_id=person.id,
+            offering_id=target.offering.id,
+            slot_id=target.slot_id,
+            registration_id=registration_id,
+            places=places,
+            status=status,
+            queue_number=queue,
+            channel=actor.channel.value,
+            created_at=now,
+            changed_at=now,
+        )
+    )
+    action = "booking.waitlisted" if status == "waitlisted" else "booking.created"
+    audit.record(uow, actor, action, "booking", booking.id, after=audit.snapshot(booking, BOOKING_FIELDS))
+    return booking
+
+
+def get_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> m.Booking:
+    booking = uow.bookings.booking(booking_id)
+    if booking is None:
+        raise NotFound(f"Booking {booking_id} not found.", field="booking_id")
+    if actor.is_member and booking.person_id != actor.person_id:
+        raise NotAllowed("This booking belongs to someone else.", field="booking_id")
+    return booking
+
+
+def cancel(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: int,
+    *,
+    settlement: Settlement = Settlement.NONE,
+    override_window: bool = False,
+    promote_waiting: bool = True,
+    now: datetime | None = None,
+) -> CancelOutcome:
+    now = now or utc_now()
+    booking = get_booking(uow, actor, booking_id)
+    if booking.status == "cancelled":
+        raise InvalidState(f"Booking {booking_id} is already cancelled.", field="booking_id")
+    target = target_of(uow, booking)
+    held_places = booking.status != "waitlisted"
+    if held_places:
+        tenant = uow.tenants.get(actor.tenant_id)
+        assert tenant is not None
+        deadline = windows.cancellation_deadline(
+            target.first_start, min_cancel_days=target.offering.min_cancel, zone=tenant.timezone
+        )
+        windows.check_can_cancel(deadline, now, override=override_window and actor.is_staff)
+    uow.lock_slots([slot.id for slot in target.slots])
+    before = audit.snapshot(booking, BOOKING_FIELDS)
+    booking.status = "cancelled"
+    booking.changed_at = now
+    settled = settle(uow, actor, booking, settlement, now)
+    audit.record(uow, actor, "booking.cancelled", "booking", booking.id, before=before,
+                 after={**audit.snapshot(booking, BOOKING_FIELDS), "settlement": settlement.value, "settled": str(settled)})
+    promoted = promote(uow, actor, target, now) if held_places and promote_waiting else []
+    return CancelOutcome(booking, promoted, settled)
+
+
+def settle(uow: UnitOfWork, actor: Actor, booking: m.Booking, settlement: Settlement, now: datetime) -> Decimal:
+    """Refund or credit what the booking still holds, as a ledger entry; nothing else is touched."""
+    if settlement is Settlement.NONE:
+        return ZERO
+    held = ledger_balance(uow, booking.id).held
+    if held <= ZERO:
+        return ZERO
+    kind = EntryKind.REFUND if settlement is Settlement.REFUND else EntryKind.CREDIT_NOTE
+    _add_ledger_entry(uow, actor, booking, kind, held, now=now)
+    return held
+
+
+def promote(uow: UnitOfWork, actor: Actor, target: Target, now: datetime | None = None) -> list[m.Booking]:
+    """Fill freed places from the waiting list, FIFO, in the caller's transaction."""
+    now = now or utc_now()
+    if not target.offering.auto_promote or target.first_start <= now or any(s.cancelled for s in target.slots):
+        return []
+    queue = uow.bookings.waiting_queue(target.slot_id, target.offering.id)
+    if not queue:
+        return []
+    uow.lock_slots([slot.id for slot in target.slots])
+    promoted = []
+    for booking_id in promotions(free_places(uow, target), queue):
+        booking = uow.bookings.booking(booking_id)
+        assert booking is not None
+        booking.status = "confirmed"
+        booking.changed_at = now
+        promoted.append(booking)
+        audit.record(uow, actor, "booking.promoted", "booking", booking.id,
+                     before={"status": "waitlisted"}, after={"status": "confirmed"})
+    uow.session.flush()
+    return promoted
+
+
+def set_confirmed(uow: UnitOfWork, actor: Actor, booking_id: int, confirmed: bool) -> m.Booking:
+    booking = get_booking(uow, actor, booking_id)
+    if booking.status not in ("confirmed", "reserved"):
+        raise InvalidState(f"Booking {booking_id} is {booking.status}: it cannot be (un)confirmed.",
+                           field="Confirmed")
+    new_status = "confirmed" if confirmed else "reserved"
+    if booking.status != new_status:
+        before = {"status": booking.status}
+        booking.status = new_status
+        booking.changed_at = utc_now()
+        audit.record(uow, actor, "booking.confirmed" if confirmed else "booking.unconfirmed", "booking",
+                     booking.id, before=before, after={"status": new_status})
+    return booking
+
+
+def ledger_balance(uow: UnitOfWork, booking_id: int):  # type: ignore[no-untyped-def]
+    entries = uow.bookings.ledger(booking_id)
+    return balance(LedgerLine(EntryKind(entry.kind), entry.amount) for entry in entries)
+
+
+def record_payment(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: int,
+    *,
+    payment_type: PaymentType,
+    amount: Decimal,
+    fee: Decimal = ZERO,
+    reference: str = "",
+) -> m.LedgerEntry:
+    booking = get_booking(uow, actor, booking_id)
+    if booking.status == "cancelled":
+        raise InvalidState(f"Booking {booking_id} is cancelled: no payment can be taken.", field="booking_id")
+    return _add_ledger_entry(uow, actor, booking, EntryKind.PAYMENT, amount, payment_type, fee, reference)
+
+
+def _add_ledger_entry(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking: m.Booking,
+    kind: EntryKind,
+    amount: Decimal,
+    payment_type: PaymentType | None = None,
+    fee: Decimal = ZERO,
+    reference: str = "",
+    now: datetime | None = None,
+) -> m.LedgerEntry:
+    if len(reference) > 200:
+        raise ValidationError("PaymentReference is longer than 200 characters.", field="PaymentReference")
+    entry = uow.bookings.add(
+        m.LedgerEntry(
+            tenant_id=actor.tenant_id,
+            booking_id=booking.id,
+            kind=kind.value,
+            payment_type=payment_type.value if payment_type else None,
+            amount=amount,
+            fee=fee,
+            reference=reference,
+            created_at=now or utc_now(),
+        )
+    )
+    audit.record(uow, actor, f"ledger.{kind.value}", "booking", booking.id,
+                 after={"amount": str(amount), "fee": str(fee), "payment_type": entry.payment_type,
+                        "reference": reference})
+    return entry
+
+
+def mark_attendance(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking: m.Booking,
+    slot: m.Slot,
+    *,
+    attended: bool | None,
+    volunteering: tuple[str, ...] | None,
+    now: datetime | None = None,
+) -> m.Attendance:
+    """Attended defaults to 0, or to 1 once the slot has started (DESIGN section 3)."""
+    now = now or utc_now()
+    row = uow.bookings.attendance(booking.id, slot.id)
+    before = None if row is None else {"attended": row.attended, "volunteering": row.volunteering}
+    if row is None:
+        row = uow.bookings.add(m.Attendance(booking_id=booking.id, slot_id=slot.id, attended=False, volunteering=""))
+    row.attended = default_attended(now, slot.starts_at) if attended is None else attended
+    if volunteering is not None:
+        row.volunteering = format_volunteering(volunteering)
+    audit.record(uow, actor, "attendance.marked", "booking", booking.id, before=before,
+                 after={"slot_id": slot.id, "attended": row.attended, "volunteering": row.volunteering})
+    return row

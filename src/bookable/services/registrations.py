@@ -1,0 +1,84 @@
+"""Event registrations (YourMembership): a person's registration and the sessions it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bookable.domain.errors import NotFound, ValidationError
+from bookable.services import audit
+from bookable.services.actor import Actor, utc_now
+from bookable.services.bookings import Settlement, WaitlistPolicy, book, cancel
+from bookable.services.offerings import get_offering
+from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class RegistrationSessions:
+    registration: m.Registration
+    bookings: list[m.Booking]
+
+
+def create_registration(
+    uow: UnitOfWork, actor: Actor, offering_id: int, person_id: int, code: str, badge_number: int | None = None
+) -> m.Registration:
+    get_offering(uow, offering_id)
+    if uow.people.person(person_id) is None:
+        raise NotFound(f"Person {person_id} not found.", field="person_id")
+    if not code.strip() or len(code) > 64:
+        raise ValidationError("RegistrationID must be 1 to 64 characters.", field="RegistrationID")
+    if uow.people.registration_by_code(offering_id, code) is not None:
+        raise ValidationError(f"RegistrationID {code} already exists for this event.", field="RegistrationID")
+    registration = uow.people.add(m.Registration(
+        tenant_id=actor.tenant_id, offering_id=offering_id, person_id=person_id, code=code,
+        badge_number=badge_number, created_at=utc_now(),
+    ))
+    audit.record(uow, actor, "registration.created", "registration", registration.id,
+                 after={"offering_id": offering_id, "person_id": person_id, "code": code})
+    return registration
+
+
+def find_registration(
+    uow: UnitOfWork, offering_id: int, code: str | None, badge_number: int | None
+) -> m.Registration:
+    registration = uow.people.registration_by_code(offering_id, code) if code else None
+    if registration is None and badge_number is not None:
+        registration = next((r for r in uow.catalog.list(m.Registration, m.Registration.offering_id == offering_id,
+                                                          m.Registration.badge_number == badge_number, limit=1)), None)
+    if registration is None:
+        raise NotFound("Registration not found for this event.", field="RegistrationID")
+    return registration
+
+
+def _slots_of_event(uow: UnitOfWork, offering_id: int, slot_ids: list[int]) -> list[m.Slot]:
+    if not slot_ids:
+        raise ValidationError("No sessions given.", field="SessionIds")
+    slots = []
+    for slot_id in dict.fromkeys(slot_ids):
+        slot = uow.offerings.slot(slot_id)
+        if slot is None or slot.offering_id != offering_id:
+            raise NotFound(f"Session {slot_id} is not a session of this event.", field="SessionIds")
+        slots.append(slot)
+    return slots
+
+
+def assign_sessions(
+    uow: UnitOfWork, actor: Actor, registration: m.Registration, slot_ids: list[int]
+) -> RegistrationSessions:
+    """Book the registrant on each session; a full session puts them on its waiting list."""
+    held = {b.slot_id for b in uow.bookings.of_registration(registration.id)}
+    for slot in _slots_of_event(uow, registration.offering_id, slot_ids):
+        if slot.id not in held:
+            book(uow, actor, person_id=registration.person_id, slot_id=slot.id, waitlist=WaitlistPolicy.IF_FULL,
+                 override_window=True, registration_id=registration.id)
+    return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
+
+
+def remove_sessions(
+    uow: UnitOfWork, actor: Actor, registration: m.Registration, slot_ids: list[int]
+) -> RegistrationSessions:
+    wanted = {slot.id for slot in _slots_of_event(uow, registration.offering_id, slot_ids)}
+    for booking in uow.bookings.of_registration(registration.id):
+        if booking.slot_id in wanted:
+            cancel(uow, actor, booking.id, settlement=Settlement.NONE, override_window=True)
+    return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))

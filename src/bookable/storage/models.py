@@ -1,0 +1,351 @@
+"""SQLAlchemy 2 typed tables. Every row that belongs to a tenant carries tenant_id."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(10, 2)
+Price = Numeric(8, 2)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as UTC; always read back timezone-aware, on SQLite too (which keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def tenant_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    grouping_product_group_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BusinessUnit(Base):
+    __tablename__ = "business_units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    grouping_product_group_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="room")
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"))
+
+
+class ProductGroup(Base):
+    __tablename__ = "product_groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("product_groups.id"))
+
+
+class ProductLabel(Base):
+    __tablename__ = "product_labels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ProductLabelLink(Base):
+    __tablename__ = "product_label_links"
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("product_labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Product(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    product_type: Mapped[str] = mapped_column(String(32), default="groupActivity")
+    bookable_from_internet: Mapped[bool] = mapped_column(Boolean, default=True)
+    css_class: Mapped[str] = mapped_column(String(64), default="")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("product_groups.id"))
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"))
+    labels: Mapped[list[ProductLabel]] = relationship(secondary="product_label_links", lazy="selectin")
+    group: Mapped[ProductGroup | None] = relationship(lazy="joined")
+
+
+class OfferingResource(Base):
+    __tablename__ = "offering_resources"
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Offering(Base):
+    """A bookable thing: a one-off event, a course (booked whole) or a recurring class."""
+
+    __tablename__ = "offerings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(50))
+    group_name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(String(64), default="")
+    event_message: Mapped[str] = mapped_column(Text, default="")
+    spaces: Mapped[int] = mapped_column(Integer, default=1)
+    online_spaces: Mapped[int | None] = mapped_column(Integer)
+    price: Mapped[Decimal | None] = mapped_column(Price)
+    max_num_bookings: Mapped[int] = mapped_column(Integer, default=1)
+    duration: Mapped[int] = mapped_column(Integer, default=60)
+    start_time: Mapped[time] = mapped_column(Time)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_cancel: Mapped[int] = mapped_column(Integer, default=1)
+    max_advance: Mapped[int | None] = mapped_column(Integer)
+    booking_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    ask_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    ticket_type: Mapped[int] = mapped_column(Integer, default=0)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"), index=True)
+    publish_start: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    publish_end: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    bookable_from_internet: Mapped[bool] = mapped_column(Boolean, default=True)
+    waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
+    materialised_until: Mapped[date | None] = mapped_column(Date)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resources: Mapped[list[Resource]] = relationship(secondary="offering_resources", lazy="selectin")
+
+
+class SlotResource(Base):
+    __tablename__ = "slot_resources"
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Slot(Base):
+    """One dated occurrence of an offering, with its own capacity."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        Index("ix_slots_tenant_starts", "tenant_id", "starts_at"),
+        Index("ix_slots_business_unit_starts", "business_unit_id", "starts_at"),
+        Index("ix_slots_offering_starts", "offering_id", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
+    business_unit_id: Mapped[int | None] = mapped_column(ForeignKey("business_units.id"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    local_date: Mapped[date] = mapped_column(Date)
+    local_time: Mapped[time] = mapped_column(Time)
+    duration: Mapped[int] = mapped_column(Integer)
+    spaces: Mapped[int] = mapped_column(Integer)
+    online_spaces: Mapped[int | None] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    resources: Mapped[list[Resource]] = relationship(secondary="slot_resources", lazy="selectin")
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_tenant_email", "tenant_id", "email"),
+        Index("ix_persons_tenant_card", "tenant_id", "card_number"),
+        Index("ix_persons_tenant_customer", "tenant_id", "customer_number"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(200))
+    street_address: Mapped[str] = mapped_column(String(200), default="")
+    address2: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(100), default="")
+    county: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    home_phone: Mapped[str] = mapped_column(String(40), default="")
+    mobile_phone: Mapped[str] = mapped_column(String(40), default="")
+    work_phone: Mapped[str] = mapped_column(String(40), default="")
+    gender: Mapped[str | None] = mapped_column(String(16))
+    person_number: Mapped[str] = mapped_column(String(32), default="")
+    card_number: Mapped[str | None] = mapped_column(String(64))
+    customer_number: Mapped[str | None] = mapped_column(String(64))
+    contact_type: Mapped[str] = mapped_column(String(32), default="Individual")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Registration(Base):
+    """A person's registration for an event (YourMembership RegistrationID, BadgeNumber)."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("tenant_id", "offering_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    badge_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Booking(Base):
+    """A person's places on a slot, or on every slot of a course (slot_id is NULL)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_slot_status", "slot_id", "status"),
+        Index("ix_bookings_offering_status", "offering_id", "status"),
+        Index("ix_bookings_person", "person_id", "status"),
+        Index("ix_bookings_tenant_created", "tenant_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), index=True)
+    places: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16))
+    queue_number: Mapped[int | None] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Attendance(Base):
+    """Whether a booking's person attended one slot, and the roles they volunteered in."""
+
+    __tablename__ = "attendance"
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True)
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    volunteering: Mapped[str] = mapped_column(String(500), default="")
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payment_type: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_tenant_id", "tenant_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    __table_args__ = (UniqueConstraint("scope", "key"),)

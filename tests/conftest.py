@@ -1,0 +1,111 @@
+"""Shared fixtures: a migrated database per backend per test run, and a fresh tenant per test.
+
+SQLite always runs; PostgreSQL runs too when BOOKABLE_TEST_POSTGRES_URL is set. Each run creates
+its own throwaway PostgreSQL database and drops it afterwards, so runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bookable.domain.offering import Kind, OfferingSpec
+from bookable.domain.recurrence import Repeat
+from bookable.services import accounts
+from bookable.services.actor import Actor, Channel, Role
+from bookable.storage import models as m
+from bookable.storage.database import Database, database_url
+from bookable.storage.schema import upgrade
+from bookable.storage.unit_of_work import UnitOfWork
+
+POSTGRES_URL = os.environ.get("BOOKABLE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def _throwaway_postgres() -> Iterator[str]:
+    base = make_url(database_url(POSTGRES_URL))
+    name = f"bookable_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = Path(tmp_path_factory.mktemp("db")) / "bookable.db"
+        db = Database(f"sqlite:///{path}")
+        upgrade(db)
+        yield db
+        db.dispose()
+        return
+    urls = _throwaway_postgres()
+    db = Database(next(urls))
+    upgrade(db)
+    yield db
+    db.dispose()
+    next(urls, None)
+
+
+@dataclass
+class World:
+    """One tenant of its own per test, with an admin actor and helpers to build offerings."""
+
+    database: Database
+    tenant: m.Tenant
+    admin: Actor
+
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.database, self.tenant.id, write=write)
+
+    def actor(self, role: Role = Role.STAFF, channel: Channel = Channel.NATIVE, person_id: int | None = None) -> Actor:
+        return Actor(self.tenant.id, f"{role.value}-{person_id or 'x'}", role, channel, person_id)
+
+    def person(self, first: str = "Anna", last: str = "Larsson", **extra: object) -> int:
+        with self.uow() as uow:
+            row = uow.people.add(m.Person(tenant_id=self.tenant.id, first_name=first, last_name=last,
+                                          created_at=accounts.utc_now(), **extra))
+            uow.commit()
+            return row.id
+
+    def offering(self, **overrides: object) -> m.Offering:
+        from bookable.services.offerings import create_offering
+
+        values: dict[str, object] = dict(
+            kind=Kind.EVENT, name="Spinning", group="Classes",
+            start_date=date.today() + timedelta(days=3), start_time=time(18, 0),
+            duration=60, spaces=5, min_cancel=0, repeat=Repeat.NONE,
+        )
+        values.update(overrides)
+        with self.uow() as uow:
+            offering = create_offering(uow, self.admin, OfferingSpec(**values))  # type: ignore[arg-type]
+            uow.commit()
+            return offering
+
+    def slots(self, offering_id: int) -> list[m.Slot]:
+        with self.uow(write=False) as uow:
+            return uow.offerings.slots_of(offering_id)
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, f"t-{uuid.uuid4().hex[:10]}", timezone="Europe/Stockholm",
+                                     client_id=int(uuid.uuid4().int % 2_000_000_000))
+        uow.commit()
+    admin = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
+    return World(database, tenant, admin)
