@@ -109,3 +109,42 @@ def world(database: Database) -> World:
         uow.commit()
     admin = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
     return World(database, tenant, admin)
+
+
+@pytest.fixture(scope="session")
+def app(database: Database):  # type: ignore[no-untyped-def]
+    from bookable.api.app import create_app
+
+    return create_app(database, roll_horizons=False)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """A real HTTP client over the whole ASGI app (every API), for one test."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def add_staff(world: World, username: str | None = None, password: str = "correct-horse",
+              role: Role = Role.ADMIN) -> tuple[str, str]:
+    username = username or f"staff-{uuid.uuid4().hex[:8]}"
+    with world.uow() as uow:
+        accounts.add_user(uow, world.tenant, username, password, role)
+        uow.commit()
+    return username, password
+
+
+def add_api_key(world: World, role: Role = Role.ADMIN) -> str:
+    with world.uow() as uow:
+        _, key = accounts.add_api_key(uow, world.tenant, "tests", role)
+        uow.commit()
+    return key
+
+
+def add_member(world: World, email: str | None = None, password: str = "member-pass", **extra: object) -> tuple[int, str, str]:
+    """A person who can log in (BRP members): returns (person_id, login, password)."""
+    email = email or f"m-{uuid.uuid4().hex[:8]}@example.org"
+    person_id = world.person(email=email, password_hash=accounts.hash_password(password), **extra)
+    return person_id, email, password

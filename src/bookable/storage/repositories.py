@@ -58,6 +58,9 @@ class Tenants:
     def get(self, tenant_id: int) -> m.Tenant | None:
         return self.session.get(m.Tenant, tenant_id)
 
+    def all_ids(self) -> list[int]:
+        return list(self.session.scalars(select(m.Tenant.id).order_by(m.Tenant.id)))
+
     def user(self, username: str) -> m.User | None:
         return self.session.scalar(select(m.User).where(m.User.username == username))
 

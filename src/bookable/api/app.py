@@ -1,0 +1,112 @@
+"""create_app(): one FastAPI application serving the native API and every dialect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bookable.api import errors
+from bookable.api.auth import Authenticator
+from bookable.api.errors import ApiError
+from bookable.api.middleware import RequestGuard
+from bookable.domain.errors import DomainError
+from bookable.services import housekeeping
+from bookable.storage.database import Database
+
+log = logging.getLogger("bookable")
+HORIZON_INTERVAL_SECONDS = 3600
+API_MODULES = (
+    "bookable.api.native",
+    "bookable.api.dialects.views",
+    "bookable.api.dialects.bookingbug",
+    "bookable.api.dialects.brp",
+    "bookable.api.dialects.ym",
+)
+
+
+def create_app(database: Database | None = None, *, roll_horizons: bool = True) -> FastAPI:
+    database = database or Database()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_keep_horizons_rolling(database)) if roll_horizons else None
+        yield
+        if task is not None:
+            task.cancel()
+
+    app = FastAPI(title="bookable", version="0.1.0", lifespan=lifespan, docs_url="/docs",
+                  openapi_url="/openapi.json", description="Self-hosted booking server: native JSON API.")
+    app.state.database = database
+    app.state.authenticator = Authenticator(database)
+    _install_error_handlers(app)
+    _include_apis(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    app.add_middleware(RequestGuard, database=database)
+    return app
+
+
+def _include_apis(app: FastAPI) -> None:
+    for name in API_MODULES:
+        module = importlib.import_module(name)
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def domain_error(request: Request, error: Exception) -> Response:
+        return errors.render(request.url.path, error, request)
+
+    async def request_validation(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        first = error.errors()[0] if error.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+        message = f"{field}: {first.get('msg', 'invalid value')}" if field else str(first.get("msg", "invalid value"))
+        return errors.render(request.url.path, ApiError(422, "invalid_parameter", message, field=field), request)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid_parameter")
+        message = "No such resource." if error.status_code == 404 else str(error.detail)
+        return errors.render(request.url.path, ApiError(error.status_code, code, message), request)
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return errors.render(request.url.path, error, request)
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(ApiError, domain_error)
+    app.add_exception_handler(RequestValidationError, request_validation)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+async def _keep_horizons_rolling(database: Database) -> None:
+    while True:
+        try:
+            await run_in_threadpool(housekeeping.roll_all_horizons, database)
+        except Exception:  # noqa: BLE001 - housekeeping must never take the server down
+            log.exception("rolling booking horizons failed")
+        await asyncio.sleep(HORIZON_INTERVAL_SECONDS)
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` (what `bookable serve` runs in every worker)."""
+    return create_app(Database())
+
+
+__all__ = ["JSONResponse", "app_from_environment", "create_app"]
