@@ -77,8 +77,11 @@ class World:
 
     def person(self, first: str = "Anna", last: str = "Larsson", **extra: object) -> int:
         with self.uow() as uow:
-            row = uow.people.add(m.Person(tenant_id=self.tenant.id, first_name=first, last_name=last,
-                                          created_at=accounts.utc_now(), **extra))
+            row = uow.people.add(
+                m.Person(
+                    tenant_id=self.tenant.id, first_name=first, last_name=last, created_at=accounts.utc_now(), **extra
+                )
+            )
             uow.commit()
             return row.id
 
@@ -86,9 +89,15 @@ class World:
         from bookable.services.offerings import create_offering
 
         values: dict[str, object] = dict(
-            kind=Kind.EVENT, name="Spinning", group="Classes",
-            start_date=date.today() + timedelta(days=3), start_time=time(18, 0),
-            duration=60, spaces=5, min_cancel=0, repeat=Repeat.NONE,
+            kind=Kind.EVENT,
+            name="Spinning",
+            group="Classes",
+            start_date=date.today() + timedelta(days=3),
+            start_time=time(18, 0),
+            duration=60,
+            spaces=5,
+            min_cancel=0,
+            repeat=Repeat.NONE,
         )
         values.update(overrides)
         with self.uow() as uow:
@@ -104,8 +113,12 @@ class World:
 @pytest.fixture
 def world(database: Database) -> World:
     with UnitOfWork(database, 0) as uow:
-        tenant = accounts.add_tenant(uow, f"t-{uuid.uuid4().hex[:10]}", timezone="Europe/Stockholm",
-                                     client_id=int(uuid.uuid4().int % 2_000_000_000))
+        tenant = accounts.add_tenant(
+            uow,
+            f"t-{uuid.uuid4().hex[:10]}",
+            timezone="Europe/Stockholm",
+            client_id=int(uuid.uuid4().int % 2_000_000_000),
+        )
         uow.commit()
     admin = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
     return World(database, tenant, admin)
@@ -127,8 +140,9 @@ def client(app):  # type: ignore[no-untyped-def]
         yield test_client
 
 
-def add_staff(world: World, username: str | None = None, password: str = "correct-horse",
-              role: Role = Role.ADMIN) -> tuple[str, str]:
+def add_staff(
+    world: World, username: str | None = None, password: str = "correct-horse", role: Role = Role.ADMIN
+) -> tuple[str, str]:
     username = username or f"staff-{uuid.uuid4().hex[:8]}"
     with world.uow() as uow:
         accounts.add_user(uow, world.tenant, username, password, role)
@@ -143,7 +157,9 @@ def add_api_key(world: World, role: Role = Role.ADMIN) -> str:
     return key
 
 
-def add_member(world: World, email: str | None = None, password: str = "member-pass", **extra: object) -> tuple[int, str, str]:
+def add_member(
+    world: World, email: str | None = None, password: str = "member-pass", **extra: object
+) -> tuple[int, str, str]:
     """A person who can log in (BRP members): returns (person_id, login, password)."""
     email = email or f"m-{uuid.uuid4().hex[:8]}@example.org"
     person_id = world.person(email=email, password_hash=accounts.hash_password(password), **extra)

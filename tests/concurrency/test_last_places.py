@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -17,8 +17,10 @@ PLACES = 20
 
 def _people(world, count):
     with world.uow() as uow:
-        rows = [m.Person(tenant_id=world.tenant.id, first_name=f"P{i}", last_name="Racer",
-                         created_at=datetime.now(UTC)) for i in range(count)]
+        rows = [
+            m.Person(tenant_id=world.tenant.id, first_name=f"P{i}", last_name="Racer", created_at=datetime.now(UTC))
+            for i in range(count)
+        ]
         uow.session.add_all(rows)
         uow.commit()
         return [row.id for row in rows]
@@ -69,8 +71,9 @@ def test_cancelling_five_of_the_held_places_promotes_exactly_the_first_five_wait
     _race(world, slot_id, _people(world, ATTEMPTS))
     bookings, _ = _bookings(world, slot_id)
     confirmed = [b for b in bookings if b.status == "confirmed"]
-    first_five_waiting = [b.id for b in sorted((b for b in bookings if b.status == "waitlisted"),
-                                               key=lambda b: b.queue_number)][:5]
+    first_five_waiting = [
+        b.id for b in sorted((b for b in bookings if b.status == "waitlisted"), key=lambda b: b.queue_number)
+    ][:5]
 
     def cancel_one(booking_id):
         with world.uow() as uow:
@@ -95,8 +98,9 @@ def test_concurrent_course_bookings_never_overfill_any_slot_of_the_course(world)
     from bookable.domain.offering import Kind
     from bookable.domain.recurrence import Repeat
 
-    offering = world.offering(kind=Kind.COURSE, spaces=7, repeat=Repeat.WEEKLY,
-                              end_date=date.today() + timedelta(days=30))
+    offering = world.offering(
+        kind=Kind.COURSE, spaces=7, repeat=Repeat.WEEKLY, end_date=date.today() + timedelta(days=30)
+    )
     people = _people(world, 40)
     start = threading.Barrier(len(people))
 
@@ -109,6 +113,7 @@ def test_concurrent_course_bookings_never_overfill_any_slot_of_the_course(world)
     with ThreadPoolExecutor(max_workers=len(people)) as pool:
         list(pool.map(attempt, people))
     with world.uow(write=False) as uow:
-        held = uow.session.scalars(select(m.Booking).where(m.Booking.offering_id == offering.id,
-                                                           m.Booking.status == "confirmed")).all()
+        held = uow.session.scalars(
+            select(m.Booking).where(m.Booking.offering_id == offering.id, m.Booking.status == "confirmed")
+        ).all()
     assert len(held) == 7

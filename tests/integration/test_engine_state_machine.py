@@ -34,12 +34,20 @@ def machine_for(database):
             self.tenant_id = tenant.id
             self.actor = Actor(tenant.id, "machine", Role.ADMIN, Channel.NATIVE)
             with self.uow() as uow:
-                spec = OfferingSpec(kind=Kind.EVENT, name="Yoga", group="Classes", spaces=3, min_cancel=0,
-                                    start_date=date.today() + timedelta(days=5), start_time=time(9, 0))
+                spec = OfferingSpec(
+                    kind=Kind.EVENT,
+                    name="Yoga",
+                    group="Classes",
+                    spaces=3,
+                    min_cancel=0,
+                    start_date=date.today() + timedelta(days=5),
+                    start_time=time(9, 0),
+                )
                 offering = create_offering(uow, self.actor, spec)
                 self.slot_id = uow.offerings.slots_of(offering.id)[0].id
-                people = [m.Person(tenant_id=tenant.id, first_name=f"P{i}", created_at=accounts.utc_now())
-                          for i in range(6)]
+                people = [
+                    m.Person(tenant_id=tenant.id, first_name=f"P{i}", created_at=accounts.utc_now()) for i in range(6)
+                ]
                 uow.session.add_all(people)
                 uow.commit()
                 self.people = [p.id for p in people]
@@ -63,8 +71,9 @@ def machine_for(database):
 
             def action(uow):
                 uow.offerings.get(m.Offering, uow.offerings.slot(self.slot_id).offering_id).max_num_bookings = 2
-                outcome = book(uow, self.actor, person_id=self.people[person], slot_id=self.slot_id,
-                               places=places, waitlist=policy)
+                outcome = book(
+                    uow, self.actor, person_id=self.people[person], slot_id=self.slot_id, places=places, waitlist=policy
+                )
                 self.seen_bookings.add(outcome.booking.id)
 
             self.attempt(action)
@@ -81,8 +90,11 @@ def machine_for(database):
             if not self.seen_bookings:
                 return
             booking_id = sorted(self.seen_bookings)[index % len(self.seen_bookings)]
-            self.attempt(lambda uow: record_payment(uow, self.actor, booking_id, payment_type=PaymentType.CASH,
-                                                    amount=Decimal(pounds)))
+            self.attempt(
+                lambda uow: record_payment(
+                    uow, self.actor, booking_id, payment_type=PaymentType.CASH, amount=Decimal(pounds)
+                )
+            )
 
         @rule(spaces=st.integers(0, 6))
         def change_spaces(self, spaces):
@@ -91,8 +103,11 @@ def machine_for(database):
         @rule(chosen=st.sets(st.integers(0, 5), max_size=4))
         def replace_the_register(self, chosen):
             lines = [RegisterLine(self.people[i]) for i in sorted(chosen)]
-            self.attempt(lambda uow: self.seen_bookings.update(b.id for b in
-                                                               replace_register(uow, self.actor, self.slot_id, lines)))
+            self.attempt(
+                lambda uow: self.seen_bookings.update(
+                    b.id for b in replace_register(uow, self.actor, self.slot_id, lines)
+                )
+            )
 
         @invariant()
         def held_places_never_exceed_spaces(self):
@@ -100,8 +115,11 @@ def machine_for(database):
                 return
             with UnitOfWork(database, self.tenant_id, write=False) as uow:
                 slot = uow.offerings.slot(self.slot_id)
-                held = uow.session.scalar(select(func.coalesce(func.sum(m.Booking.places), 0)).where(
-                    m.Booking.slot_id == self.slot_id, m.Booking.status.in_(("confirmed", "reserved"))))
+                held = uow.session.scalar(
+                    select(func.coalesce(func.sum(m.Booking.places), 0)).where(
+                        m.Booking.slot_id == self.slot_id, m.Booking.status.in_(("confirmed", "reserved"))
+                    )
+                )
                 assert held <= slot.spaces
 
         @invariant()
@@ -110,8 +128,9 @@ def machine_for(database):
                 return
             with UnitOfWork(database, self.tenant_id, write=False) as uow:
                 ids = set(uow.session.scalars(select(m.Booking.id).where(m.Booking.tenant_id == self.tenant_id)))
-                ledger = uow.session.scalar(select(func.count()).select_from(m.LedgerEntry).where(
-                    m.LedgerEntry.tenant_id == self.tenant_id))
+                ledger = uow.session.scalar(
+                    select(func.count()).select_from(m.LedgerEntry).where(m.LedgerEntry.tenant_id == self.tenant_id)
+                )
             assert self.seen_bookings <= ids
             self.seen_bookings |= ids
             assert ledger >= self.ledger_count
@@ -123,6 +142,7 @@ def machine_for(database):
 def test_random_operation_sequences_keep_capacity_and_never_lose_rows(database):
     run_state_machine_as_test(
         machine_for(database),
-        settings=settings(max_examples=20, stateful_step_count=15, deadline=None,
-                          suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=20, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )

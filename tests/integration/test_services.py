@@ -148,9 +148,21 @@ def test_cancel_with_refund_or_credit_settles_what_was_paid_and_keeps_the_row(wo
     slot = world.slots(world.offering(spaces=5, price=Decimal("20.00")).id)[0]
     refunded, credited = book(world, world.person(), slot.id).booking, book(world, world.person(), slot.id).booking
     for booking in (refunded, credited):
-        run(world, lambda uow, b=booking: svc.record_payment(uow, world.admin, b.id, payment_type=PaymentType.DEBIT_CARD,
-                                                             amount=Decimal("20.00"), fee=Decimal("2.50"), reference="7002"))
-    assert run(world, lambda uow: svc.cancel(uow, world.admin, refunded.id, settlement=Settlement.REFUND)).settled == Decimal("20.00")
+        run(
+            world,
+            lambda uow, b=booking: svc.record_payment(
+                uow,
+                world.admin,
+                b.id,
+                payment_type=PaymentType.DEBIT_CARD,
+                amount=Decimal("20.00"),
+                fee=Decimal("2.50"),
+                reference="7002",
+            ),
+        )
+    assert run(
+        world, lambda uow: svc.cancel(uow, world.admin, refunded.id, settlement=Settlement.REFUND)
+    ).settled == Decimal("20.00")
     run(world, lambda uow: svc.cancel(uow, world.admin, credited.id, settlement=Settlement.CREDIT))
     with world.uow(write=False) as uow:
         assert [e.kind for e in uow.bookings.ledger(refunded.id)] == ["payment", "refund"]
@@ -164,8 +176,12 @@ def test_payments_on_a_cancelled_booking_are_refused(world):
     booking = book(world, world.person(), slot.id).booking
     run(world, lambda uow: svc.cancel(uow, world.admin, booking.id))
     with pytest.raises(InvalidState):
-        run(world, lambda uow: svc.record_payment(uow, world.admin, booking.id, payment_type=PaymentType.CASH,
-                                                  amount=Decimal("1")))
+        run(
+            world,
+            lambda uow: svc.record_payment(
+                uow, world.admin, booking.id, payment_type=PaymentType.CASH, amount=Decimal("1")
+            ),
+        )
 
 
 def test_raising_capacity_promotes_the_waiting_list_and_lowering_below_held_is_refused(world):
@@ -204,8 +220,9 @@ def test_cancelling_a_slot_is_refused_while_it_holds_bookings_and_restoring_it_p
 
 
 def test_a_course_booking_holds_a_place_on_every_slot(world):
-    offering = world.offering(kind=Kind.COURSE, spaces=1, repeat=Repeat.WEEKLY,
-                              end_date=date.today() + timedelta(days=17))
+    offering = world.offering(
+        kind=Kind.COURSE, spaces=1, repeat=Repeat.WEEKLY, end_date=date.today() + timedelta(days=17)
+    )
     slots = world.slots(offering.id)
     assert len(slots) == 3
     with world.uow() as uow:
@@ -227,12 +244,24 @@ def test_replacing_slots_keeps_bookings_on_slots_that_stay_and_refuses_to_drop_b
     with pytest.raises(HasActiveBookings):
         run(world, lambda uow: offerings.update_offering(uow, world.admin, offering.id, {}, custom_slots=custom[1:]))
     assert len(world.slots(offering.id)) == 2
-    run(world, lambda uow: offerings.update_offering(uow, world.admin, offering.id, {"name": "Renamed"},
-                                                    custom_slots=custom[:1] + (LocalOccurrence(start, time(14), 30),)))
+    run(
+        world,
+        lambda uow: offerings.update_offering(
+            uow,
+            world.admin,
+            offering.id,
+            {"name": "Renamed"},
+            custom_slots=custom[:1] + (LocalOccurrence(start, time(14), 30),),
+        ),
+    )
     after = world.slots(offering.id)
     assert [(s.id == first.id, s.local_time) for s in after] == [(True, time(10)), (False, time(14))]
-    run(world, lambda uow: offerings.update_offering(uow, world.admin, offering.id, {}, custom_slots=custom[1:],
-                                                    cancel_active=True))
+    run(
+        world,
+        lambda uow: offerings.update_offering(
+            uow, world.admin, offering.id, {}, custom_slots=custom[1:], cancel_active=True
+        ),
+    )
     assert statuses(world, offering.id) == ["cancelled"]
     with world.uow(write=False) as uow:
         assert uow.bookings.booking(booking.id) is not None
@@ -253,20 +282,24 @@ def test_deleting_an_offering_with_active_bookings_needs_an_explicit_cancel(worl
 def test_moving_a_slot_keeps_its_bookings_and_follows_local_time(world):
     slot = world.slots(world.offering().id)[0]
     book(world, world.person(), slot.id)
-    moved = run(world, lambda uow: offerings.update_slot(uow, world.admin, slot.id, local_date=date(2026, 10, 25),
-                                                         local_time=time(18, 0), duration=35))
+    moved = run(
+        world,
+        lambda uow: offerings.update_slot(
+            uow, world.admin, slot.id, local_date=date(2026, 10, 25), local_time=time(18, 0), duration=35
+        ),
+    )
     assert moved.starts_at == datetime(2026, 10, 25, 17, 0, tzinfo=UTC)
     assert moved.ends_at - moved.starts_at == timedelta(minutes=35)
 
 
 def test_open_ended_recurring_offerings_roll_forward_to_their_horizon(world):
-    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3,
-                              start_date=date.today())
+    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3, start_date=date.today())
     before = len(world.slots(offering.id))
     assert 3 <= before <= 4
     with world.uow() as uow:
-        added = offerings.extend_horizon(uow, world.admin, uow.offerings.offering(offering.id),
-                                         now=datetime.now(UTC) + timedelta(days=5))
+        added = offerings.extend_horizon(
+            uow, world.admin, uow.offerings.offering(offering.id), now=datetime.now(UTC) + timedelta(days=5)
+        )
         uow.commit()
     assert added == 5
     assert roll_all_horizons(world.database) >= 0
@@ -306,14 +339,22 @@ def test_registrations_assign_and_remove_sessions_with_waiting_lists(world):
     other_event = world.offering()
     slots = [s.id for s in world.slots(offering.id)]
     book(world, world.person(), slots[2])
-    registration = run(world, lambda uow: registrations.create_registration(uow, world.admin, offering.id,
-                                                                            world.person(), "REG-1", 17))
+    registration = run(
+        world, lambda uow: registrations.create_registration(uow, world.admin, offering.id, world.person(), "REG-1", 17)
+    )
     result = run(world, lambda uow: registrations.assign_sessions(uow, world.admin, registration, slots))
     assert sorted((b.slot_id, b.status) for b in result.bookings) == [
-        (slots[0], "confirmed"), (slots[1], "confirmed"), (slots[2], "waitlisted")]
+        (slots[0], "confirmed"),
+        (slots[1], "confirmed"),
+        (slots[2], "waitlisted"),
+    ]
     with pytest.raises(NotFound):
-        run(world, lambda uow: registrations.assign_sessions(uow, world.admin, registration,
-                                                             [world.slots(other_event.id)[0].id]))
+        run(
+            world,
+            lambda uow: registrations.assign_sessions(
+                uow, world.admin, registration, [world.slots(other_event.id)[0].id]
+            ),
+        )
     result = run(world, lambda uow: registrations.remove_sessions(uow, world.admin, registration, slots[:1]))
     assert sorted(b.slot_id for b in result.bookings) == slots[1:]
     with world.uow(write=False) as uow:

@@ -76,8 +76,10 @@ def test_bookingbug_type_defaults():
     assert KIND_DEFAULTS[Kind.RECURRING].max_advance == 60 and KIND_DEFAULTS[Kind.RECURRING].repeat is Repeat.WEEKLY
 
 
-@pytest.mark.parametrize(("text", "kind"), [("event", Kind.EVENT), ("course", Kind.COURSE),
-                                           ("recurring_event", Kind.RECURRING), ("2", Kind.RECURRING)])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("event", Kind.EVENT), ("course", Kind.COURSE), ("recurring_event", Kind.RECURRING), ("2", Kind.RECURRING)],
+)
 def test_types_by_name_or_number(text, kind):
     assert parse_kind(text) is kind
 

@@ -3,7 +3,15 @@ from decimal import Decimal
 import pytest
 
 from bookable.domain.errors import ValidationError
-from bookable.domain.money import EntryKind, LedgerLine, PaymentType, balance, parse_amount, parse_payment_type, parse_price
+from bookable.domain.money import (
+    EntryKind,
+    LedgerLine,
+    PaymentType,
+    balance,
+    parse_amount,
+    parse_payment_type,
+    parse_price,
+)
 
 
 @pytest.mark.parametrize("text", ["Cash", "Cheque", "Debit Card", "Credit Card", "Other"])
@@ -36,8 +44,12 @@ def test_prices_fit_decimal_8_2():
 
 
 def test_the_balance_is_derived_from_the_ledger_without_floats():
-    lines = [LedgerLine(EntryKind.PAYMENT, Decimal("0.10")), LedgerLine(EntryKind.PAYMENT, Decimal("0.20")),
-             LedgerLine(EntryKind.REFUND, Decimal("0.05")), LedgerLine(EntryKind.CREDIT_NOTE, Decimal("0.05"))]
+    lines = [
+        LedgerLine(EntryKind.PAYMENT, Decimal("0.10")),
+        LedgerLine(EntryKind.PAYMENT, Decimal("0.20")),
+        LedgerLine(EntryKind.REFUND, Decimal("0.05")),
+        LedgerLine(EntryKind.CREDIT_NOTE, Decimal("0.05")),
+    ]
     result = balance(lines)
     assert result.paid == Decimal("0.30")
     assert result.held == Decimal("0.20")

@@ -44,8 +44,14 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
         if task is not None:
             task.cancel()
 
-    app = FastAPI(title="bookable", version="0.1.0", lifespan=lifespan, docs_url="/docs",
-                  openapi_url="/openapi.json", description="Self-hosted booking server: native JSON API.")
+    app = FastAPI(
+        title="bookable",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        description="Self-hosted booking server: native JSON API.",
+    )
     app.state.database = database
     app.state.authenticator = Authenticator(database)
     _install_error_handlers(app)

@@ -88,7 +88,9 @@ class Authenticator:
         self.database = database
         self.cache = cache or CredentialCache()
 
-    def _cached(self, key: bytes, lookup: Callable[[UnitOfWork], Principal | None], tenant_id: int = 0) -> Principal | None:
+    def _cached(
+        self, key: bytes, lookup: Callable[[UnitOfWork], Principal | None], tenant_id: int = 0
+    ) -> Principal | None:
         principal = self.cache.get(key)
         if principal is not None:
             return principal
@@ -99,15 +101,19 @@ class Authenticator:
         return principal
 
     def staff(self, username: str, password: str) -> Principal | None:
-        return self._cached(self.cache.key("staff", username, password),
-                            lambda uow: accounts.staff_principal(uow, username, password))
+        return self._cached(
+            self.cache.key("staff", username, password), lambda uow: accounts.staff_principal(uow, username, password)
+        )
 
     def api_key(self, key: str) -> Principal | None:
         return self._cached(self.cache.key("key", key), lambda uow: accounts.api_key_principal(uow, key))
 
     def member(self, tenant_id: int, login: str, password: str) -> Principal | None:
-        return self._cached(self.cache.key("member", str(tenant_id), login, password),
-                            lambda uow: accounts.member_principal(uow, login, password), tenant_id)
+        return self._cached(
+            self.cache.key("member", str(tenant_id), login, password),
+            lambda uow: accounts.member_principal(uow, login, password),
+            tenant_id,
+        )
 
     def staff_or_key(self, request: Request) -> Principal:
         """Staff access: Basic with a staff user, or Bearer with an API key; else 401."""

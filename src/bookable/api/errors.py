@@ -47,8 +47,9 @@ DEFAULT_STATUS = {
 class ApiError(Exception):
     """A failure found by the HTTP layer itself, with an explicit status."""
 
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code

@@ -103,8 +103,13 @@ class RequestGuard:
         from starlette.concurrency import run_in_threadpool
 
         if not 1 <= len(key) <= 200:
-            await _send_error(scope, send, ApiError(400, "invalid_parameter", "Idempotency-Key must be 1-200 characters.",
-                                                    field="Idempotency-Key"))
+            await _send_error(
+                scope,
+                send,
+                ApiError(
+                    400, "invalid_parameter", "Idempotency-Key must be 1-200 characters.", field="Idempotency-Key"
+                ),
+            )
             return
         scope_hash = _caller_scope(scope, headers)
         fingerprint = _fingerprint(scope, body)
@@ -113,13 +118,23 @@ class RequestGuard:
             await _replay(scope, send, claim)
             return
         if claim is idempotency.Refusal.IN_PROGRESS:
-            await _send_error(scope, send, ApiError(409, "idempotency_in_progress",
-                                                    "A request with this Idempotency-Key is still in progress."))
+            await _send_error(
+                scope,
+                send,
+                ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is still in progress."),
+            )
             return
         if claim is idempotency.Refusal.MISMATCH:
-            await _send_error(scope, send, ApiError(422, "idempotency_mismatch",
-                                                    "This Idempotency-Key was used for a different request.",
-                                                    field="Idempotency-Key"))
+            await _send_error(
+                scope,
+                send,
+                ApiError(
+                    422,
+                    "idempotency_mismatch",
+                    "This Idempotency-Key was used for a different request.",
+                    field="Idempotency-Key",
+                ),
+            )
             return
         captured = CapturedResponse()
 
@@ -134,8 +149,15 @@ class RequestGuard:
         try:
             await self.app(scope, replay_receive(body), capture)
         finally:
-            await run_in_threadpool(idempotency.finish, self.database, scope_hash, key, captured.status,
-                                    captured.content_type(), bytes(captured.body))
+            await run_in_threadpool(
+                idempotency.finish,
+                self.database,
+                scope_hash,
+                key,
+                captured.status,
+                captured.content_type(),
+                bytes(captured.body),
+            )
 
 
 def _caller_scope(scope: Scope, headers: dict[bytes, bytes]) -> str:
@@ -160,11 +182,15 @@ def _fingerprint(scope: Scope, body: bytes) -> str:
 
 
 async def _replay(scope: Scope, send: Send, stored: Any) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": stored.status,
-        "headers": [(b"content-type", stored.content_type.encode("latin-1")),
-                    (b"content-length", str(len(stored.body)).encode()),
-                    (b"idempotent-replayed", b"true")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": stored.status,
+            "headers": [
+                (b"content-type", stored.content_type.encode("latin-1")),
+                (b"content-length", str(len(stored.body)).encode()),
+                (b"idempotent-replayed", b"true"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": stored.body})

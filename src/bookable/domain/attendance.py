@@ -24,9 +24,7 @@ def parse_volunteering(text: str | None) -> tuple[str, ...]:
 def format_volunteering(roles: tuple[str, ...]) -> str:
     text = "|".join(roles)
     if len(text) > MAX_VOLUNTEERING:
-        raise ValidationError(
-            f"Volunteering is longer than {MAX_VOLUNTEERING} characters.", field="Volunteering"
-        )
+        raise ValidationError(f"Volunteering is longer than {MAX_VOLUNTEERING} characters.", field="Volunteering")
     return text
 
 

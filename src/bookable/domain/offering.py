@@ -122,9 +122,7 @@ def parse_kind(text: str) -> Kind:
     try:
         return aliases[text.strip().lower()]
     except KeyError:
-        raise ValidationError(
-            "type must be event, course or recurring_event (or 0, 1, 2).", field="type"
-        ) from None
+        raise ValidationError("type must be event, course or recurring_event (or 0, 1, 2).", field="type") from None
 
 
 def parse_repeat(value: object) -> Repeat:

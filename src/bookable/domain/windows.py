@@ -27,9 +27,7 @@ class BookingWindow:
         return (self.earliest is None or now >= self.earliest) and now <= self.latest
 
 
-def booking_window(
-    start: datetime, *, max_advance_days: int | None, cutoff_minutes: int, zone: str
-) -> BookingWindow:
+def booking_window(start: datetime, *, max_advance_days: int | None, cutoff_minutes: int, zone: str) -> BookingWindow:
     earliest = None if max_advance_days is None else _days_before(start, max_advance_days, zone)
     return BookingWindow(earliest=earliest, latest=start - timedelta(minutes=cutoff_minutes))
 

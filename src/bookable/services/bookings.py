@@ -26,7 +26,7 @@ from bookable.domain.errors import (
     ValidationError,
     WaitingListClosed,
 )
-from bookable.domain.money import ZERO, EntryKind, LedgerLine, PaymentType, balance
+from bookable.domain.money import ZERO, Balance, EntryKind, LedgerLine, PaymentType, balance
 from bookable.services import audit
 from bookable.services.actor import Actor, utc_now
 from bookable.storage import models as m
@@ -74,28 +74,26 @@ class CancelOutcome:
 
 
 def resolve_target(uow: UnitOfWork, *, slot_id: int | None = None, offering_id: int | None = None) -> Target:
+    """A slot of a course means the whole course; an offering with one slot means that slot."""
     if slot_id is not None:
         slot = uow.offerings.slot(slot_id)
-        if slot is None:
+        offering = uow.offerings.offering(slot.offering_id) if slot is not None else None
+        if slot is None or offering is None:
             raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
-        offering = uow.offerings.offering(slot.offering_id)
-        if offering is None:
-            raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
-    elif offering_id is not None:
-        found = uow.offerings.offering(offering_id)
-        if found is None:
-            raise NotFound(f"Offering {offering_id} not found.", field="offering_id")
-        offering = found
-    else:
+        if offering.kind == "course":
+            return Target(offering, uow.offerings.slots_of(offering.id), None)
+        return Target(offering, [slot], slot.id)
+    if offering_id is None:
         raise ValidationError("A slot or an offering is required.", field="slot_id")
-    if offering.kind == "course":
-        return Target(offering, uow.offerings.slots_of(offering.id), None)
-    if slot_id is None:
-        slots = uow.offerings.slots_of(offering.id)
-        if len(slots) != 1:
-            raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
-        return Target(offering, slots, slots[0].id)
-    return Target(offering, [slot], slot.id)
+    found = uow.offerings.offering(offering_id)
+    if found is None:
+        raise NotFound(f"Offering {offering_id} not found.", field="offering_id")
+    slots = uow.offerings.slots_of(found.id)
+    if found.kind == "course":
+        return Target(found, slots, None)
+    if len(slots) != 1:
+        raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
+    return Target(found, slots, slots[0].id)
 
 
 def target_of(uow: UnitOfWork, booking: m.Booking) -> Target:
@@ -162,7 +160,9 @@ def book(
     return BookingOutcome(booking, waitlisted=True, position=uow.bookings.waiting_position(booking))
 
 
-def _check_bookable(uow: UnitOfWork, actor: Actor, target: Target, places: int, now: datetime, *, override: bool) -> None:
+def _check_bookable(
+    uow: UnitOfWork, actor: Actor, target: Target, places: int, now: datetime, *, override: bool
+) -> None:
     offering = target.offering
     if not target.slots:
         raise ValidationError("This offering has no slots to book.", field="offering_id")
@@ -266,8 +266,15 @@ def cancel(
     booking.status = "cancelled"
     booking.changed_at = now
     settled = settle(uow, actor, booking, settlement, now)
-    audit.record(uow, actor, "booking.cancelled", "booking", booking.id, before=before,
-                 after={**audit.snapshot(booking, BOOKING_FIELDS), "settlement": settlement.value, "settled": str(settled)})
+    audit.record(
+        uow,
+        actor,
+        "booking.cancelled",
+        "booking",
+        booking.id,
+        before=before,
+        after={**audit.snapshot(booking, BOOKING_FIELDS), "settlement": settlement.value, "settled": str(settled)},
+    )
     promoted = promote(uow, actor, target, now) if held_places and promote_waiting else []
     return CancelOutcome(booking, promoted, settled)
 
@@ -300,8 +307,15 @@ def promote(uow: UnitOfWork, actor: Actor, target: Target, now: datetime | None 
         booking.status = "confirmed"
         booking.changed_at = now
         promoted.append(booking)
-        audit.record(uow, actor, "booking.promoted", "booking", booking.id,
-                     before={"status": "waitlisted"}, after={"status": "confirmed"})
+        audit.record(
+            uow,
+            actor,
+            "booking.promoted",
+            "booking",
+            booking.id,
+            before={"status": "waitlisted"},
+            after={"status": "confirmed"},
+        )
     uow.session.flush()
     return promoted
 
@@ -309,19 +323,25 @@ def promote(uow: UnitOfWork, actor: Actor, target: Target, now: datetime | None 
 def set_confirmed(uow: UnitOfWork, actor: Actor, booking_id: int, confirmed: bool) -> m.Booking:
     booking = get_booking(uow, actor, booking_id)
     if booking.status not in ("confirmed", "reserved"):
-        raise InvalidState(f"Booking {booking_id} is {booking.status}: it cannot be (un)confirmed.",
-                           field="Confirmed")
+        raise InvalidState(f"Booking {booking_id} is {booking.status}: it cannot be (un)confirmed.", field="Confirmed")
     new_status = "confirmed" if confirmed else "reserved"
     if booking.status != new_status:
         before = {"status": booking.status}
         booking.status = new_status
         booking.changed_at = utc_now()
-        audit.record(uow, actor, "booking.confirmed" if confirmed else "booking.unconfirmed", "booking",
-                     booking.id, before=before, after={"status": new_status})
+        audit.record(
+            uow,
+            actor,
+            "booking.confirmed" if confirmed else "booking.unconfirmed",
+            "booking",
+            booking.id,
+            before=before,
+            after={"status": new_status},
+        )
     return booking
 
 
-def ledger_balance(uow: UnitOfWork, booking_id: int):  # type: ignore[no-untyped-def]
+def ledger_balance(uow: UnitOfWork, booking_id: int) -> Balance:
     entries = uow.bookings.ledger(booking_id)
     return balance(LedgerLine(EntryKind(entry.kind), entry.amount) for entry in entries)
 
@@ -367,9 +387,14 @@ def _add_ledger_entry(
             created_at=now or utc_now(),
         )
     )
-    audit.record(uow, actor, f"ledger.{kind.value}", "booking", booking.id,
-                 after={"amount": str(amount), "fee": str(fee), "payment_type": entry.payment_type,
-                        "reference": reference})
+    audit.record(
+        uow,
+        actor,
+        f"ledger.{kind.value}",
+        "booking",
+        booking.id,
+        after={"amount": str(amount), "fee": str(fee), "payment_type": entry.payment_type, "reference": reference},
+    )
     return entry
 
 
@@ -392,6 +417,13 @@ def mark_attendance(
     row.attended = default_attended(now, slot.starts_at) if attended is None else attended
     if volunteering is not None:
         row.volunteering = format_volunteering(volunteering)
-    audit.record(uow, actor, "attendance.marked", "booking", booking.id, before=before,
-                 after={"slot_id": slot.id, "attended": row.attended, "volunteering": row.volunteering})
+    audit.record(
+        uow,
+        actor,
+        "attendance.marked",
+        "booking",
+        booking.id,
+        before=before,
+        after={"slot_id": slot.id, "attended": row.attended, "volunteering": row.volunteering},
+    )
     return row

@@ -17,8 +17,21 @@ from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
 DEFAULT_HORIZON_DAYS = 60
-OFFERING_FIELDS = ("kind", "name", "group_name", "spaces", "price", "duration", "start_time", "start_date",
-                   "end_date", "repeat", "disabled", "min_cancel", "max_advance")
+OFFERING_FIELDS = (
+    "kind",
+    "name",
+    "group_name",
+    "spaces",
+    "price",
+    "duration",
+    "start_time",
+    "start_date",
+    "end_date",
+    "repeat",
+    "disabled",
+    "min_cancel",
+    "max_advance",
+)
 SPEC_TO_COLUMN = {"group": "group_name", "repeat": "repeat", "kind": "kind"}
 
 
@@ -58,7 +71,11 @@ def get_slot(uow: UnitOfWork, slot_id: int) -> m.Slot:
 
 
 def create_offering(
-    uow: UnitOfWork, actor: Actor, spec: OfferingSpec, placement: Placement = Placement(), *,
+    uow: UnitOfWork,
+    actor: Actor,
+    spec: OfferingSpec,
+    placement: Placement = Placement(),
+    *,
     now: datetime | None = None,
 ) -> m.Offering:
     spec = spec.validated()
@@ -69,8 +86,9 @@ def create_offering(
     _apply_placement(uow, offering, placement)
     uow.offerings.add(offering)
     sync_slots(uow, actor, offering, planned_occurrences(offering, spec.custom_slots, tenant_zone(uow, actor), now))
-    audit.record(uow, actor, "offering.created", "offering", offering.id,
-                 after=audit.snapshot(offering, OFFERING_FIELDS))
+    audit.record(
+        uow, actor, "offering.created", "offering", offering.id, after=audit.snapshot(offering, OFFERING_FIELDS)
+    )
     return offering
 
 
@@ -238,11 +256,20 @@ def update_offering(
         custom = custom_slots if custom_slots is not None else (existing if spec.repeat is Repeat.CUSTOM else ())
         wanted = planned_occurrences(offering, custom, tenant_zone(uow, actor), now)
         if custom_slots is None and spec.repeat is Repeat.CUSTOM:
-            wanted = [replace(o, duration=spec.duration) for o in wanted] if spec.duration != current.duration else wanted
+            wanted = (
+                [replace(o, duration=spec.duration) for o in wanted] if spec.duration != current.duration else wanted
+            )
         sync_slots(uow, actor, offering, wanted, cancel_active=cancel_active)
     _apply_capacity(uow, actor, offering, spec, now)
-    audit.record(uow, actor, "offering.updated", "offering", offering.id, before=before,
-                 after=audit.snapshot(offering, OFFERING_FIELDS))
+    audit.record(
+        uow,
+        actor,
+        "offering.updated",
+        "offering",
+        offering.id,
+        before=before,
+        after=audit.snapshot(offering, OFFERING_FIELDS),
+    )
     return offering
 
 
@@ -277,7 +304,9 @@ def delete_offering(uow: UnitOfWork, actor: Actor, offering_id: int, *, cancel_a
     offering = get_offering(uow, offering_id)
     _drop_slots(uow, actor, offering, uow.offerings.slots_of(offering.id), cancel_active=cancel_active)
     offering.deleted = True
-    audit.record(uow, actor, "offering.deleted", "offering", offering.id, before=audit.snapshot(offering, OFFERING_FIELDS))
+    audit.record(
+        uow, actor, "offering.deleted", "offering", offering.id, before=audit.snapshot(offering, OFFERING_FIELDS)
+    )
     return offering
 
 
@@ -293,18 +322,41 @@ def update_slot(
     slot = get_slot(uow, slot_id)
     if duration is not None and not 1 <= duration <= 24 * 60 * 14:
         raise ValidationError("duration must be between 1 and 20160 minutes.", field="duration")
-    before = {"local_date": slot.local_date.isoformat(), "local_time": slot.local_time.isoformat(),
-              "duration": slot.duration}
-    _move_slot(slot, local_date or slot.local_date, local_time or slot.local_time, duration or slot.duration,
-               tenant_zone(uow, actor))
-    audit.record(uow, actor, "slot.updated", "slot", slot.id, before=before,
-                 after={"local_date": slot.local_date.isoformat(), "local_time": slot.local_time.isoformat(),
-                        "duration": slot.duration})
+    before = {
+        "local_date": slot.local_date.isoformat(),
+        "local_time": slot.local_time.isoformat(),
+        "duration": slot.duration,
+    }
+    _move_slot(
+        slot,
+        local_date or slot.local_date,
+        local_time or slot.local_time,
+        duration or slot.duration,
+        tenant_zone(uow, actor),
+    )
+    audit.record(
+        uow,
+        actor,
+        "slot.updated",
+        "slot",
+        slot.id,
+        before=before,
+        after={
+            "local_date": slot.local_date.isoformat(),
+            "local_time": slot.local_time.isoformat(),
+            "duration": slot.duration,
+        },
+    )
     return slot
 
 
 def change_capacity(
-    uow: UnitOfWork, actor: Actor, slot_id: int, spaces: int, online_spaces: int | None = None, *,
+    uow: UnitOfWork,
+    actor: Actor,
+    slot_id: int,
+    spaces: int,
+    online_spaces: int | None = None,
+    *,
     now: datetime | None = None,
 ) -> m.Slot:
     """Raise or lower a slot's places; never below what is held. Raising promotes the waiting list."""
@@ -319,8 +371,15 @@ def change_capacity(
     before = {"spaces": slot.spaces, "online_spaces": slot.online_spaces}
     slot.spaces, slot.online_spaces = spaces, online_spaces
     uow.session.flush()
-    audit.record(uow, actor, "slot.capacity_changed", "slot", slot.id, before=before,
-                 after={"spaces": spaces, "online_spaces": online_spaces})
+    audit.record(
+        uow,
+        actor,
+        "slot.capacity_changed",
+        "slot",
+        slot.id,
+        before=before,
+        after={"spaces": spaces, "online_spaces": online_spaces},
+    )
     if spaces > before["spaces"]:  # type: ignore[operator]
         promote(uow, actor, _target_for_slot(uow, offering, slot), now)
     return slot

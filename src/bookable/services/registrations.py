@@ -29,22 +29,42 @@ def create_registration(
         raise ValidationError("RegistrationID must be 1 to 64 characters.", field="RegistrationID")
     if uow.people.registration_by_code(offering_id, code) is not None:
         raise ValidationError(f"RegistrationID {code} already exists for this event.", field="RegistrationID")
-    registration = uow.people.add(m.Registration(
-        tenant_id=actor.tenant_id, offering_id=offering_id, person_id=person_id, code=code,
-        badge_number=badge_number, created_at=utc_now(),
-    ))
-    audit.record(uow, actor, "registration.created", "registration", registration.id,
-                 after={"offering_id": offering_id, "person_id": person_id, "code": code})
+    registration = uow.people.add(
+        m.Registration(
+            tenant_id=actor.tenant_id,
+            offering_id=offering_id,
+            person_id=person_id,
+            code=code,
+            badge_number=badge_number,
+            created_at=utc_now(),
+        )
+    )
+    audit.record(
+        uow,
+        actor,
+        "registration.created",
+        "registration",
+        registration.id,
+        after={"offering_id": offering_id, "person_id": person_id, "code": code},
+    )
     return registration
 
 
-def find_registration(
-    uow: UnitOfWork, offering_id: int, code: str | None, badge_number: int | None
-) -> m.Registration:
+def find_registration(uow: UnitOfWork, offering_id: int, code: str | None, badge_number: int | None) -> m.Registration:
     registration = uow.people.registration_by_code(offering_id, code) if code else None
     if registration is None and badge_number is not None:
-        registration = next((r for r in uow.catalog.list(m.Registration, m.Registration.offering_id == offering_id,
-                                                          m.Registration.badge_number == badge_number, limit=1)), None)
+        registration = next(
+            (
+                r
+                for r in uow.catalog.list(
+                    m.Registration,
+                    m.Registration.offering_id == offering_id,
+                    m.Registration.badge_number == badge_number,
+                    limit=1,
+                )
+            ),
+            None,
+        )
     if registration is None:
         raise NotFound("Registration not found for this event.", field="RegistrationID")
     return registration
@@ -69,8 +89,15 @@ def assign_sessions(
     held = {b.slot_id for b in uow.bookings.of_registration(registration.id)}
     for slot in _slots_of_event(uow, registration.offering_id, slot_ids):
         if slot.id not in held:
-            book(uow, actor, person_id=registration.person_id, slot_id=slot.id, waitlist=WaitlistPolicy.IF_FULL,
-                 override_window=True, registration_id=registration.id)
+            book(
+                uow,
+                actor,
+                person_id=registration.person_id,
+                slot_id=slot.id,
+                waitlist=WaitlistPolicy.IF_FULL,
+                override_window=True,
+                registration_id=registration.id,
+            )
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
 
 

@@ -4,12 +4,11 @@ different request it is refused (422); while the first is still running, 409."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-
-from datetime import UTC, datetime
-from enum import StrEnum
 
 from bookable.storage.database import Database
 from bookable.storage.models import IdempotencyRecord
@@ -30,15 +29,19 @@ class Stored:
 def claim(database: Database, scope: str, key: str, fingerprint: str) -> Stored | Refusal | None:
     """None: the caller goes ahead. Stored: replay it. Refusal: refuse."""
     with database.session(write=True) as session:
-        session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, state="running",
-                                      created_at=datetime.now(UTC)))
+        session.add(
+            IdempotencyRecord(
+                scope=scope, key=key, fingerprint=fingerprint, state="running", created_at=datetime.now(UTC)
+            )
+        )
         try:
             session.commit()
             return None
         except IntegrityError:
             session.rollback()
-        record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
-                                                                IdempotencyRecord.key == key))
+        record = session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        )
         if record is None:
             return Refusal.IN_PROGRESS
         if record.fingerprint != fingerprint:

@@ -234,9 +234,7 @@ class Bookings(TenantScoped):
         return list(self.session.scalars(query.order_by(m.Booking.id)))
 
     def of_registration(self, registration_id: int) -> list[m.Booking]:
-        query = select(m.Booking).where(
-            m.Booking.registration_id == registration_id, m.Booking.status.in_(ACTIVE)
-        )
+        query = select(m.Booking).where(m.Booking.registration_id == registration_id, m.Booking.status.in_(ACTIVE))
         return list(self.session.scalars(query.order_by(m.Booking.id)))
 
     def attendance(self, booking_id: int, slot_id: int) -> m.Attendance | None:
