@@ -67,9 +67,14 @@ def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, ro
                                   role=role.value, created_at=utc_now()))
 
 
-def add_api_key(uow: UnitOfWork, tenant: m.Tenant, name: str = "default", role: Role = Role.ADMIN) -> tuple[m.ApiKey, str]:
-    """Returns the row and the key itself, which is shown once and never stored."""
-    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+def add_api_key(
+    uow: UnitOfWork, tenant: m.Tenant, name: str = "default", role: Role = Role.ADMIN, *, key: str | None = None
+) -> tuple[m.ApiKey, str]:
+    """Returns the row and the key itself, which is shown once and never stored.
+
+    `key` is for fixed, published keys only (the demo data); everything else gets a random one.
+    """
+    key = key or API_KEY_PREFIX + secrets.token_urlsafe(32)
     row = uow.tenants.add(m.ApiKey(tenant_id=tenant.id, name=name, key_hash=hash_api_key(key), role=role.value,
                                    created_at=utc_now()))
     return row, key
