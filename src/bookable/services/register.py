@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bookable.domain.errors import NotFound, ValidationError
+from bookable.domain.errors import InvalidState, NotFound, ValidationError
 from bookable.services.actor import Actor, utc_now
 from bookable.services.bookings import (
     BookingOutcome,
@@ -65,12 +65,21 @@ def participant(uow: UnitOfWork, slot_id: int, booking_id: int) -> Participant:
 
 
 def add_to_register(
-    uow: UnitOfWork, actor: Actor, slot_id: int, line: RegisterLine, *, now: datetime | None = None
+    uow: UnitOfWork, actor: Actor, slot_id: int, line: RegisterLine, *, now: datetime | None = None,
+    book_if_missing: bool = True,
 ) -> m.Booking:
-    """Put one person on the register (booking them if needed) and mark their attendance."""
+    """Put one person on the register (booking them if needed) and mark their attendance.
+
+    With book_if_missing=False only people who already hold a booking can be marked (a priced
+    session takes new people through a booking with its payment, not through the register)."""
     now = now or utc_now()
     slot, offering = slot_and_offering(uow, slot_id)
     booking = _holding_booking(uow, slot, offering, line.person_id)
+    if booking is None and not book_if_missing:
+        if uow.people.person(line.person_id) is None:
+            raise NotFound(f"Person {line.person_id} not found.", field="person_id")
+        raise InvalidState(f"Person {line.person_id} holds no booking on this session: book them first, "
+                           "with their payment.", field="person_id")
     if booking is None:
         outcome: BookingOutcome = book(uow, actor, person_id=line.person_id, slot_id=slot_id,
                                        override_window=True, now=now)
@@ -80,7 +89,8 @@ def add_to_register(
 
 
 def replace_register(
-    uow: UnitOfWork, actor: Actor, slot_id: int, lines: list[RegisterLine], *, now: datetime | None = None
+    uow: UnitOfWork, actor: Actor, slot_id: int, lines: list[RegisterLine], *, now: datetime | None = None,
+    book_if_missing: bool = True,
 ) -> list[m.Booking]:
     """The register becomes exactly `lines`, in one transaction; whoever is dropped is cancelled."""
     now = now or utc_now()
@@ -92,7 +102,7 @@ def replace_register(
     for booking in uow.bookings.on_slot(slot, offering):
         if booking.person_id not in keep:
             cancel(uow, actor, booking.id, override_window=True, promote_waiting=False, now=now)
-    kept = [add_to_register(uow, actor, slot_id, line, now=now) for line in lines]
+    kept = [add_to_register(uow, actor, slot_id, line, now=now, book_if_missing=book_if_missing) for line in lines]
     promote(uow, actor, resolve_target(uow, slot_id=slot_id), now)
     return kept
 

@@ -1,0 +1,16 @@
+"""The Views dialect (spec 000): session participants, registers, payments, confirmation.
+
+See docs/dialects/views.md for the mapping onto the engine and every decision taken.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bookable.api.dialects.views.render import render_failure
+from bookable.api.dialects.views.routes import router
+from bookable.api.errors import Dialect, register
+
+register(Dialect(name="views", pattern=re.compile(r"^/api/restful/"), render=render_failure))
+
+__all__ = ["router"]

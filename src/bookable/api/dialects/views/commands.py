@@ -1,0 +1,158 @@
+"""Typed commands read from a Document's fields. Every value is checked here, before any change."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bookable.api.dialects.views.documents import Item, Record
+from bookable.domain.attendance import parse_flag, parse_volunteering
+from bookable.domain.errors import NotFound, ValidationError
+from bookable.domain.money import ZERO, PaymentType, parse_amount, parse_payment_type
+from bookable.services.bookings import Settlement
+from bookable.services.person_details import check_details
+from bookable.services.register import RegisterLine
+
+MAX_ID = 2_147_483_647
+_DIGITS = re.compile(r"^\d{1,19}$")
+MAX_REFERENCE = 200
+DETAIL_COLUMNS = {
+    "Forename": "first_name",
+    "Surname": "last_name",
+    "Address1": "street_address",
+    "Address2": "address2",
+    "Town": "town",
+    "County": "county",
+    "Postcode": "postcode",
+    "Telephone": "home_phone",
+    "Email": "email",
+}
+SETTLEMENTS = {"refund": Settlement.REFUND, "credit": Settlement.CREDIT}
+
+
+@dataclass(frozen=True)
+class Payment:
+    payment_type: PaymentType
+    amount: Decimal
+    fee: Decimal = ZERO
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    person_id: int
+    payment: Payment | None
+    details: dict[str, str] = field(default_factory=dict)
+    confirmed: bool = True
+    waiting_list: bool = False
+
+
+def parse_id(text: str | None, name: str, *, what: str) -> int:
+    """A positive id; non-digits are a 400, an id beyond any stored one is simply not found."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(f"{name} is required.", field=name)
+    if not _DIGITS.match(text):
+        raise ValidationError(f"{name} must be a whole number.", field=name)
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise NotFound(f"{what} {text} not found.", field=name)
+    return value
+
+
+def path_id(text: str, what: str) -> int:
+    if not _DIGITS.match(text) or not 1 <= int(text) <= MAX_ID:
+        raise NotFound(f"{what} {text[:40]} not found.")
+    return int(text)
+
+
+def _present(record: Record, name: str) -> str | None:
+    value = record.get(name)
+    return value if value else None
+
+
+def payment_of(record: Record, *, required: bool) -> Payment | None:
+    if not required and _present(record, "PaymentType") is None and _present(record, "PaymentAmount") is None:
+        return None
+    if _present(record, "PaymentType") is None:
+        raise ValidationError("PaymentType is required.", field="PaymentType")
+    if _present(record, "PaymentAmount") is None:
+        raise ValidationError("PaymentAmount is required.", field="PaymentAmount")
+    fee = _present(record, "PaymentFee")
+    reference = record.get("PaymentReference", "")
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError(f"PaymentReference is longer than {MAX_REFERENCE} characters.", field="PaymentReference")
+    return Payment(
+        payment_type=parse_payment_type(record["PaymentType"]),
+        amount=parse_amount(record["PaymentAmount"], "PaymentAmount"),
+        fee=parse_amount(fee, "PaymentFee") if fee is not None else ZERO,
+        reference=reference,
+    )
+
+
+def confirmed_of(record: Record, *, required: bool) -> bool | None:
+    value = _present(record, "Confirmed")
+    if value is None:
+        if required:
+            raise ValidationError("Confirmed is required (1 or 0).", field="Confirmed")
+        return None
+    return parse_flag(value, "Confirmed")
+
+
+def details_of(record: Record) -> dict[str, str]:
+    details = {column: record[name] for name, column in DETAIL_COLUMNS.items() if record.get(name)}
+    check_details(details, {column: name for name, column in DETAIL_COLUMNS.items()})
+    return details
+
+
+def new_participant(record: Record, *, payment_required: bool) -> NewParticipant:
+    person_id = parse_id(record.get("PersonID") or record.get("ContactID"), "PersonID", what="Person")
+    confirmed = confirmed_of(record, required=False)
+    waiting = _present(record, "WaitingList")
+    return NewParticipant(
+        person_id=person_id,
+        payment=payment_of(record, required=payment_required),
+        details=details_of(record),
+        confirmed=True if confirmed is None else confirmed,
+        waiting_list=parse_flag(waiting, "WaitingList") if waiting is not None else False,
+    )
+
+
+def register_line(record: Record) -> RegisterLine:
+    attended = _present(record, "Attended")
+    volunteering = record.get("Volunteering")
+    return RegisterLine(
+        person_id=parse_id(record.get("ContactID") or record.get("PersonID"), "ContactID", what="Contact"),
+        attended=parse_flag(attended, "Attended") if attended is not None else None,
+        volunteering=parse_volunteering(volunteering) if volunteering is not None else None,
+    )
+
+
+def register_lines(items: list[Item]) -> list[RegisterLine]:
+    lines = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValidationError("Each <participant> must hold a ContactID.", field="ContactID")
+        lines.append(register_line(item))
+    return lines
+
+
+def participant_ids(items: list[Item]) -> list[int]:
+    if not items:
+        raise ValidationError("List at least one <participant> id to remove.", field="participant")
+    ids = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError("Each <participant> must be a participant id.", field="participant")
+        ids.append(parse_id(item, "participant", what="Participant"))
+    if len(set(ids)) != len(ids):
+        raise ValidationError("A participant id appears twice.", field="participant")
+    return ids
+
+
+def settlement_of(text: str) -> Settlement:
+    try:
+        return SETTLEMENTS[text.strip().lower()]
+    except KeyError:
+        raise ValidationError("refundtype must be Refund or Credit.", field="refundtype") from None

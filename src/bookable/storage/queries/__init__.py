@@ -1,0 +1,1 @@
+"""Read-side queries owned by one API each (all SQL still lives under storage/)."""
