@@ -86,10 +86,10 @@ def assign_sessions(
     uow: UnitOfWork, actor: Actor, registration: m.Registration, slot_ids: list[int]
 ) -> RegistrationSessions:
     """Book the registrant on each session; a full session puts them on its waiting list."""
-    held = {b.slot_id for b in uow.bookings.of_registration(registration.id)}
+    held = {slot_id for b in uow.bookings.of_registration(registration.id) for slot_id in _slot_ids_held(uow, b)}
     for slot in _slots_of_event(uow, registration.offering_id, slot_ids):
         if slot.id not in held:
-            book(
+            outcome = book(
                 uow,
                 actor,
                 person_id=registration.person_id,
@@ -98,7 +98,15 @@ def assign_sessions(
                 override_window=True,
                 registration_id=registration.id,
             )
+            held.update(_slot_ids_held(uow, outcome.booking))
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
+
+
+def _slot_ids_held(uow: UnitOfWork, booking: m.Booking) -> set[int]:
+    """A course booking (no slot of its own) holds every session of its course."""
+    if booking.slot_id is not None:
+        return {booking.slot_id}
+    return {slot.id for slot in uow.offerings.slots_of(booking.offering_id)}
 
 
 def remove_sessions(
@@ -106,6 +114,6 @@ def remove_sessions(
 ) -> RegistrationSessions:
     wanted = {slot.id for slot in _slots_of_event(uow, registration.offering_id, slot_ids)}
     for booking in uow.bookings.of_registration(registration.id):
-        if booking.slot_id in wanted:
+        if wanted & _slot_ids_held(uow, booking):
             cancel(uow, actor, booking.id, settlement=Settlement.NONE, override_window=True)
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
