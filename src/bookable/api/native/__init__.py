@@ -1,0 +1,39 @@
+"""The native JSON API under /api/v1 (OpenAPI at /openapi.json, docs at /docs).
+
+Errors are RFC 9457 problem+json with the engine's stable codes. In this API a field value the
+engine refuses (`invalid_parameter`, `too_many_places`) is a 422, like a request that fails schema
+validation, so a client sees one status for "fix your input". See docs/native-api.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+
+from bookable.api import errors
+from bookable.api.native import (
+    audit,
+    bookings,
+    business_units,
+    offerings,
+    persons,
+    product_groups,
+    product_labels,
+    products,
+    registrations,
+    resources,
+    slots,
+)
+from bookable.api.problem import render_problem
+
+NATIVE_STATUS = {"invalid_parameter": 422, "too_many_places": 422}
+
+router = APIRouter(prefix="/api/v1")
+for module in (business_units, resources, product_groups, product_labels, products, offerings, slots, persons,
+               registrations, bookings, audit):
+    router.include_router(module.router)
+
+errors.register(errors.Dialect("native", re.compile(r"^/api/v1(/|$)"), render_problem, NATIVE_STATUS.get))
+
+__all__ = ["router"]

@@ -1,0 +1,73 @@
+"""Business units (venues, sites): read by anyone of the tenant, written by admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from bookable.api.native.context import Caller, admin, caller
+from bookable.api.native.crud import Input, changes_of, location, row_list
+from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.pagination import PageOut, PageParams
+from bookable.services import catalog
+from bookable.storage import models as m
+
+router = APIRouter(prefix="/business-units", tags=["catalogue"], route_class=OrjsonRoute)
+
+
+class BusinessUnitIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    grouping_product_group_id: int | None = None
+
+
+class BusinessUnitPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    grouping_product_group_id: int | None = None
+
+
+class BusinessUnitOut(BaseModel):
+    id: int
+    name: str
+    grouping_product_group_id: int | None
+
+
+def render(row: m.BusinessUnit) -> BusinessUnitOut:
+    return BusinessUnitOut(id=row.id, name=row.name, grouping_product_group_id=row.grouping_product_group_id)
+
+
+@router.get("", response_model=PageOut[BusinessUnitOut])
+def list_business_units(who: Caller = Depends(caller), paging: PageParams = Depends()) -> JsonResponse:
+    return row_list(who, paging, m.BusinessUnit, render)
+
+
+@router.get("/{unit_id}", response_model=BusinessUnitOut)
+def get_business_unit(unit_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        return JsonResponse(render(catalog.get_business_unit(uow, unit_id)))
+
+
+@router.post("", status_code=201, response_model=BusinessUnitOut)
+def create_business_unit(body: BusinessUnitIn, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        row = catalog.create_business_unit(uow, who.actor, **body.model_dump())
+        out = render(row)
+        uow.commit()
+        return created(out, location("business-units", row.id))
+
+
+@router.patch("/{unit_id}", response_model=BusinessUnitOut)
+def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        row = catalog.update_business_unit(uow, who.actor, unit_id, changes_of(body))
+        out = render(row)
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.delete("/{unit_id}", status_code=204, response_class=Response)
+def delete_business_unit(unit_id: int, who: Caller = Depends(admin)) -> Response:
+    with who.uow() as uow:
+        catalog.delete_business_unit(uow, who.actor, unit_id)
+        uow.commit()
+    return no_content()

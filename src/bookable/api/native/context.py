@@ -1,0 +1,85 @@
+"""Who is calling the native API, for which tenant, and what their role lets them do.
+
+Staff: HTTP Basic with a staff user, or `Authorization: Bearer <api key>`. Members: HTTP Basic with
+their email, card number or customer number, plus `X-Bookable-Tenant: <tenant slug>` to say whose
+member they are (the native API has no tenant in its paths). The header is what makes a call a
+member call: with it, only member credentials are tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
+
+from bookable.api.auth import authenticator, unauthorized
+from bookable.api.errors import ApiError
+from bookable.services.accounts import Principal
+from bookable.services.actor import Actor, Channel, Role
+from bookable.storage.database import Database
+from bookable.storage.unit_of_work import UnitOfWork
+
+TENANT_HEADER = "X-Bookable-Tenant"
+
+# Declared only so that OpenAPI shows how to authenticate; the Authenticator does the work.
+_basic = HTTPBasic(auto_error=False, description="Staff user, or a member's email / card / customer number.")
+_bearer = HTTPBearer(auto_error=False, description="API key (staff access with the key's role).")
+_tenant = APIKeyHeader(name=TENANT_HEADER, auto_error=False, scheme_name="MemberTenant",
+                       description="Members only: the slug of the tenant they belong to.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    database: Database
+
+    @property
+    def actor(self) -> Actor:
+        return self.principal.actor(Channel.NATIVE)
+
+    @property
+    def is_member(self) -> bool:
+        return self.principal.role is Role.MEMBER
+
+    @property
+    def person_id(self) -> int | None:
+        return self.principal.person_id
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.database, self.principal.tenant_id, write=write)
+
+    def require_staff(self) -> Caller:
+        if self.is_member:
+            raise ApiError(403, "forbidden", "This call is for staff only.")
+        return self
+
+    def require_admin(self) -> Caller:
+        if self.principal.role is not Role.ADMIN:
+            raise ApiError(403, "forbidden", "This call needs the admin role.")
+        return self
+
+
+def _tenant_id(database: Database, slug: str) -> int:
+    with UnitOfWork(database, 0, write=False) as uow:
+        tenant = uow.tenants.by_slug(slug.strip())
+    if tenant is None:
+        raise unauthorized("Wrong login, password or tenant.")
+    return tenant.id
+
+
+def caller(request: Request, _b: object = Depends(_basic), _k: object = Depends(_bearer),
+           _t: object = Depends(_tenant)) -> Caller:
+    database: Database = request.app.state.database
+    slug = request.headers.get(TENANT_HEADER)
+    auth = authenticator(request)
+    principal = auth.member_of(request, _tenant_id(database, slug)) if slug else auth.staff_or_key(request)
+    return Caller(principal, database)
+
+
+def staff(who: Caller = Depends(caller)) -> Caller:
+    return who.require_staff()
+
+
+def admin(who: Caller = Depends(caller)) -> Caller:
+    return who.require_admin()

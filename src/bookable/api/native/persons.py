@@ -1,0 +1,138 @@
+"""Persons (members, contacts, bookers). Staff manage everyone; a member reads and changes only
+their own record (`/persons/me` or their id). A password is write-only: it is set, never shown."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from bookable.api.errors import ApiError
+from bookable.api.native.context import Caller, admin, caller, staff
+from bookable.api.native.crud import Input, changes_of, location, row_list
+from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.representations import local_iso, zone_of
+from bookable.domain.errors import NotAllowed
+from bookable.services import catalog
+from bookable.storage import models as m
+
+router = APIRouter(prefix="/persons", tags=["persons"], route_class=OrjsonRoute)
+Gender = Literal["male", "female"]
+
+
+class PersonFields(Input):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=200, description="Also a member login: unique in the tenant.")
+    street_address: str | None = Field(None, max_length=200)
+    address2: str | None = Field(None, max_length=200)
+    town: str | None = Field(None, max_length=100)
+    county: str | None = Field(None, max_length=100)
+    postcode: str | None = Field(None, max_length=20)
+    home_phone: str | None = Field(None, max_length=40)
+    mobile_phone: str | None = Field(None, max_length=40)
+    work_phone: str | None = Field(None, max_length=40)
+    gender: Gender | None = None
+    person_number: str | None = Field(None, max_length=32)
+    card_number: str | None = Field(None, max_length=64, description="Member login; unique in the tenant.")
+    customer_number: str | None = Field(None, max_length=64, description="Member login; unique in the tenant.")
+    contact_type: str | None = Field(None, max_length=32, description="Views ContactType, e.g. Individual.")
+    password: str | None = Field(None, min_length=8, max_length=200,
+                                 description="Write-only: sets the member's login password.")
+
+
+class PersonOut(BaseModel):
+    id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    street_address: str
+    address2: str
+    town: str
+    county: str
+    postcode: str
+    home_phone: str
+    mobile_phone: str
+    work_phone: str
+    gender: str | None
+    person_number: str
+    card_number: str | None
+    customer_number: str | None
+    contact_type: str
+    has_password: bool = Field(description="Whether the person can log in as a member.")
+    created_at: str
+
+
+def render(row: m.Person, zone: str) -> PersonOut:
+    values = {name: getattr(row, name) for name in catalog.PERSON_FIELDS}
+    return PersonOut(id=row.id, **values, has_password=bool(row.password_hash),
+                     created_at=local_iso(row.created_at, zone) or "")
+
+
+def _person_id(who: Caller, person_id: int | str) -> int:
+    if person_id == "me":
+        if who.person_id is None:
+            raise ApiError(403, "forbidden", "Only members have a person record of their own.")
+        return who.person_id
+    return int(person_id)
+
+
+def _split(body: PersonFields) -> tuple[dict[str, object], str | None]:
+    return changes_of(body, exclude={"password"}), body.password
+
+
+@router.get("", response_model=PageOut[PersonOut])
+def list_persons(
+    who: Caller = Depends(staff), paging: PageParams = Depends(),
+    email: str | None = Query(None, max_length=200), card_number: str | None = Query(None, max_length=64),
+    customer_number: str | None = Query(None, max_length=64),
+) -> JsonResponse:
+    conditions = [getattr(m.Person, name) == value for name, value in
+                  (("email", email), ("card_number", card_number), ("customer_number", customer_number)) if value]
+    with who.uow(write=False) as uow:
+        zone = zone_of(uow)
+    return row_list(who, paging, m.Person, lambda row: render(row, zone), *conditions)
+
+
+@router.get("/{person_id}", response_model=PersonOut,
+            description="`me` for the calling member's own record.")
+def get_person(person_id: int | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
+    wanted = _person_id(who, person_id)
+    with who.uow(write=False) as uow:
+        person = catalog.get_person(uow, wanted)
+        if who.is_member and who.person_id != person.id:
+            raise NotAllowed("Members may only read their own record.", field="id")
+        return JsonResponse(render(person, zone_of(uow)))
+
+
+@router.post("", status_code=201, response_model=PersonOut)
+def create_person(body: PersonFields, who: Caller = Depends(staff)) -> JsonResponse:
+    values, password = _split(body)
+    with who.uow() as uow:
+        row = catalog.create_person(uow, who.actor, values, password=password)
+        out = render(row, zone_of(uow))
+        uow.commit()
+        return created(out, location("persons", row.id))
+
+
+@router.patch("/{person_id}", response_model=PersonOut,
+              description="Members may change their own record (not card or customer number).")
+def update_person(person_id: int | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> JsonResponse:
+    wanted = _person_id(who, person_id)
+    values, password = _split(body)
+    with who.uow() as uow:
+        row = catalog.update_person(uow, who.actor, wanted, values, password=password)
+        out = render(row, zone_of(uow))
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.delete("/{person_id}", status_code=204, response_class=Response)
+def delete_person(person_id: int, who: Caller = Depends(admin)) -> Response:
+    with who.uow() as uow:
+        catalog.delete_person(uow, who.actor, person_id)
+        uow.commit()
+    return no_content()

@@ -1,0 +1,75 @@
+"""Product groups (a tree: a group may have a parent): read by anyone of the tenant, written by admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from bookable.api.native.context import Caller, admin, caller
+from bookable.api.native.crud import Input, changes_of, location, row_list
+from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.pagination import PageOut, PageParams
+from bookable.services import catalog
+from bookable.storage import models as m
+
+router = APIRouter(prefix="/product-groups", tags=["catalogue"], route_class=OrjsonRoute)
+
+
+class ProductGroupIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    parent_id: int | None = None
+
+
+class ProductGroupPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    parent_id: int | None = None
+
+
+class ProductGroupOut(BaseModel):
+    id: int
+    name: str
+    parent_id: int | None
+
+
+def render(row: m.ProductGroup) -> ProductGroupOut:
+    return ProductGroupOut(id=row.id, name=row.name, parent_id=row.parent_id)
+
+
+@router.get("", response_model=PageOut[ProductGroupOut])
+def list_product_groups(who: Caller = Depends(caller), paging: PageParams = Depends(),
+                        parent_id: int | None = None) -> JsonResponse:
+    conditions = [] if parent_id is None else [m.ProductGroup.parent_id == parent_id]
+    return row_list(who, paging, m.ProductGroup, render, *conditions)
+
+
+@router.get("/{group_id}", response_model=ProductGroupOut)
+def get_product_group(group_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        return JsonResponse(render(catalog.get_product_group(uow, group_id)))
+
+
+@router.post("", status_code=201, response_model=ProductGroupOut)
+def create_product_group(body: ProductGroupIn, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        row = catalog.create_product_group(uow, who.actor, **body.model_dump())
+        out = render(row)
+        uow.commit()
+        return created(out, location("product-groups", row.id))
+
+
+@router.patch("/{group_id}", response_model=ProductGroupOut)
+def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        row = catalog.update_product_group(uow, who.actor, group_id, changes_of(body))
+        out = render(row)
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.delete("/{group_id}", status_code=204, response_class=Response)
+def delete_product_group(group_id: int, who: Caller = Depends(admin)) -> Response:
+    with who.uow() as uow:
+        catalog.delete_product_group(uow, who.actor, group_id)
+        uow.commit()
+    return no_content()

@@ -1,0 +1,131 @@
+"""Products (what an offering sells; BRP's product with labels, css class and group).
+
+Read by anyone of the tenant, written by admins. `label_ids` replaces the product's labels.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from bookable.api.native.context import Caller, admin, caller
+from bookable.api.native.crud import Input, changes_of, location, row_list
+from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.pagination import PageOut, PageParams
+from bookable.services import catalog
+from bookable.storage import models as m
+
+router = APIRouter(prefix="/products", tags=["catalogue"], route_class=OrjsonRoute)
+ProductType = Literal["groupActivity", "subscription", "package", "article", "service", "event", "stockProduct",
+                      "valueCard", "entry"]
+
+
+class ProductIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    product_type: ProductType = "groupActivity"
+    bookable_from_internet: bool = True
+    css_class: str = Field("", max_length=64)
+    group_id: int | None = None
+    business_unit_id: int | None = None
+    label_ids: list[int] = Field([], max_length=100)
+
+
+class ProductPatch(Input):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=10_000)
+    product_type: ProductType | None = None
+    bookable_from_internet: bool | None = None
+    css_class: str | None = Field(None, max_length=64)
+    group_id: int | None = None
+    business_unit_id: int | None = None
+    label_ids: list[int] | None = Field(None, max_length=100, description="Replaces the product's labels.")
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class ProductOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    product_type: str
+    bookable_from_internet: bool
+    css_class: str
+    group_id: int | None
+    group: Named | None
+    business_unit_id: int | None
+    label_ids: list[int]
+    labels: list[Named]
+
+
+def render(row: m.Product) -> ProductOut:
+    labels = sorted(row.labels, key=lambda label: label.id)
+    return ProductOut(
+        id=row.id, name=row.name, description=row.description, product_type=row.product_type,
+        bookable_from_internet=row.bookable_from_internet, css_class=row.css_class, group_id=row.group_id,
+        group=Named(id=row.group.id, name=row.group.name) if row.group else None,
+        business_unit_id=row.business_unit_id, label_ids=[label.id for label in labels],
+        labels=[Named(id=label.id, name=label.name) for label in labels],
+    )
+
+
+@router.get("", response_model=PageOut[ProductOut])
+def list_products(
+    who: Caller = Depends(caller), paging: PageParams = Depends(),
+    business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
+    group_id: list[int] = Query([], description="Only these product groups."),
+    label_id: list[int] = Query([], description="Only products with one of these labels."),
+    product_type: ProductType | None = None,
+    bookable_from_internet: bool | None = None,
+) -> JsonResponse:
+    conditions = []
+    if business_unit_id:
+        conditions.append(m.Product.business_unit_id.in_(business_unit_id))
+    if group_id:
+        conditions.append(m.Product.group_id.in_(group_id))
+    if label_id:
+        conditions.append(m.Product.labels.any(m.ProductLabel.id.in_(label_id)))
+    if product_type is not None:
+        conditions.append(m.Product.product_type == product_type)
+    if bookable_from_internet is not None:
+        conditions.append(m.Product.bookable_from_internet.is_(bookable_from_internet))
+    return row_list(who, paging, m.Product, render, *conditions)
+
+
+@router.get("/{product_id}", response_model=ProductOut)
+def get_product(product_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        return JsonResponse(render(catalog.get_product(uow, product_id)))
+
+
+@router.post("", status_code=201, response_model=ProductOut)
+def create_product(body: ProductIn, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        row = catalog.create_product(uow, who.actor, body.model_dump(exclude={"label_ids"}), body.label_ids)
+        out = render(row)
+        uow.commit()
+        return created(out, location("products", row.id))
+
+
+@router.patch("/{product_id}", response_model=ProductOut)
+def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(admin)) -> JsonResponse:
+    with who.uow() as uow:
+        changes = changes_of(body, exclude={"label_ids"})
+        row = catalog.update_product(uow, who.actor, product_id, changes, body.label_ids)
+        out = render(row)
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.delete("/{product_id}", status_code=204, response_class=Response)
+def delete_product(product_id: int, who: Caller = Depends(admin)) -> Response:
+    with who.uow() as uow:
+        catalog.delete_product(uow, who.actor, product_id)
+        uow.commit()
+    return no_content()

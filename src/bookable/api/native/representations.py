@@ -1,0 +1,132 @@
+"""How the native API shows slots and bookings (shared by several resources).
+
+Times: `start` / `end` are ISO 8601 in the tenant's local time with its UTC offset
+(`2026-05-01T18:00+02:00`); `start_epoch` / `end_epoch` are Unix seconds (UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from bookable.domain.attendance import parse_volunteering
+from bookable.domain.capacity import SlotLoad
+from bookable.domain.localtime import to_local
+from bookable.storage import models as m
+from bookable.storage.queries import native as q
+from bookable.storage.unit_of_work import UnitOfWork
+
+
+def local_iso(instant: datetime | None, zone: str) -> str | None:
+    return None if instant is None else to_local(instant, zone).isoformat(timespec="minutes")
+
+
+def epoch(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+def zone_of(uow: UnitOfWork) -> str:
+    tenant = uow.tenants.get(uow.tenant_id)
+    assert tenant is not None
+    return tenant.timezone
+
+
+class SlotOut(BaseModel):
+    id: int
+    offering_id: int
+    offering_name: str
+    kind: str = Field(description="event, course (booked whole) or recurring.")
+    business_unit_id: int | None
+    date: str = Field(description="Local date, YYYY-MM-DD.")
+    time: str = Field(description="Local start time, HH:MM.")
+    duration: int = Field(description="Minutes.")
+    start: str = Field(description="Local start, ISO 8601 with offset.")
+    end: str
+    start_epoch: int = Field(description="Unix seconds, UTC.")
+    end_epoch: int
+    spaces: int
+    online_spaces: int | None = Field(description="Places bookable from the internet; null = all spaces.")
+    confirmed: int = Field(description="Places held by confirmed bookings.")
+    reserved: int = Field(description="Places held by unconfirmed bookings (they count against capacity).")
+    held: int = Field(description="confirmed + reserved.")
+    waiting: int = Field(description="Places asked for on the waiting list.")
+    free: int = Field(description="spaces - held (never below 0).")
+    free_online: int = Field(description="Free places members may book online.")
+    cancelled: bool
+    resource_ids: list[int]
+
+
+def slot_out(slot: m.Slot, offering: m.Offering, load: SlotLoad, zone: str) -> SlotOut:
+    return SlotOut(
+        id=slot.id, offering_id=slot.offering_id, offering_name=offering.name, kind=offering.kind,
+        business_unit_id=slot.business_unit_id, date=slot.local_date.isoformat(),
+        time=slot.local_time.strftime("%H:%M"), duration=slot.duration,
+        start=local_iso(slot.starts_at, zone), end=local_iso(slot.ends_at, zone),
+        start_epoch=epoch(slot.starts_at), end_epoch=epoch(slot.ends_at),
+        spaces=slot.spaces, online_spaces=slot.online_spaces, confirmed=load.confirmed, reserved=load.reserved,
+        held=load.held, waiting=load.waiting, free=load.available_places(),
+        free_online=load.available_places(online=True), cancelled=slot.cancelled,
+        resource_ids=sorted(resource.id for resource in slot.resources),
+    )
+
+
+def slots_out(uow: UnitOfWork, slots: Sequence[m.Slot], zone: str) -> list[SlotOut]:
+    offerings = q.offerings_by_id(uow.session, uow.tenant_id, [slot.offering_id for slot in slots])
+    courses = [offering.id for offering in offerings.values() if offering.kind == "course"]
+    loads = uow.loads.for_slots(slots, courses)
+    return [slot_out(slot, offerings[slot.offering_id], loads[slot.id], zone) for slot in slots]
+
+
+class AttendanceOut(BaseModel):
+    slot_id: int
+    attended: bool
+    volunteering: list[str]
+
+
+class BookingOut(BaseModel):
+    id: int
+    person_id: int
+    offering_id: int
+    slot_id: int | None = Field(description="null for a whole-course booking (it holds every slot).")
+    registration_id: int | None
+    places: int
+    status: str = Field(description="confirmed, reserved (unconfirmed), waitlisted or cancelled.")
+    waiting_position: int | None = Field(description="1-based place in the waiting list, when waitlisted.")
+    channel: str = Field(description="The API the booking was made through.")
+    start: str | None = Field(description="Local start of the (first) slot.")
+    end: str | None = Field(description="Local end of the (last) slot.")
+    start_epoch: int | None
+    end_epoch: int | None
+    created_at: str
+    changed_at: str
+    attendance: list[AttendanceOut]
+
+
+def bookings_out(uow: UnitOfWork, bookings: Sequence[m.Booking], zone: str) -> list[BookingOut]:
+    slots = q.slots_by_id(uow.session, uow.tenant_id, [b.slot_id for b in bookings if b.slot_id is not None])
+    spans = q.course_spans(uow.session, [b.offering_id for b in bookings if b.slot_id is None])
+    marks = q.attendance_of(uow.session, [b.id for b in bookings])
+    positions = q.waiting_positions(uow.session, bookings)
+    rendered = []
+    for booking in bookings:
+        slot = slots.get(booking.slot_id) if booking.slot_id is not None else None
+        start, end = (slot.starts_at, slot.ends_at) if slot else spans.get(booking.offering_id, (None, None))
+        rendered.append(BookingOut(
+            id=booking.id, person_id=booking.person_id, offering_id=booking.offering_id, slot_id=booking.slot_id,
+            registration_id=booking.registration_id, places=booking.places, status=booking.status,
+            waiting_position=positions.get(booking.id), channel=booking.channel,
+            start=local_iso(start, zone), end=local_iso(end, zone),
+            start_epoch=epoch(start) if start else None, end_epoch=epoch(end) if end else None,
+            created_at=local_iso(booking.created_at, zone), changed_at=local_iso(booking.changed_at, zone),
+            attendance=[AttendanceOut(slot_id=mark.slot_id, attended=mark.attended,
+                                      volunteering=list(parse_volunteering(mark.volunteering)))
+                        for mark in marks.get(booking.id, [])],
+        ))
+    return rendered
+
+
+def booking_out(uow: UnitOfWork, booking: m.Booking) -> BookingOut:
+    uow.session.flush()
+    return bookings_out(uow, [booking], zone_of(uow))[0]

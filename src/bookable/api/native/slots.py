@@ -1,0 +1,165 @@
+"""Slots: the dated occurrences people book. Anyone of the tenant reads them; staff move them,
+change their capacity, cancel or restore them, and keep their register (who attended)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, time, timedelta
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, model_validator
+
+from bookable.api.native.context import Caller, caller, staff
+from bookable.api.native.crud import Input, changes_of
+from bookable.api.native.http import JsonResponse, OrjsonRoute
+from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
+from bookable.api.native.representations import SlotOut, slots_out, zone_of
+from bookable.domain.attendance import parse_volunteering
+from bookable.domain.localtime import to_utc
+from bookable.services import offerings as service
+from bookable.services import register
+from bookable.storage.queries import native as q
+from bookable.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/slots", tags=["slots"], route_class=OrjsonRoute)
+
+
+class SlotPatch(Input):
+    date: dt.date | None = Field(None, description="New local date.")
+    time: dt.time | None = Field(None, description="New local start time, HH:MM.")
+    duration: int | None = Field(None, ge=1, le=20_160)
+    spaces: int | None = Field(None, ge=0, le=100_000, description="Never below the places already held.")
+    online_spaces: int | None = Field(None, ge=0, le=100_000, description="null = every space is bookable online.")
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> SlotPatch:
+        for name in self.model_fields_set - {"online_spaces"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} must not be null")
+        return self
+
+
+class CancelSlotIn(Input):
+    cancel_bookings: bool = Field(False, description="Cancel the slot's active bookings instead of refusing.")
+
+
+class RegisterLineIn(Input):
+    person_id: int
+    attended: bool | None = Field(None, description="Default: false, or true once the slot has started.")
+    volunteering: list[str] | None = Field(None, max_length=50, description="Roles, e.g. [\"Made Coffee\"].")
+
+
+class RegisterIn(Input):
+    participants: list[RegisterLineIn] = Field(max_length=5000)
+
+
+class ParticipantOut(BaseModel):
+    booking_id: int
+    person_id: int
+    first_name: str
+    last_name: str
+    places: int
+    status: str
+    attended: bool
+    volunteering: list[str]
+
+
+def one_slot(uow: UnitOfWork, slot_id: int) -> SlotOut:
+    uow.session.flush()
+    return slots_out(uow, [service.get_slot(uow, slot_id)], zone_of(uow))[0]
+
+
+@router.get("", response_model=PageOut[SlotOut])
+def list_slots(
+    who: Caller = Depends(caller), paging: PageParams = Depends(),
+    from_date: date | None = Query(None, alias="from", description="First local date (inclusive)."),
+    to_date: date | None = Query(None, alias="to", description="Last local date (inclusive)."),
+    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
+    resource_id: list[int] = Query([]), offering_id: list[int] = Query([]),
+    status: str | None = Query(None, pattern="^(scheduled|cancelled)$", description="scheduled or cancelled."),
+) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        zone = zone_of(uow)
+        filters = q.SlotFilter(
+            business_unit_ids=tuple(business_unit_id), product_ids=tuple(product_id), label_ids=tuple(label_id),
+            resource_ids=tuple(resource_id), offering_ids=tuple(offering_id),
+            starts_from=to_utc(from_date, time(0), zone) if from_date else None,
+            starts_before=to_utc(to_date + timedelta(days=1), time(0), zone) if to_date else None,
+            cancelled=None if status is None else status == "cancelled",
+        )
+        rows = q.slot_page(uow.session, uow.tenant_id, filters, paging.page(decode_start))
+        items, cursor = paging.split(rows, start_key)
+        return JsonResponse(PageOut[SlotOut](items=slots_out(uow, items, zone), next_cursor=cursor))
+
+
+@router.get("/{slot_id}", response_model=SlotOut)
+def get_slot(slot_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        return JsonResponse(one_slot(uow, slot_id))
+
+
+@router.patch("/{slot_id}", response_model=SlotOut)
+def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> JsonResponse:
+    changes = changes_of(body)
+    with who.uow() as uow:
+        slot = service.get_slot(uow, slot_id)
+        if {"date", "time", "duration"} & changes.keys():
+            service.update_slot(uow, who.actor, slot_id, local_date=body.date,
+                                local_time=body.time.replace(second=0, microsecond=0) if body.time else None,
+                                duration=body.duration)
+        if {"spaces", "online_spaces"} & changes.keys():
+            service.change_capacity(uow, who.actor, slot_id, changes.get("spaces", slot.spaces),
+                                    changes.get("online_spaces", slot.online_spaces))
+        out = one_slot(uow, slot_id)
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.post("/{slot_id}/cancel", response_model=SlotOut)
+def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> JsonResponse:
+    with who.uow() as uow:
+        service.set_slot_cancelled(uow, who.actor, slot_id, True,
+                                   cancel_bookings=body.cancel_bookings if body else False)
+        out = one_slot(uow, slot_id)
+        uow.commit()
+        return JsonResponse(out)
+
+
+@router.post("/{slot_id}/restore", response_model=SlotOut)
+def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+    with who.uow() as uow:
+        service.set_slot_cancelled(uow, who.actor, slot_id, False)
+        out = one_slot(uow, slot_id)
+        uow.commit()
+        return JsonResponse(out)
+
+
+def register_out(uow: UnitOfWork, slot_id: int) -> list[ParticipantOut]:
+    uow.session.flush()
+    return [ParticipantOut(
+        booking_id=p.booking.id, person_id=p.person.id, first_name=p.person.first_name,
+        last_name=p.person.last_name, places=p.booking.places, status=p.booking.status,
+        attended=bool(p.attendance and p.attendance.attended),
+        volunteering=list(parse_volunteering(p.attendance.volunteering if p.attendance else "")),
+    ) for p in register.participants(uow, slot_id)]
+
+
+@router.get("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
+def get_register(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+    with who.uow(write=False) as uow:
+        return JsonResponse(register_out(uow, slot_id))
+
+
+@router.put("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
+def replace_register(slot_id: int, body: RegisterIn, who: Caller = Depends(staff)) -> JsonResponse:
+    """The register becomes exactly these people: missing ones are booked (staff: windows do not
+    apply, capacity does), whoever is left out is cancelled (their rows and ledgers stay)."""
+    lines = [register.RegisterLine(line.person_id, line.attended,
+                                   None if line.volunteering is None else tuple(v.strip() for v in line.volunteering
+                                                                                if v.strip()))
+             for line in body.participants]
+    with who.uow() as uow:
+        register.replace_register(uow, who.actor, slot_id, lines)
+        out = register_out(uow, slot_id)
+        uow.commit()
+        return JsonResponse(out)
