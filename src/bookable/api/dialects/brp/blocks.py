@@ -1,0 +1,122 @@
+"""The recurring BRP objects: product, booking, activity, event, person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bookable.api.dialects.brp.render import Items, local_date, local_time, named, timepoint, timepoint_block
+from bookable.domain import windows
+from bookable.domain.capacity import SlotLoad
+from bookable.storage import models as m
+from bookable.storage.queries.brp import ActivityRow, BookingRow, EventRow, Participant, ProductRow
+
+BOOKING_TYPES = {"confirmed": "ordinary", "reserved": "ordinary", "waitlisted": "waitinglist"}
+
+
+def product(row: ProductRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "description": row.description,
+        "name": row.name,
+        "bookablefrominternet": row.bookable_from_internet,
+        "productlabels": Items("productlabel", [named(label) for label in row.labels]),  # type: ignore[misc]
+        "cssclass": row.css_class,
+        "group": named((row.group_id, row.group_name or "")) if row.group_id is not None else None,
+    }
+
+
+def booking(row: BookingRow, zone: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "type": BOOKING_TYPES.get(row.status, row.status),
+        "businessunit": named(row.business_unit),
+        "start": timepoint(row.starts_at, zone),
+        "end": timepoint(row.ends_at, zone),
+        "product": product(row.product),
+    }
+
+
+def activity(row: ActivityRow, zone: str, *, with_booking: bool) -> dict[str, Any]:
+    load = SlotLoad(spaces=row.spaces, online_spaces=row.online_spaces, confirmed=row.held, waiting=row.waiting)
+    window = windows.booking_window(row.starts_at, max_advance_days=row.max_advance,
+                                    cutoff_minutes=row.cutoff_minutes, zone=zone)
+    block: dict[str, Any] = {
+        "id": row.id,
+        "businessunit": named(row.business_unit),
+        "start": timepoint(row.starts_at, zone),
+        "end": timepoint(row.ends_at, zone),
+        "product": product(row.product),
+        "resources": Items("resource", [named(resource) for resource in row.resources]),  # type: ignore[misc]
+        "bookableearliest": timepoint(window.earliest, zone),
+        "bookablelatest": timepoint(window.latest, zone),
+        "freeslots": load.available_places(online=True),
+        "bookableslots": load.bookable_online,
+        "totalslots": load.spaces,
+        "cancelled": row.cancelled,
+        "waitinglistsize": load.waiting,
+    }
+    if with_booking:
+        block["bookingid"] = row.booking_id
+        block["bookingtype"] = BOOKING_TYPES.get(row.booking_status) if row.booking_status else None
+    return block
+
+
+def event(row: EventRow, zone: str, *, with_booking: bool, people: list[Participant] | None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "id": row.id,
+        "name": row.name,
+        "code": row.code,
+        "productid": row.product_id,
+        "description": row.description,
+        "lastupdate": timepoint(row.updated_at, zone),
+        "productdescription": row.product_description or "",
+        "numberofoccasions": row.occasions,
+        "time": local_time(row.first_start, zone),
+        "startdate": local_date(row.first_start, zone),
+        "enddate": local_date(row.last_end, zone),
+        "publishstart": timepoint(row.publish_start, zone),
+        "publishend": timepoint(row.publish_end, zone),
+        "bookableslots": row.bookable,
+        "filledslots": row.filled,
+    }
+    if with_booking:
+        block.update(_event_booking_rules(row, zone))
+    block["businessunit"] = named(row.business_unit)
+    block["orderid"] = None
+    if people is not None:
+        block["participants"] = Items("participant", [participant(p) for p in people])
+    return block
+
+
+def _event_booking_rules(row: EventRow, zone: str) -> dict[str, Any]:
+    if row.first_start is None:
+        return {"registered": row.registered, "bookableearliest": None, "bookablelatest": None}
+    window = windows.booking_window(row.first_start, max_advance_days=row.max_advance,
+                                    cutoff_minutes=row.cutoff_minutes, zone=zone)
+    return {
+        "registered": row.registered,
+        "bookableearliest": timepoint_block(window.earliest, zone),
+        "bookablelatest": timepoint_block(window.latest, zone),
+    }
+
+
+def participant(row: Participant) -> dict[str, Any]:
+    return {"personid": row.person_id, "firstname": row.first_name, "lastname": row.last_name,
+            "eventbookingid": row.booking_id}
+
+
+def person(row: m.Person) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "firstname": row.first_name,
+        "lastname": row.last_name,
+        "mailaddress": {"streetaddress": row.street_address, "postalcode": row.postcode, "city": row.town},
+        "email": row.email,
+        "gender": row.gender,
+        "personnumber": row.person_number,
+        "homephone": row.home_phone,
+        "mobilephone": row.mobile_phone,
+        "workphone": row.work_phone,
+    }

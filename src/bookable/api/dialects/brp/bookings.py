@@ -1,0 +1,74 @@
+"""Activity bookings of the logged-in member: book, list, cancel."""
+
+from __future__ import annotations
+
+from fastapi import Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bookable.api.dialects.brp import blocks
+from bookable.api.dialects.brp.context import integration, member
+from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
+from bookable.api.dialects.brp.render import Items
+from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.domain.errors import NotFound
+from bookable.services import bookings as booking_service
+from bookable.services.bookings import WaitlistPolicy
+from bookable.storage.queries import brp as reads
+from bookable.storage.repositories import ACTIVE
+
+TYPES = ("ordinary", "waitinglist")
+STATUSES = {"ordinary": ("confirmed", "reserved"), "waitinglist": ("waitlisted",)}
+BOOK_PARAMS = {"type": Param(one_of(*TYPES), required=True), "activityid": Param(an_id, required=True)}
+LIST_PARAMS = {"type": Param(one_of(*TYPES)), "fromdate": Param(a_date), "todate": Param(a_date)}
+CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
+
+
+@endpoint("POST", "bookings")
+def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    """type=waitinglist books an ordinary place when one is free (the response says which)."""
+    caller = integration(request, raw)
+    params = read(raw, BOOK_PARAMS)
+    actor = member(request, caller)
+    policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
+    with caller.uow(write=True) as uow:
+        if not reads.is_activity(uow.session, caller.tenant_id, params["activityid"]):
+            raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
+        outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
+                                       waitlist=policy)
+        [row] = reads.member_bookings(uow.session, caller.tenant_id, outcome.booking.person_id, statuses=ACTIVE,
+                                      booking_id=outcome.booking.id)
+        uow.commit()
+    return respond(request, "booking", blocks.booking(row, caller.zone))
+
+
+@endpoint("GET", "bookings")
+def list_bookings(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    caller = integration(request, raw)
+    params = read(raw, LIST_PARAMS)
+    first, last = date_range(params, caller.zone)
+    actor = member(request, caller)
+    starts_from, starts_before = day_starts(first, last, caller.zone)
+    assert actor.person_id is not None
+    with caller.uow() as uow:
+        rows = reads.member_bookings(uow.session, caller.tenant_id, actor.person_id,
+                                     statuses=STATUSES[params.get("type", "ordinary")],
+                                     starts_from=starts_from, starts_before=starts_before)
+    items = [blocks.booking(row, caller.zone) for row in rows]
+    content = {**span([item["start"] for item in items], first, last), "booking": Items("booking", items, inline=True)}
+    return respond(request, "bookings", content)
+
+
+@endpoint("DELETE", "bookings/{booking_id}")
+def cancel_booking(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    caller = integration(request, raw)
+    params = read(raw, CANCEL_PARAMS)
+    booking_id = an_id(request.path_params["booking_id"], "id")
+    actor = member(request, caller)
+    with caller.uow(write=True) as uow:
+        booking = booking_service.get_booking(uow, actor, booking_id)
+        if booking.status != "cancelled" and booking.status not in STATUSES[params["type"]]:
+            raise NotFound(f"Booking {booking_id} is not of type {params['type']}.", field="type")
+        booking_service.cancel(uow, actor, booking_id)
+        uow.commit()
+    return Response(status_code=204)

@@ -1,0 +1,71 @@
+"""Who is calling a BRP path: the integration (apikey, tied to the path's tenant) and, for calls
+that need it, the member (HTTP Basic with email, card number or customer number)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from bookable.api.auth import authenticator
+from bookable.api.dialects.brp.params import RawParams
+from bookable.api.errors import ApiError
+from bookable.services.accounts import Principal
+from bookable.services.actor import Actor, Channel
+from bookable.storage.database import Database
+from bookable.storage.queries import brp as reads
+from bookable.storage.unit_of_work import UnitOfWork
+
+ZONE_CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Caller:
+    tenant_id: int
+    zone: str
+    database: Database
+
+    def uow(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.database, self.tenant_id, write=write)
+
+
+class _Zones:
+    """Tenant time zones, remembered briefly so that a list page costs one query, not two."""
+
+    def __init__(self) -> None:
+        self._zones: dict[int, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, database: Database, tenant_id: int) -> str:
+        with self._lock:
+            cached = self._zones.get(tenant_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        with UnitOfWork(database, tenant_id, write=False) as uow:
+            zone = reads.tenant_zone(uow.session, tenant_id) or "UTC"
+        with self._lock:
+            self._zones[tenant_id] = (time.monotonic() + ZONE_CACHE_SECONDS, zone)
+        return zone
+
+
+_zones = _Zones()
+
+
+def integration(request: Request, raw: RawParams) -> Caller:
+    """The tenant of the path, vouched for by its apikey; another tenant's key is refused."""
+    if not raw.apikey:
+        raise ApiError(401, "apikey_missing", "The apikey parameter is required.", field="apikey")
+    principal = authenticator(request).api_key(raw.apikey)
+    if principal is None:
+        raise ApiError(401, "apikey_wrong", "Unknown apikey.", field="apikey")
+    if principal.tenant_slug != request.path_params.get("tenant"):
+        raise ApiError(403, "apikey_other_tenant", "This apikey belongs to another customer.", field="apikey")
+    database: Database = request.app.state.database
+    return Caller(principal.tenant_id, _zones.of(database, principal.tenant_id), database)
+
+
+def member(request: Request, caller: Caller) -> Actor:
+    principal: Principal = authenticator(request).member_of(request, caller.tenant_id)
+    return principal.actor(Channel.BRP)

@@ -1,0 +1,127 @@
+"""BRP request parameters: lower-case names, strict formats, nothing unknown silently ignored.
+
+Parameters come from the query string and from a form-encoded body (the BRP POST style). `apikey` and `lang`
+are accepted on every call; every other name must be one the endpoint declares, in its format,
+else the call fails with code 1001 (debug `field=<name>`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from bookable.api.dialects.brp.errors import LANGUAGES, invalid, missing
+from bookable.api.errors import ApiError
+from bookable.domain.errors import ValidationError
+from bookable.domain.localtime import parse_date
+
+COMMON = ("apikey", "lang")
+MAX_ID = 2_147_483_647
+MAX_IDS = 500
+_ID = re.compile(r"[1-9][0-9]{0,9}")
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class RawParams:
+    values: Mapping[str, str]
+    apikey: str | None
+    lang: str
+
+
+async def raw_params(request: Request) -> RawParams:
+    """FastAPI dependency: every parameter of the call, once each, from the query and a form body."""
+    pairs = list(request.query_params.multi_items())
+    pairs += _form_pairs(await request.body(), request.headers.get("content-type", ""))
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values:
+            raise invalid(name, f"{name} is given more than once.")
+        values[name] = value
+    lang = values.get("lang", "sv")
+    if lang not in LANGUAGES:
+        raise invalid("lang", "lang must be sv or en.")
+    request.state.brp_lang = lang
+    apikey = values.get("apikey") or request.headers.get("apikey")
+    return RawParams(values, apikey, lang)
+
+
+def _form_pairs(body: bytes, content_type: str) -> list[tuple[str, str]]:
+    if not body.strip():
+        return []
+    if content_type.split(";")[0].strip().lower() != FORM:
+        raise ApiError(415, "unsupported_media_type", f"Send parameters in the query string or as {FORM}.")
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "malformed_body", "The form body is not valid UTF-8 form encoding.") from None
+
+
+Parser = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    parse: Parser
+    required: bool = False
+
+
+def read(raw: RawParams, declared: Mapping[str, Param]) -> dict[str, Any]:
+    """The declared parameters, parsed; unknown names, bad formats and missing required ones refused."""
+    for name in raw.values:
+        if name not in declared and name not in COMMON:
+            raise invalid(name, f"Unknown parameter {name}.")
+    parsed: dict[str, Any] = {}
+    for name, param in declared.items():
+        text = raw.values.get(name)
+        if text is None:
+            if param.required:
+                raise missing(name)
+            continue
+        parsed[name] = param.parse(text, name)
+    return parsed
+
+
+# ------------------------------------------------------------------ formats
+
+def a_date(text: str, name: str) -> date:
+    try:
+        return parse_date(text, name)
+    except ValidationError as error:
+        raise invalid(name, error.message) from None
+
+
+def a_boolean(text: str, name: str) -> bool:
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise invalid(name, f"{name} must be true or false.")
+
+
+def an_id(text: str, name: str) -> int:
+    if not _ID.fullmatch(text) or int(text) > MAX_ID:
+        raise invalid(name, f"{name} must be an id (a positive integer).")
+    return int(text)
+
+
+def id_list(text: str, name: str) -> tuple[int, ...]:
+    parts = text.split(",")
+    if len(parts) > MAX_IDS:
+        raise invalid(name, f"{name} holds more than {MAX_IDS} ids.")
+    return tuple(dict.fromkeys(an_id(part, name) for part in parts))
+
+
+def one_of(*allowed: str) -> Parser:
+    def parse(text: str, name: str) -> str:
+        if text not in allowed:
+            raise invalid(name, f"{name} must be one of {', '.join(allowed)}.")
+        return text
+
+    return parse

@@ -1,0 +1,125 @@
+"""One document tree, two renderings: XML (lxml) and JSON (orjson), chosen by the path's suffix.
+
+A document is a root tag and its content: a dict of child tags (scalars, nested dicts or Items).
+`Items` is a list of objects with one tag: in XML each row is an element of that tag inside the
+list's own element (`<productlabels><productlabel/>...`) or, when inline, directly inside the
+parent (`<bookings><start/><booking/>...`); in JSON it is always an array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from lxml import etree
+from starlette.responses import Response
+
+from bookable.domain.localtime import to_local
+
+XML = "xml"
+JSON = "json"
+
+
+@dataclass(frozen=True)
+class Items:
+    tag: str
+    rows: Sequence[Mapping[str, Any]]
+    inline: bool = False
+
+
+Content = Mapping[str, Any] | Items
+
+
+def format_of(path: str) -> str:
+    return JSON if path.endswith(".json") else XML
+
+
+def _text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _fill(parent: etree._Element, content: Content) -> None:
+    if isinstance(content, Items):
+        for row in content.rows:
+            _fill(etree.SubElement(parent, content.tag), row)
+        return
+    for key, value in content.items():
+        if isinstance(value, Items) and value.inline:
+            _fill(parent, value)
+        elif isinstance(value, Mapping | Items):
+            _fill(etree.SubElement(parent, key), value)
+        else:
+            child = etree.SubElement(parent, key)
+            if value is not None:
+                child.text = _text(value)
+
+
+def _plain(content: Any) -> Any:
+    if isinstance(content, Items):
+        return [_plain(row) for row in content.rows]
+    if isinstance(content, Mapping):
+        return {key: _plain(value) for key, value in content.items()}
+    return content
+
+
+class XmlDocument(Response):
+    media_type = "text/xml; charset=utf-8"
+
+    def render(self, content: tuple[str, Content] | None) -> bytes:
+        if content is None:
+            return b""
+        tag, body = content
+        root = etree.Element(tag)
+        _fill(root, body)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+class JsonDocument(Response):
+    media_type = "application/json"
+
+    def render(self, content: tuple[str, Content] | None) -> bytes:
+        if content is None:
+            return b""
+        tag, body = content
+        return orjson.dumps({tag: _plain(body)})
+
+
+def document_response(fmt: str, tag: str, content: Content, *, status: int = 200) -> Response:
+    response_class = JsonDocument if fmt == JSON else XmlDocument
+    return response_class((tag, content), status_code=status)
+
+
+# ------------------------------------------------------------------ BRP value formats
+
+def timepoint(instant: datetime | None, zone: str) -> str | None:
+    """Tidpunkt: `yyyy-MM-dd HH:mm` in the tenant's local time."""
+    return None if instant is None else to_local(instant, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(instant: datetime | None, zone: str) -> str | None:
+    return None if instant is None else to_local(instant, zone).strftime("%Y-%m-%d")
+
+
+def local_time(instant: datetime | None, zone: str) -> str | None:
+    return None if instant is None else to_local(instant, zone).strftime("%H:%M")
+
+
+def timepoint_block(instant: datetime | None, zone: str) -> dict[str, Any] | None:
+    """Spec 002's `<timepoint>`: Unix epoch (UTC) plus the local datetime, date and time."""
+    if instant is None:
+        return None
+    local = to_local(instant, zone)
+    return {"timepoint": {"timestamp": int(instant.timestamp()), "datetime": local.strftime("%Y-%m-%d %H:%M"),
+                          "date": local.strftime("%Y-%m-%d"), "time": local.strftime("%H:%M")}}
+
+
+def named(pair: tuple[int, str] | None) -> dict[str, Any] | None:
+    """`<businessunit><id/><name/></businessunit>` and the like."""
+    return None if pair is None else {"id": pair[0], "name": pair[1]}

@@ -1,0 +1,509 @@
+"""Reads for the BRP dialect. Each list page is one SELECT: counts, the member's own booking, product
+labels and resources come from correlated subqueries, so the page never costs a query per row.
+
+What BRP calls an *event* (arrangemang) is an offering booked whole: a course, or a one-off event
+whose product has product type `event`. Every other offering's slots are *activities* (pass).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import FunctionElement
+
+from bookable.storage import models as m
+from bookable.storage.repositories import ACTIVE, HOLDING
+
+EVENT_PRODUCT_TYPE = "event"
+
+
+class json_pairs(FunctionElement[str]):  # noqa: N801 - reads as the SQL function it stands for
+    """Aggregate (id, name) rows into a JSON array text: the one portability branch of these reads."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_pairs"
+
+
+@compiles(json_pairs, "sqlite")
+def _json_pairs_sqlite(element: json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_pairs, "postgresql")
+def _json_pairs_postgresql(element: json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
+
+
+def pairs(text: str | None) -> list[tuple[int, str]]:
+    """Decoded json_pairs, ordered by id."""
+    if not text:
+        return []
+    return sorted((int(row[0]), str(row[1])) for row in orjson.loads(text) if row[0] is not None)
+
+
+def is_brp_event(offering: Any = m.Offering, product: Any = m.Product) -> ColumnElement[bool]:
+    booked_whole_event = and_(offering.kind == "event",
+                              func.coalesce(product.product_type, "") == EVENT_PRODUCT_TYPE)
+    return or_(offering.kind == "course", booked_whole_event)
+
+
+def _visible(offering: Any = m.Offering) -> ColumnElement[bool]:
+    return and_(offering.deleted.is_(False), offering.disabled.is_(False))
+
+
+# ---------------------------------------------------------------- products
+
+@dataclass(frozen=True)
+class ProductRow:
+    id: int
+    name: str
+    description: str
+    bookable_from_internet: bool
+    css_class: str
+    product_type: str
+    group_id: int | None
+    group_name: str | None
+    labels: list[tuple[int, str]]
+
+
+def _label_pairs() -> Any:
+    return (
+        select(json_pairs(m.ProductLabel.id, m.ProductLabel.name))
+        .join(m.ProductLabelLink, m.ProductLabelLink.label_id == m.ProductLabel.id)
+        .where(m.ProductLabelLink.product_id == m.Product.id)
+        .scalar_subquery()
+    )
+
+
+def _product_columns() -> list[Any]:
+    return [m.Product.id, m.Product.name, m.Product.description, m.Product.bookable_from_internet,
+            m.Product.css_class, m.Product.product_type, m.ProductGroup.id, m.ProductGroup.name,
+            _label_pairs()]
+
+
+def _product_of(values: Sequence[Any]) -> ProductRow | None:
+    if values[0] is None:
+        return None
+    return ProductRow(values[0], values[1], values[2] or "", bool(values[3]), values[4] or "", values[5] or "",
+                      values[6], values[7], pairs(values[8]))
+
+
+def products(
+    session: Session, tenant_id: int, *, business_unit: int | None, product_type: str | None, internet_only: bool
+) -> list[ProductRow]:
+    query = (
+        select(*_product_columns())
+        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
+        .where(m.Product.tenant_id == tenant_id)
+        .order_by(m.Product.name, m.Product.id)
+    )
+    if business_unit is not None:
+        query = query.where(or_(m.Product.business_unit_id == business_unit, m.Product.business_unit_id.is_(None)))
+    if product_type is not None:
+        query = query.where(m.Product.product_type == product_type)
+    if internet_only:
+        query = query.where(m.Product.bookable_from_internet.is_(True))
+    return [row for row in (_product_of(values) for values in session.execute(query)) if row is not None]
+
+
+def product_groups(session: Session, tenant_id: int, *, parent_id: int | None = None,
+                   children_only: bool = False) -> list[tuple[int, str]]:
+    query = select(m.ProductGroup.id, m.ProductGroup.name).where(m.ProductGroup.tenant_id == tenant_id)
+    if children_only:
+        query = query.where(m.ProductGroup.parent_id == parent_id)
+    return [(row.id, row.name) for row in session.execute(query.order_by(m.ProductGroup.name, m.ProductGroup.id))]
+
+
+def grouping_group_id(session: Session, tenant_id: int, business_unit: int | None) -> int | None:
+    """The product group configured for grouping activities: the business unit's, else the tenant's."""
+    if business_unit is None:
+        return session.scalar(select(m.Tenant.grouping_product_group_id).where(m.Tenant.id == tenant_id))
+    return session.scalar(select(m.BusinessUnit.grouping_product_group_id).where(
+        m.BusinessUnit.id == business_unit, m.BusinessUnit.tenant_id == tenant_id))
+
+
+def business_unit_exists(session: Session, tenant_id: int, business_unit: int) -> bool:
+    query = select(m.BusinessUnit.id).where(m.BusinessUnit.id == business_unit, m.BusinessUnit.tenant_id == tenant_id)
+    return session.scalar(query) is not None
+
+
+def tenant_zone(session: Session, tenant_id: int) -> str | None:
+    return session.scalar(select(m.Tenant.timezone).where(m.Tenant.id == tenant_id))
+
+
+# ---------------------------------------------------------------- activities
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    starts_from: datetime
+    starts_before: datetime
+    products: tuple[int, ...] | None = None
+    business_units: tuple[int, ...] | None = None
+    labels: tuple[int, ...] | None = None
+    group: int | None = None
+    internet_only: bool = True
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    spaces: int
+    online_spaces: int | None
+    cancelled: bool
+    held: int
+    waiting: int
+    max_advance: int | None
+    cutoff_minutes: int
+    business_unit: tuple[int, str] | None
+    resources: list[tuple[int, str]]
+    product: ProductRow | None
+    booking_id: int | None
+    booking_status: str | None
+
+
+def _places_on_slot(statuses: Sequence[str]) -> Any:
+    return (
+        select(func.coalesce(func.sum(m.Booking.places), 0))
+        .where(m.Booking.slot_id == m.Slot.id, m.Booking.status.in_(statuses))
+        .scalar_subquery()
+    )
+
+
+def _resource_pairs() -> Any:
+    return (
+        select(json_pairs(m.Resource.id, m.Resource.name))
+        .join(m.SlotResource, m.SlotResource.resource_id == m.Resource.id)
+        .where(m.SlotResource.slot_id == m.Slot.id)
+        .scalar_subquery()
+    )
+
+
+def _own_booking_on_slot(person_id: int | None, column: Any) -> Any:
+    if person_id is None:
+        return None
+    return (
+        select(column)
+        .where(m.Booking.slot_id == m.Slot.id, m.Booking.person_id == person_id, m.Booking.status.in_(ACTIVE))
+        .order_by(m.Booking.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _activities_select(person_id: int | None) -> Select[Any]:
+    own_id = _own_booking_on_slot(person_id, m.Booking.id)
+    own_status = _own_booking_on_slot(person_id, m.Booking.status)
+    columns = [
+        m.Slot.id, m.Slot.starts_at, m.Slot.ends_at, m.Slot.spaces, m.Slot.online_spaces, m.Slot.cancelled,
+        _places_on_slot(HOLDING), _places_on_slot(("waitlisted",)),
+        m.Offering.max_advance, m.Offering.booking_cutoff_minutes,
+        m.BusinessUnit.id, m.BusinessUnit.name, _resource_pairs(),
+        *_product_columns(),
+    ]
+    if own_id is not None:
+        columns += [own_id, own_status]
+    return (
+        select(*columns)
+        .join(m.Offering, m.Offering.id == m.Slot.offering_id)
+        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
+        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
+        .where(m.Slot.deleted.is_(False), _visible(), ~is_brp_event())
+    )
+
+
+def _activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
+    product = _product_of(values[13:22])
+    own = values[22:24] if with_booking else (None, None)
+    return ActivityRow(
+        id=values[0], starts_at=values[1], ends_at=values[2], spaces=values[3], online_spaces=values[4],
+        cancelled=bool(values[5]), held=int(values[6]), waiting=int(values[7]), max_advance=values[8],
+        cutoff_minutes=values[9] or 0, business_unit=(values[10], values[11]) if values[10] is not None else None,
+        resources=pairs(values[12]), product=product, booking_id=own[0], booking_status=own[1],
+    )
+
+
+def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[ActivityRow]:
+    query = _activities_select(wanted.person_id).where(
+        m.Slot.tenant_id == tenant_id,
+        m.Slot.starts_at >= wanted.starts_from,
+        m.Slot.starts_at < wanted.starts_before,
+    )
+    if wanted.products is not None:
+        query = query.where(m.Offering.product_id.in_(wanted.products))
+    if wanted.business_units is not None:
+        query = query.where(m.Slot.business_unit_id.in_(wanted.business_units))
+    if wanted.labels is not None:
+        labelled = select(m.ProductLabelLink.product_id).where(
+            m.ProductLabelLink.product_id == m.Offering.product_id, m.ProductLabelLink.label_id.in_(wanted.labels))
+        query = query.where(exists(labelled))
+    if wanted.group is not None:
+        query = query.where(m.Product.group_id == wanted.group)
+    if wanted.internet_only:
+        query = query.where(m.Offering.bookable_from_internet.is_(True))
+    query = query.order_by(m.Slot.starts_at, m.Slot.id)
+    with_booking = wanted.person_id is not None
+    return [_activity_of(values, with_booking) for values in session.execute(query)]
+
+
+def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:
+    query = (
+        select(m.Slot.id)
+        .join(m.Offering, m.Offering.id == m.Slot.offering_id)
+        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .where(m.Slot.id == slot_id, m.Slot.tenant_id == tenant_id, m.Slot.deleted.is_(False),
+               m.Offering.deleted.is_(False), ~is_brp_event())
+    )
+    return session.scalar(query) is not None
+
+
+# ---------------------------------------------------------------- the member's bookings
+
+@dataclass(frozen=True)
+class BookingRow:
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    business_unit: tuple[int, str] | None
+    product: ProductRow | None
+
+
+def member_bookings(
+    session: Session, tenant_id: int, person_id: int, *, statuses: Sequence[str],
+    starts_from: datetime | None = None, starts_before: datetime | None = None, booking_id: int | None = None,
+) -> list[BookingRow]:
+    """The person's activity bookings: one query, product block and business unit included."""
+    query = (
+        select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at, m.BusinessUnit.id,
+               m.BusinessUnit.name, *_product_columns())
+        .join(m.Slot, m.Slot.id == m.Booking.slot_id)
+        .join(m.Offering, m.Offering.id == m.Booking.offering_id)
+        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
+        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
+        .where(m.Booking.tenant_id == tenant_id, m.Booking.person_id == person_id,
+               m.Booking.status.in_(statuses), ~is_brp_event())
+        .order_by(m.Slot.starts_at, m.Booking.id)
+    )
+    if starts_from is not None:
+        query = query.where(m.Slot.starts_at >= starts_from)
+    if starts_before is not None:
+        query = query.where(m.Slot.starts_at < starts_before)
+    if booking_id is not None:
+        query = query.where(m.Booking.id == booking_id)
+    return [
+        BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
+        for v in session.execute(query)
+    ]
+
+
+# ---------------------------------------------------------------- events
+
+@dataclass(frozen=True)
+class EventFilter:
+    ids: tuple[int, ...] | None = None
+    business_units: tuple[int, ...] | None = None
+    label: int | None = None
+    internet_only: bool = True
+    resource: int | None = None
+    ongoing_on: date | None = None
+    starts_on_or_after: date | None = None
+    ends_on_or_before: date | None = None
+    publish_starts_from: datetime | None = None
+    publish_ends_before: datetime | None = None
+    not_ended_on: date | None = None
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    name: str
+    code: str
+    description: str
+    event_message: str
+    updated_at: datetime
+    publish_start: datetime | None
+    publish_end: datetime | None
+    max_advance: int | None
+    cutoff_minutes: int
+    product_id: int | None
+    product_description: str | None
+    business_unit: tuple[int, str] | None
+    occasions: int
+    first_start: datetime | None
+    last_end: datetime | None
+    bookable: int
+    filled: int
+    registered: bool
+
+
+def _slot_summary() -> Any:
+    bookable_online = case(
+        (and_(m.Slot.online_spaces.is_not(None), m.Slot.online_spaces < m.Slot.spaces), m.Slot.online_spaces),
+        else_=m.Slot.spaces,
+    )
+    return (
+        select(
+            m.Slot.offering_id.label("offering_id"),
+            func.count(m.Slot.id).label("occasions"),
+            func.min(m.Slot.starts_at).label("first_start"),
+            func.max(m.Slot.ends_at).label("last_end"),
+            func.min(m.Slot.local_date).label("first_date"),
+            func.max(m.Slot.local_date).label("last_date"),
+            func.min(bookable_online).label("bookable"),
+        )
+        .where(m.Slot.deleted.is_(False))
+        .group_by(m.Slot.offering_id)
+        .subquery("slot_summary")
+    )
+
+
+def _held_on_offering() -> Any:
+    return (
+        select(func.coalesce(func.sum(m.Booking.places), 0))
+        .where(m.Booking.offering_id == m.Offering.id, m.Booking.status.in_(HOLDING))
+        .scalar_subquery()
+    )
+
+
+def _registered(person_id: int | None) -> Any:
+    if person_id is None:
+        return false()
+    booked = select(m.Booking.id).where(
+        m.Booking.offering_id == m.Offering.id, m.Booking.person_id == person_id, m.Booking.status.in_(HOLDING))
+    return exists(booked)
+
+
+def _event_conditions(wanted: EventFilter, summary: Any) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.ids is not None:
+        conditions.append(m.Offering.id.in_(wanted.ids))
+    if wanted.business_units is not None:
+        conditions.append(m.Offering.business_unit_id.in_(wanted.business_units))
+    if wanted.label is not None:
+        conditions.append(exists(select(m.ProductLabelLink.product_id).where(
+            m.ProductLabelLink.product_id == m.Offering.product_id, m.ProductLabelLink.label_id == wanted.label)))
+    if wanted.internet_only:
+        conditions.append(m.Offering.bookable_from_internet.is_(True))
+    if wanted.resource is not None:
+        conditions.append(_uses_resource(wanted.resource))
+    if wanted.ongoing_on is not None:
+        conditions += [summary.c.first_date <= wanted.ongoing_on, summary.c.last_date >= wanted.ongoing_on]
+    if wanted.starts_on_or_after is not None:
+        conditions.append(summary.c.first_date >= wanted.starts_on_or_after)
+    if wanted.ends_on_or_before is not None:
+        conditions.append(summary.c.last_date <= wanted.ends_on_or_before)
+    if wanted.publish_starts_from is not None:
+        conditions.append(m.Offering.publish_start >= wanted.publish_starts_from)
+    if wanted.publish_ends_before is not None:
+        conditions.append(m.Offering.publish_end < wanted.publish_ends_before)
+    if wanted.not_ended_on is not None:
+        conditions.append(summary.c.last_date >= wanted.not_ended_on)
+    return conditions
+
+
+def _uses_resource(resource_id: int) -> ColumnElement[bool]:
+    on_offering = select(m.OfferingResource.offering_id).where(
+        m.OfferingResource.offering_id == m.Offering.id, m.OfferingResource.resource_id == resource_id)
+    slot = aliased(m.Slot)
+    on_slot = (
+        select(slot.id)
+        .join(m.SlotResource, m.SlotResource.slot_id == slot.id)
+        .where(slot.offering_id == m.Offering.id, slot.deleted.is_(False), m.SlotResource.resource_id == resource_id)
+    )
+    return or_(exists(on_offering), exists(on_slot))
+
+
+def events(session: Session, tenant_id: int, wanted: EventFilter) -> list[EventRow]:
+    summary = _slot_summary()
+    query = (
+        select(
+            m.Offering.id, m.Offering.name, m.Offering.code, m.Offering.description, m.Offering.event_message,
+            m.Offering.updated_at, m.Offering.publish_start, m.Offering.publish_end, m.Offering.max_advance,
+            m.Offering.booking_cutoff_minutes, m.Product.id, m.Product.description, m.BusinessUnit.id,
+            m.BusinessUnit.name, summary.c.occasions, summary.c.first_start, summary.c.last_end, summary.c.bookable,
+            _held_on_offering(), _registered(wanted.person_id),
+        )
+        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Offering.business_unit_id)
+        .join(summary, summary.c.offering_id == m.Offering.id)
+        .where(m.Offering.tenant_id == tenant_id, _visible(), is_brp_event(),
+               *_event_conditions(wanted, summary))
+        .order_by(summary.c.first_start, m.Offering.id)
+    )
+    return [_event_of(values) for values in session.execute(query)]
+
+
+def _event_of(v: Sequence[Any]) -> EventRow:
+    return EventRow(
+        id=v[0], name=v[1], code=v[2] or "", description=v[3] or "", event_message=v[4] or "", updated_at=v[5],
+        publish_start=v[6], publish_end=v[7], max_advance=v[8], cutoff_minutes=v[9] or 0, product_id=v[10],
+        product_description=v[11], business_unit=(v[12], v[13]) if v[12] is not None else None,
+        occasions=int(v[14] or 0), first_start=_aware(v[15]), last_end=_aware(v[16]), bookable=int(v[17] or 0),
+        filled=int(v[18] or 0), registered=bool(v[19]),
+    )
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """min()/max() over a UTC column lose the column type on SQLite; read them back as UTC instants."""
+    if value is None:
+        return None
+    return m.UtcDateTime().process_result_value(
+        datetime.fromisoformat(value) if isinstance(value, str) else value, None)
+
+
+@dataclass(frozen=True)
+class Participant:
+    offering_id: int
+    person_id: int
+    first_name: str
+    last_name: str
+    booking_id: int
+
+
+def participants(session: Session, tenant_id: int, offering_ids: Sequence[int]) -> list[Participant]:
+    if not offering_ids:
+        return []
+    query = (
+        select(m.Booking.offering_id, m.Person.id, m.Person.first_name, m.Person.last_name, m.Booking.id)
+        .join(m.Person, m.Person.id == m.Booking.person_id)
+        .where(m.Booking.tenant_id == tenant_id, m.Booking.offering_id.in_(offering_ids),
+               m.Booking.status.in_(HOLDING))
+        .order_by(m.Booking.offering_id, m.Booking.id)
+    )
+    return [Participant(*values) for values in session.execute(query)]
+
+
+def event_product(session: Session, tenant_id: int, offering_id: int) -> ProductRow | None:
+    query = (
+        select(*_product_columns())
+        .select_from(m.Offering)
+        .join(m.Product, m.Product.id == m.Offering.product_id)
+        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
+        .where(m.Offering.id == offering_id, m.Offering.tenant_id == tenant_id)
+    )
+    values = session.execute(query).first()
+    return None if values is None else _product_of(values)
+
+
+def is_event(session: Session, tenant_id: int, offering_id: int) -> bool:
+    query = (
+        select(m.Offering.id)
+        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .where(m.Offering.id == offering_id, m.Offering.tenant_id == tenant_id, m.Offering.deleted.is_(False),
+               is_brp_event())
+    )
+    return session.scalar(query) is not None
