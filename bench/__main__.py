@@ -1,0 +1,144 @@
+"""`python -m bench`: seed (or reuse) the data, start `bookable serve --workers N`, drive it over HTTP
+from a separate load process, print every figure, and write them all to a JSON file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench import report, scenarios, wrk
+from bench.cache import RunDatabase, log, postgres_run_database, sqlite_run_database
+from bench.fixture import prepare_run
+from bench.profiling import profiled
+from bench.server import running_server
+from bench.sizes import PRESETS, Sizes
+from bookable.storage.database import Database
+
+SCENARIOS: dict[str, Callable[[scenarios.Context], dict[str, Any]]] = {
+    "contention": scenarios.contention,
+    "throughput_native": scenarios.throughput_native,
+    "throughput_brp": scenarios.throughput_brp,
+    "timetable": scenarios.timetable,
+}
+ALIASES = {"throughput": ["throughput_native", "throughput_brp"], "all": list(SCENARIOS)}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scenarios", default="all",
+                        help="comma-separated: contention, throughput (= throughput_native,throughput_brp), "
+                             "timetable, or all (default). The /healthz ceiling is always measured.")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    parser.add_argument("--database", action="append", metavar="sqlite|URL",
+                        help="sqlite (default) or a PostgreSQL URL such as postgresql://postgres@127.0.0.1/postgres; "
+                             "repeat to run on both")
+    parser.add_argument("--quick", action="store_true", help="small data and short runs: a smoke run in ~1 minute")
+    parser.add_argument("--size", choices=sorted(PRESETS), help="data and run sizes (default full, or quick)")
+    parser.add_argument("--seconds", type=float, help="override the throughput run length")
+    parser.add_argument("--rebuild", action="store_true", help="seed the cached data set again")
+    parser.add_argument("--no-cache", action="store_true", help="seed a throwaway database, keep nothing")
+    parser.add_argument("--output", type=Path, help="JSON file to write (default bench/results/<time>-<db>.json)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the workers during each booking scenario")
+    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk cross-check of /healthz")
+    return parser.parse_args(argv)
+
+
+def chosen_scenarios(spec: str) -> list[str]:
+    names: list[str] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        for name in ALIASES.get(part, [part]):
+            if name not in SCENARIOS:
+                raise SystemExit(f"unknown scenario {name!r}; choose from {', '.join([*SCENARIOS, *ALIASES])}")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def sizes_from(args: argparse.Namespace) -> Sizes:
+    sizes = PRESETS[args.size or ("quick" if args.quick else "full")]
+    return replace(sizes, throughput_seconds=args.seconds) if args.seconds else sizes
+
+
+def run_database(target: str, sizes: Sizes, args: argparse.Namespace) -> AbstractContextManager[RunDatabase]:
+    if target == "sqlite":
+        return sqlite_run_database(sizes, rebuild=args.rebuild, cache=not args.no_cache)
+    return postgres_run_database(target, sizes, rebuild=args.rebuild, cache=not args.no_cache)
+
+
+def concurrencies(sizes: Sizes, names: list[str]) -> list[int]:
+    used = {"contention": sizes.contention_clients, "throughput_native": sizes.throughput_concurrency,
+            "throughput_brp": sizes.throughput_concurrency, "timetable": sizes.timetable_concurrency}
+    return sorted({used[name] for name in names} or {sizes.throughput_concurrency})
+
+
+def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    kind = "sqlite" if target == "sqlite" else "postgresql"
+    results: dict[str, Any] = {"database": kind, "workers": args.workers, "machine": report.machine(),
+                               "sizes": sizes.as_dict(), "scenarios": {}, "ceilings": {}}
+    with run_database(target, sizes, args) as run:
+        results["seed_seconds"] = run.manifest.get("seed_seconds")
+        database = Database(run.url, pool_size=2)
+        slots = prepare_run(database, run.manifest, sizes)
+        with running_server(run.url, args.workers, report.RESULTS) as server:
+            results["server_command"] = " ".join(server.command)
+            context = scenarios.Context(server, database, run.manifest, slots, sizes)
+            ceilings = {}
+            for concurrency in concurrencies(sizes, names):
+                ceilings[concurrency] = scenarios.ceiling(context, concurrency)
+                report.show(f"ceiling c={concurrency}", ceilings[concurrency])
+            results["ceilings"] = {str(c): figures for c, figures in ceilings.items()}
+            for name in names:
+                results["scenarios"][name] = _run_scenario(context, name, args)
+                report.ratio(results["scenarios"][name], ceilings)
+                report.show(name, results["scenarios"][name])
+            if wrk.available() and not args.no_wrk:
+                results["wrk_check"] = wrk.healthz(server.base_url, sizes.throughput_concurrency,
+                                                   sizes.ceiling_seconds)
+                report.show("wrk /healthz", results["wrk_check"])
+        results["oversold"] = scenarios.oversold_slots(database, run.manifest["tenant_id"], slots.booked_slots())
+        results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        database.dispose()
+    results["targets"] = report.verdicts(results)
+    return results
+
+
+def _run_scenario(context: scenarios.Context, name: str, args: argparse.Namespace) -> dict[str, Any]:
+    booking = name != "timetable"
+    seconds = context.sizes.throughput_seconds + context.sizes.warmup_seconds
+    profile = profiled(context.server, name, seconds, report.RESULTS) if args.profile and booking else nullcontext()
+    with profile:
+        return SCENARIOS[name](context)
+
+
+def summary_lines(results: dict[str, Any]) -> Iterator[str]:
+    for name, verdict in results["targets"].items():
+        yield f"  {'met ' if verdict['met'] else 'MISS'} {name}: {verdict['target']}"
+
+
+def correct(results: dict[str, Any]) -> bool:
+    """What must hold in every run, whatever the speed: no oversell, and exact places in the race."""
+    exact = results["targets"].get("contention_exact", {"met": True})["met"]
+    return not results["oversold"] and exact
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes, names = sizes_from(args), chosen_scenarios(args.scenarios)
+    failed = False
+    for target in args.database or ["sqlite"]:
+        log(f"database {target.split('@')[-1]}, {args.workers} workers, scenarios {', '.join(names)}")
+        results = run_one(target, sizes, names, args)
+        path = report.write(results, args.output if len(args.database or []) <= 1 else None)
+        print("\n".join(summary_lines(results)), flush=True)
+        log(f"wrote {path}")
+        failed = failed or not correct(results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The seeded data set is built once per (data-set version, sizes) and reused by every run.
+
+SQLite: a finished database file under bench/.cache/, copied for each run.
+PostgreSQL: a database `bench_cache_<key>` used as the TEMPLATE of each run's own database.
+Each run books into its own copy, so the cache itself is never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.dataset import seed
+from bench.sizes import Sizes
+from bookable.storage.database import Database, database_url
+
+CACHE = Path(os.environ.get("BENCH_CACHE_DIR") or Path(__file__).parent / ".cache")
+
+
+@dataclass
+class RunDatabase:
+    url: str
+    manifest: dict[str, Any]
+    seeded_seconds: float | None
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+@contextmanager
+def sqlite_run_database(sizes: Sizes, *, rebuild: bool = False, cache: bool = True) -> Iterator[RunDatabase]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if not cache:
+        with _uncached(f"sqlite:///{CACHE / f'run-{os.getpid()}.sqlite'}", sizes) as run:
+            yield run
+        return
+    key = sizes.dataset_key()
+    cached, manifest_path = CACHE / f"{key}.sqlite", CACHE / f"{key}.json"
+    seeded_seconds = None
+    if rebuild or not (cached.exists() and manifest_path.exists()):
+        seeded_seconds = _build_sqlite(sizes, cached, manifest_path)
+    run_file = CACHE / f"run-{os.getpid()}.sqlite"
+    shutil.copyfile(cached, run_file)
+    try:
+        yield RunDatabase(f"sqlite:///{run_file}", json.loads(manifest_path.read_text()), seeded_seconds)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{run_file}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def _uncached(url: str, sizes: Sizes) -> Iterator[RunDatabase]:
+    """Seed straight into the run's own database and drop it afterwards (tests, one-off runs)."""
+    started = time.perf_counter()
+    database = Database(url)
+    try:
+        manifest = seed(database, sizes, date.today())
+        database.dispose()
+        yield RunDatabase(url, manifest, time.perf_counter() - started)
+    finally:
+        database.dispose()
+        if url.startswith("sqlite:///"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+
+
+def _build_sqlite(sizes: Sizes, cached: Path, manifest_path: Path) -> float:
+    building = cached.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{building}{suffix}").unlink(missing_ok=True)
+    log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into {cached.name} (cached afterwards)")
+    started = time.perf_counter()
+    database = Database(f"sqlite:///{building}")
+    manifest = seed(database, sizes, date.today())
+    database.dispose()
+    with closing(sqlite3.connect(building, isolation_level=None)) as connection:
+        connection.execute("ANALYZE")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    building.replace(cached)
+    elapsed = time.perf_counter() - started
+    manifest_path.write_text(json.dumps({**manifest, "seed_seconds": round(elapsed, 1)}, indent=1))
+    log(f"seeded in {elapsed:.1f} s")
+    return elapsed
+
+
+def _admin_engine(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(make_url(database_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _exists(admin, name: str) -> bool:  # type: ignore[no-untyped-def]
+    with admin.connect() as connection:
+        return connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is not None
+
+
+def _run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
+    with admin.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+@contextmanager
+def postgres_run_database(url: str, sizes: Sizes, *, rebuild: bool = False, cache: bool = True
+                          ) -> Iterator[RunDatabase]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    key = sizes.dataset_key()
+    cached_name = "bench_cache_" + key.replace("-", "_")
+    manifest_path = CACHE / f"{key}.postgres.json"
+    admin = _admin_engine(url)
+    seeded_seconds = None
+    if cache and (rebuild or not (_exists(admin, cached_name) and manifest_path.exists())):
+        seeded_seconds = _build_postgres(admin, url, sizes, cached_name, manifest_path)
+    run_name = f"bench_run_{os.getpid()}"
+    template = f' TEMPLATE "{cached_name}"' if cache else ""
+    _run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)', f'CREATE DATABASE "{run_name}"{template}')
+    try:
+        run_url = make_url(database_url(url)).set(database=run_name).render_as_string(hide_password=False)
+        if cache:
+            yield RunDatabase(run_url, json.loads(manifest_path.read_text()), seeded_seconds)
+        else:
+            with _uncached(run_url, sizes) as run:
+                yield run
+    finally:
+        _run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _build_postgres(admin, url: str, sizes: Sizes, name: str, manifest_path: Path) -> float:  # type: ignore[no-untyped-def]
+    log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into PostgreSQL {name} (cached afterwards)")
+    started = time.perf_counter()
+    _run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    database = Database(make_url(database_url(url)).set(database=name).render_as_string(hide_password=False))
+    manifest = seed(database, sizes, date.today())
+    with database.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    database.dispose()
+    elapsed = time.perf_counter() - started
+    manifest_path.write_text(json.dumps({**manifest, "seed_seconds": round(elapsed, 1)}, indent=1))
+    log(f"seeded in {elapsed:.1f} s")
+    return elapsed
+
+

@@ -1,0 +1,35 @@
+"""The load process: `python -m bench.loadgen` reads a job (JSON) on stdin and prints one summary per
+phase (JSON) on stdout. It runs apart from the orchestrator so that nothing else shares its loop."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from bench.client import Phase, Template, run_phase
+
+
+def run_load(host: str, port: int, phases: list[Phase]) -> list[dict[str, Any]]:
+    """Run the phases one after another in a fresh load process; returns their summaries."""
+    job = {"host": host, "port": port, "phases": [asdict(phase) for phase in phases]}
+    done = subprocess.run([sys.executable, "-m", "bench.loadgen"], input=json.dumps(job), text=True,
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"load process failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    job = json.load(sys.stdin)
+    results = []
+    for raw in job["phases"]:
+        phase = Phase(**{**raw, "template": Template(**raw["template"])})
+        results.append(run_phase(job["host"], job["port"], phase))
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

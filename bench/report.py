@@ -1,0 +1,69 @@
+"""Targets, the machine, printing each figure as it comes and the JSON file at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(mem_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "kernel": platform.release(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()], "git": _git_head()}
+
+
+def _git_head() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).parent)
+    return done.stdout.strip()
+
+
+def show(name: str, figures: dict[str, Any]) -> None:
+    keys = ("per_second", "p50_ms", "p99_ms", "places_held", "waiting", "exact", "ratio_to_ceiling", "statuses",
+            "transport_errors", "activities_per_response")
+    shown = ", ".join(f"{key}={figures[key]}" for key in keys if key in figures)
+    print(f"{name:>18}: {shown}", flush=True)
+
+
+def ratio(figures: dict[str, Any], ceilings: dict[int, dict[str, Any]]) -> None:
+    ceiling = ceilings.get(figures.get("concurrency", -1))
+    if ceiling and ceiling["per_second"]:
+        figures["ratio_to_ceiling"] = round(figures["per_second"] / ceiling["per_second"], 3)
+
+
+def verdicts(results: dict[str, Any]) -> dict[str, Any]:
+    """Each target of issue 8 that this run measured: the figure, the target, met or not."""
+    scenarios = results["scenarios"]
+    checks: dict[str, Any] = {"zero_oversell": (len(results["oversold"]) == 0, "0 oversold slots")}
+    if "contention" in scenarios:
+        c = scenarios["contention"]
+        checks["contention_exact"] = (c["exact"], f"places held == {c['last_places']}")
+        checks["contention_rate"] = (c["per_second"] >= 1000, ">= 1,000 bookings/s")
+    for name, floor in (("throughput_native", 1500), ("throughput_brp", 1200)):
+        if name in scenarios:
+            t = scenarios[name]
+            checks[f"{name}_rate"] = (t["per_second"] >= floor, f">= {floor:,} bookings/s")
+            checks[f"{name}_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 50, "p99 <= 50 ms")
+            checks[f"{name}_ratio"] = (t.get("ratio_to_ceiling", 0) >= 0.30, ">= 30% of /healthz requests/s")
+    if "timetable" in scenarios:
+        t = scenarios["timetable"]
+        checks["timetable_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 30, "p99 <= 30 ms")
+    return {name: {"met": bool(met), "target": target} for name, (met, target) in checks.items()}
+
+
+def write(results: dict[str, Any], output: Path | None) -> Path:
+    path = output or RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{results['database']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1))
+    return path

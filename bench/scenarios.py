@@ -1,0 +1,169 @@
+"""The scenarios: each drives the server over HTTP from the load process, then checks the database."""
+
+from __future__ import annotations
+
+import base64
+import re
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from bench.client import Phase, Template
+from bench.fixture import RunSlots
+from bench.loadgen import run_load
+from bench.server import Server
+from bench.sizes import Sizes
+from bookable.storage import models as m
+from bookable.storage.database import Database
+from bookable.storage.unit_of_work import UnitOfWork
+
+WARMUP_PEOPLE = 10
+
+
+@dataclass
+class Context:
+    server: Server
+    database: Database
+    manifest: dict[str, Any]
+    slots: RunSlots
+    sizes: Sizes
+
+    def load(self, *phases: Phase) -> list[dict[str, Any]]:
+        return run_load(self.server.host, self.server.port, list(phases))
+
+    def brp_path(self, resource: str) -> str:
+        return f"/{self.manifest['tenant_slug']}/api/ver2/{resource}?apikey={self.manifest['api_key']}"
+
+
+HEALTHZ = Template("GET", "/healthz")
+
+
+def ceiling(ctx: Context, concurrency: int) -> dict[str, Any]:
+    """The same server's cheapest endpoint at the given concurrency: what the stack itself can do."""
+    warm = Phase(HEALTHZ, [{}], concurrency, duration=ctx.sizes.warmup_seconds, cycle=True)
+    measured = Phase(HEALTHZ, [{}], concurrency, duration=ctx.sizes.ceiling_seconds, cycle=True)
+    return {"endpoint": "GET /healthz", "concurrency": concurrency, **ctx.load(warm, measured)[1]}
+
+
+def native_booking(ctx: Context) -> Template:
+    return Template(
+        "POST", "/api/v1/bookings",
+        {"Authorization": f"Bearer {ctx.manifest['api_key']}", "Content-Type": "application/json"},
+        '{{"slot_id": {slot}, "person_id": {person}, "waitlist": "if_full"}}',
+    )
+
+
+def contention(ctx: Context) -> dict[str, Any]:
+    """Many clients race for the last places of one slot; places held must come out exact."""
+    sizes, slot = ctx.sizes, ctx.slots.contention_slot
+    first = ctx.manifest["people"]["first_id"]
+    variants = [{"slot": slot, "person": first + n} for n in range(sizes.contention_attempts)]
+    result = ctx.load(Phase(native_booking(ctx), variants, sizes.contention_clients))[0]
+    held, waiting = slot_load(ctx.database, ctx.manifest["tenant_id"], slot)
+    won = held - ctx.slots.contention_prefilled
+    return {
+        "endpoint": "POST /api/v1/bookings", "concurrency": sizes.contention_clients,
+        "attempts": sizes.contention_attempts, "last_places": sizes.contention_last_places,
+        "places_held": won, "waiting": waiting, "spaces": ctx.slots.contention_spaces,
+        "exact": won == sizes.contention_last_places and held == ctx.slots.contention_spaces,
+        "bookings_per_second": result["per_second"], **result,
+    }
+
+
+def grid(slots: list[int], people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each (person, slot) pair once, consecutive requests on different slots."""
+    return [{"slot": slot, **person} for person in people for slot in slots]
+
+
+def throughput_native(ctx: Context) -> dict[str, Any]:
+    people = ctx.manifest["people"]
+    ids = list(range(people["first_id"], people["first_id"] + people["count"]))
+    measured_people, warm_people = ids[:-WARMUP_PEOPLE], ids[-WARMUP_PEOPLE:]
+    slots = ctx.slots.native_slots
+    template = native_booking(ctx)
+    warm = Phase(template, grid(slots, [{"person": p} for p in warm_people]), ctx.sizes.throughput_concurrency,
+                 duration=ctx.sizes.warmup_seconds)
+    measured = Phase(template, grid(slots, [{"person": p} for p in measured_people]),
+                     ctx.sizes.throughput_concurrency, duration=ctx.sizes.throughput_seconds)
+    result = ctx.load(warm, measured)[1]
+    return {"endpoint": "POST /api/v1/bookings", "concurrency": ctx.sizes.throughput_concurrency,
+            "slots": len(slots), "bookings_per_second": result["per_second"], **result}
+
+
+def member_auth(login: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+
+
+def throughput_brp(ctx: Context) -> dict[str, Any]:
+    """Members book themselves through BRP; a warm-up first logs every member in on every worker."""
+    password = ctx.manifest["member_password"]
+    members = [{"auth": member_auth(login, password)} for login in ctx.manifest["people"]["member_logins"]]
+    template = Template(
+        "POST", ctx.brp_path("bookings.xml"),
+        {"Authorization": "{auth}", "Content-Type": "application/x-www-form-urlencoded"},
+        "type=ordinary&activityid={slot}",
+    )
+    concurrency = ctx.sizes.throughput_concurrency
+    warm = Phase(template, [{"slot": ctx.slots.warmup_slot, **member} for member in members] * concurrency,
+                 concurrency)
+    measured = Phase(template, grid(ctx.slots.brp_slots, members), concurrency, duration=ctx.sizes.throughput_seconds)
+    result = ctx.load(warm, measured)[1]
+    return {"endpoint": "POST /{tenant}/api/ver2/bookings.xml (member Basic auth)", "concurrency": concurrency,
+            "slots": len(ctx.slots.brp_slots), "members": len(members), "bookings_per_second": result["per_second"],
+            **result}
+
+
+def timetable(ctx: Context) -> dict[str, Any]:
+    """One business unit, one week of activities, against the whole seeded data set."""
+    week = ctx.manifest["timetable"]
+    path = ctx.brp_path("activities.xml") + "&businessunit={unit}&fromdate={fromdate}&todate={todate}"
+    variants = [{"unit": unit, "fromdate": week["fromdate"], "todate": week["todate"]}
+                for unit in ctx.manifest["business_units"]]
+    concurrency = ctx.sizes.timetable_concurrency
+    template = Template("GET", path)
+    warm = Phase(template, variants, concurrency, duration=ctx.sizes.warmup_seconds, cycle=True)
+    measured = Phase(template, variants, concurrency, duration=ctx.sizes.timetable_seconds, cycle=True)
+    result = ctx.load(warm, measured)[1]
+    return {"endpoint": "GET /{tenant}/api/ver2/activities.xml (one business unit, one week)",
+            "concurrency": concurrency, "activities_per_response": _activities_in(ctx, path, variants[0]),
+            "slots_in_database": ctx.manifest["seeded_slots"],
+            "bookings_in_database": ctx.manifest["sizes"]["bookings"],
+            **result}
+
+
+def _activities_in(ctx: Context, path: str, variant: dict[str, Any]) -> int:
+    with urllib.request.urlopen(ctx.server.base_url + path.format_map(variant), timeout=30) as response:
+        return len(re.findall(rb"<activity>", response.read()))
+
+
+def slot_load(database: Database, tenant_id: int, slot_id: int) -> tuple[int, int]:
+    """Places held and places waiting on one slot, counted by the engine's own repository."""
+    with UnitOfWork(database, tenant_id, write=False) as uow:
+        slot = uow.offerings.slot(slot_id)
+        assert slot is not None
+        load = uow.loads.for_slots([slot])[slot_id]
+        return load.held, load.waiting
+
+
+def oversold_slots(database: Database, tenant_id: int, slot_ids: list[int]) -> list[dict[str, int]]:
+    """Every slot this run booked on whose held places exceed its spaces (must be none)."""
+    oversold = []
+    with UnitOfWork(database, tenant_id, write=False) as uow:
+        for start in range(0, len(slot_ids), 500):
+            slots = [uow.offerings.get(m.Slot, i) for i in slot_ids[start:start + 500]]
+            present = [slot for slot in slots if slot is not None]
+            for slot_id, load in uow.loads.for_slots(present).items():
+                if load.held > load.spaces:
+                    oversold.append({"slot_id": slot_id, "held": load.held, "spaces": load.spaces})
+    return oversold
+
+
+def booked_through(database: Database, tenant_id: int, slot_ids: list[int]) -> int:
+    """Active bookings the run left on these slots (each one answered 2xx to exactly one request)."""
+    with UnitOfWork(database, tenant_id, write=False) as uow:
+        total = 0
+        for start in range(0, len(slot_ids), 500):
+            slots = [s for s in (uow.offerings.get(m.Slot, i) for i in slot_ids[start:start + 500]) if s]
+            total += sum(load.held + load.waiting for load in uow.loads.for_slots(slots).values())
+        return total
+

@@ -1,0 +1,67 @@
+"""How big each scenario and the seeded data set are: full (the targets), quick (a smoke run), tiny (tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+
+DATASET_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Sizes:
+    # seeded once and cached: the timetable data set
+    business_units: int = 50
+    offerings_per_unit: int = 20
+    days: int = 1000
+    bookings_per_slot: int = 3
+    people: int = 20_000
+    members: int = 64
+    # per run: contention
+    contention_clients: int = 200
+    contention_attempts: int = 1000
+    contention_last_places: int = 100
+    # per run: throughput
+    throughput_slots: int = 1000
+    throughput_concurrency: int = 32
+    throughput_seconds: float = 20.0
+    # per run: timetable reads and the ceiling
+    timetable_concurrency: int = 32
+    timetable_seconds: float = 10.0
+    ceiling_seconds: float = 5.0
+    warmup_seconds: float = 2.0
+
+    @property
+    def slots(self) -> int:
+        return self.business_units * self.offerings_per_unit * self.days
+
+    @property
+    def bookings(self) -> int:
+        return self.slots * self.bookings_per_slot
+
+    def dataset_key(self) -> str:
+        """Names the cached data set: only what the seeded data depends on."""
+        seeded = {name: getattr(self, name) for name in
+                  ("business_units", "offerings_per_unit", "days", "bookings_per_slot", "people", "members")}
+        digest = hashlib.sha256(json.dumps(seeded, sort_keys=True).encode()).hexdigest()[:10]
+        return f"v{DATASET_VERSION}-{self.slots}slots-{digest}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "slots": self.slots, "bookings": self.bookings}
+
+
+FULL = Sizes()
+QUICK = replace(
+    FULL, business_units=5, offerings_per_unit=10, days=200, people=2_000, members=16,
+    contention_clients=50, contention_attempts=200, contention_last_places=20,
+    throughput_slots=100, throughput_concurrency=16, throughput_seconds=3.0,
+    timetable_concurrency=16, timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5,
+)
+TINY = replace(
+    QUICK, business_units=2, offerings_per_unit=3, days=30, people=200, members=4,
+    contention_clients=20, contention_attempts=60, contention_last_places=10,
+    throughput_slots=20, throughput_concurrency=4, throughput_seconds=1.0,
+    timetable_concurrency=4, timetable_seconds=0.5, ceiling_seconds=0.5, warmup_seconds=0.2,
+)
+PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

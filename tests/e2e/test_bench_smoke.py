@@ -1,0 +1,40 @@
+"""The benchmark harness end to end at tiny sizes: a real multi-worker server, a separate load
+process, and the database checked afterwards. Only correctness is asserted here, never a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_URL = os.environ.get("BOOKABLE_TEST_POSTGRES_URL")
+TARGETS = ["sqlite"] + ([POSTGRES_URL] if POSTGRES_URL else [])
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: "sqlite" if t == "sqlite" else "postgresql")
+def test_the_bench_smoke_run_holds_exactly_the_last_places_and_never_oversells(target: str, tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "tiny", "--scenarios", "contention,throughput",
+         "--database", target, "--no-cache", "--no-wrk", "--output", str(output)],
+        cwd=ROOT, env={**os.environ, "BENCH_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(output.read_text())
+
+    contention = results["scenarios"]["contention"]
+    assert contention["places_held"] == contention["last_places"]
+    assert contention["exact"] is True
+    assert contention["waiting"] == contention["attempts"] - contention["last_places"]
+    assert results["oversold"] == []
+    for name in ("contention", "throughput_native", "throughput_brp"):
+        figures = results["scenarios"][name]
+        assert figures["requests"] > 0
+        assert figures["transport_errors"] == 0
+        assert all(status.startswith("2") for status in figures["statuses"]), (name, figures["samples"])
