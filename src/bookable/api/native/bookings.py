@@ -182,7 +182,7 @@ def get_booking(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
 @router.post("/{booking_id}/cancel", response_model=CancelOut)
 def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Caller = Depends(caller)) -> JsonResponse:
     """Cancel (the row and its ledger stay). Freed places promote the waiting list at once."""
-    body = body or CancelIn()
+    body = body or CancelIn.model_validate({})
     _no_member_override(who, body.override_window)
     if who.is_member and body.settlement != "none":
         raise ApiError(403, "forbidden", "Only staff may refund or credit a booking.", field="settlement")

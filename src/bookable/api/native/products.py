@@ -9,6 +9,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement
 from starlette.responses import Response
 
 from bookable.api.native.context import Caller, admin, caller
@@ -84,7 +85,7 @@ def list_products(
     product_type: ProductType | None = None,
     bookable_from_internet: bool | None = None,
 ) -> JsonResponse:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if business_unit_id:
         conditions.append(m.Product.business_unit_id.in_(business_unit_id))
     if group_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import overload
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,10 @@ from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
 
 
+@overload
+def local_iso(instant: datetime, zone: str) -> str: ...
+@overload
+def local_iso(instant: datetime | None, zone: str) -> str | None: ...
 def local_iso(instant: datetime | None, zone: str) -> str | None:
     return None if instant is None else to_local(instant, zone).isoformat(timespec="minutes")
 

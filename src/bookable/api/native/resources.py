@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement
 from starlette.responses import Response
 
 from bookable.api.native.context import Caller, admin, caller
@@ -48,7 +49,7 @@ def list_resources(
     business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
     kind: ResourceKind | None = None,
 ) -> JsonResponse:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if business_unit_id:
         conditions.append(m.Resource.business_unit_id.in_(business_unit_id))
     if kind is not None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ def _keyset(columns: Sequence[Any], after: tuple[Any, ...]) -> ColumnElement[boo
     first, *rest = columns
     value, *more = after
     if not rest:
-        return first > value
+        return cast(ColumnElement[bool], first > value)
     return or_(first > value, and_(first == value, _keyset(rest, tuple(more))))
 
 
