@@ -1,0 +1,168 @@
+"""`bookable serve` as a real process on a free port: book over HTTP, stop it, find the booking stored."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+import httpx
+import pytest
+from e2e_support import bookable_command, cli_environment
+from sqlalchemy import select
+
+from bookable.demo import demo_api_key
+from bookable.domain.offering import Kind, OfferingSpec
+from bookable.services import accounts
+from bookable.services.actor import Actor, Channel, Role, utc_now
+from bookable.services.offerings import create_offering
+from bookable.storage import models as m
+from bookable.storage.database import Database
+from bookable.storage.schema import upgrade
+from bookable.storage.unit_of_work import UnitOfWork
+
+STARTUP_DEADLINE_SECONDS = 180
+STAFF = ("desk@riverside", "desk-password")
+PARTICIPANTS = "/api/restful/work/sessiongroups/sessions/{slot}/participants"
+
+
+@dataclass
+class Club:
+    """A tenant with a staff login, one session with `spaces` places, and people to book."""
+
+    slot_id: int
+    people: list[int]
+
+
+def set_up_club(database: Database, spaces: int, people: int) -> Club:
+    upgrade(database)
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "riverside", timezone="Europe/London")
+        accounts.add_user(uow, tenant, *STAFF, role=Role.STAFF)
+        uow.commit()
+    actor = Actor(tenant.id, "setup", Role.ADMIN, Channel.CLI)
+    with UnitOfWork(database, tenant.id) as uow:
+        offering = create_offering(uow, actor, OfferingSpec(
+            kind=Kind.EVENT, name="Lunch Club", group="Community", start_date=date.today() + timedelta(days=5),
+            start_time=clock(12, 0), spaces=spaces, min_cancel=0))
+        ids = [uow.people.add(m.Person(tenant_id=tenant.id, first_name=f"Guest {n}", last_name="Smith",
+                                       created_at=utc_now())).id for n in range(people)]
+        slot_id = uow.offerings.slots_of(offering.id)[0].id
+        uow.commit()
+    return Club(slot_id, ids)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_server(url: str, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`bookable serve` on a free port; yields its base URL once /healthz answers, stops it after."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*bookable_command(), "--database", url, "serve", "--port", str(port), *options],
+            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=cli_environment(),
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(base, process, log)
+            yield base, process
+        finally:
+            stop(process)
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"bookable serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"bookable serve did not answer /healthz:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def add_to_register(base: str, slot_id: int, person_id: int) -> httpx.Response:
+    body = f"<participant><ContactID>{person_id}</ContactID></participant>"
+    return httpx.put(base + PARTICIPANTS.format(slot=slot_id), content=body, auth=STAFF,
+                     headers={"Content-Type": "text/xml"}, timeout=60)
+
+
+def stored_bookings(database: Database, slot_id: int) -> list[m.Booking]:
+    with database.session(write=False) as session:
+        return list(session.scalars(select(m.Booking).where(m.Booking.slot_id == slot_id)))
+
+
+def test_a_booking_made_over_http_is_in_the_database_after_the_server_stops(fresh_url, open_database, tmp_path):
+    club = set_up_club(open_database, spaces=5, people=1)
+
+    with running_server(fresh_url, tmp_path / "serve.log") as (base, process):
+        response = add_to_register(base, club.slot_id, club.people[0])
+        listed = httpx.get(base + PARTICIPANTS.format(slot=club.slot_id), auth=STAFF, timeout=60)
+    open_database.dispose()
+
+    assert response.status_code == 200, response.text
+    assert "Guest 0 Smith" in listed.text
+    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a clean shutdown
+    assert "Application shutdown complete" in (tmp_path / "serve.log").read_text()
+    assert [(b.person_id, b.status, b.channel) for b in stored_bookings(open_database, club.slot_id)] == [
+        (club.people[0], "confirmed", "views")]
+
+
+def test_two_workers_share_one_database_and_never_oversell(fresh_url, open_database, tmp_path):
+    club = set_up_club(open_database, spaces=5, people=9)
+
+    with running_server(fresh_url, tmp_path / "serve.log", "--workers", "2") as (base, _), \
+            ThreadPoolExecutor(max_workers=9) as pool:
+        responses = list(pool.map(lambda person: add_to_register(base, club.slot_id, person), club.people))
+    log = (tmp_path / "serve.log").read_text()
+    open_database.dispose()
+
+    assert log.count("Started server process") == 2
+    assert [r.status_code for r in responses].count(200) == 5
+    assert all(400 <= r.status_code < 500 for r in responses if r.status_code != 200)
+    confirmed = [b for b in stored_bookings(open_database, club.slot_id) if b.status == "confirmed"]
+    assert len(confirmed) == 5
+    assert {b.person_id for b in confirmed} <= set(club.people)
+
+
+@pytest.mark.parametrize("fresh_url", ["sqlite"], indirect=True)
+def test_serve_demo_loads_the_demo_once_and_prints_the_credentials(fresh_url, open_database, tmp_path):
+    key = demo_api_key("courses-demo")
+    with running_server(fresh_url, tmp_path / "first.log", "--demo") as (base, _):
+        sessions = httpx.get(f"{base}/api/sessions.xml", headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    with running_server(fresh_url, tmp_path / "second.log", "--demo"):
+        pass
+    first, second = (tmp_path / "first.log").read_text(), (tmp_path / "second.log").read_text()
+    open_database.dispose()
+
+    assert sessions.status_code == 200 and "Practitioners" in sessions.text
+    assert key in first and "admin@courses-demo / demo-password" in first
+    assert first.count("(Europe/London, created)") == 2 and second.count("already loaded") == 3
+    with open_database.session(write=False) as session:
+        assert len(session.scalars(select(m.Tenant)).all()) == 3
