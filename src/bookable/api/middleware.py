@@ -161,8 +161,10 @@ class RequestGuard:
 
 
 def _caller_scope(scope: Scope, headers: dict[bytes, bytes]) -> str:
-    """Keys are per caller: the same key from two different credentials never collides."""
-    caller = headers.get(b"authorization", b"") + b"|" + _query_value(scope, b"apikey")
+    """Keys are per caller: the same key from two different credentials never collides. A member's
+    login may exist in several tenants, so the tenant they name (native X-Bookable-Tenant) counts."""
+    caller = (headers.get(b"authorization", b"") + b"|" + _query_value(scope, b"apikey") + b"|"
+              + headers.get(b"x-bookable-tenant", b""))
     return hashlib.sha256(caller).hexdigest()
 
 

@@ -84,3 +84,25 @@ def test_the_openapi_document_and_the_docs_page_are_published(client, world):
 def test_an_unknown_path_or_method_under_the_api_is_problem_json(client, world, admin):
     assert_problem(client.get(f"{API}/nothing-here", headers=admin), 404, "not_found")
     assert_problem(client.put(f"{API}/audit", headers=admin), 405, "method_not_allowed")
+
+
+def test_idempotency_keys_of_members_with_the_same_login_in_two_tenants_never_meet(client, world, other_world):
+    from native_support import member_of
+
+    ours = member_of(world, password="shared-pass")
+    theirs_id = other_world.person(email=ours.login, password_hash=_hash("shared-pass"))
+    theirs = {**ours.headers, "X-Bookable-Tenant": other_world.tenant.slug}
+    key = {"Idempotency-Key": "same-key-same-body"}
+    mine = client.patch(f"{API}/persons/me", json={"town": "Umeå"}, headers={**ours.headers, **key})
+    other = client.patch(f"{API}/persons/me", json={"town": "Umeå"}, headers={**theirs, **key})
+    assert mine.status_code == other.status_code == 200
+    assert mine.json()["id"] == ours.person_id and other.json()["id"] == theirs_id
+    assert "idempotent-replayed" not in other.headers
+    with other_world.uow(write=False) as uow:
+        assert uow.people.person(theirs_id).town == "Umeå"
+
+
+def _hash(password):
+    from bookable.services.accounts import hash_password
+
+    return hash_password(password)
