@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +28,9 @@ from bookable.storage import models as m
 from bookable.storage.database import Database, database_url
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bookable.demo import DemoTenant
 
 APP_FACTORY = "bookable.api.app:app_from_environment"
 DATABASE_ENV = "BOOKABLE_DATABASE_URL"
@@ -186,7 +189,7 @@ def demo_command(
     _print_demo(demo_data.load(database_from(ctx), only=tenant))
 
 
-def _print_demo(summaries: list, base_url: str = "http://127.0.0.1:8000") -> None:  # type: ignore[type-arg]
+def _print_demo(summaries: list[DemoTenant], base_url: str = "http://127.0.0.1:8000") -> None:
     for summary in summaries:
         typer.echo(summary.describe(base_url))
 

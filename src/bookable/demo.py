@@ -63,7 +63,7 @@ class DemoTenant:
             f"  staff login (HTTP Basic): {admin_username(self.slug)} / {STAFF_PASSWORD}",
             f"  API key (Bearer, BRP apikey): {demo_api_key(self.slug)}",
         ]
-        lines += [f"  {label}: {value}" for label, value in self.hints]
+        lines += [f"  {label}: {base_url + value if value.startswith('/') else value}" for label, value in self.hints]
         return "\n".join(lines) + "\n"
 
 
@@ -224,15 +224,13 @@ def _gym_catalogue(uow: UnitOfWork, actor: Actor) -> Catalogue:
     assert tenant is not None
     tenant.grouping_product_group_id = top.id
     for unit in ("Södermalm", "Kungsholmen"):
-        row = uow.catalog.add(m.BusinessUnit(tenant_id=tenant_id, name=f"Stadsgymmet {unit}",
-                                             grouping_product_group_id=top.id))
-        catalogue.units[unit] = row.id
+        catalogue.units[unit] = uow.catalog.add(m.BusinessUnit(
+            tenant_id=tenant_id, name=f"Stadsgymmet {unit}", grouping_product_group_id=top.id)).id
     rooms = [("Sal 1", "Södermalm"), ("Cykelsalen", "Södermalm"), ("Stora salen", "Kungsholmen"),
              ("Yogastudion", "Kungsholmen")]
     for name, unit in rooms:
-        row = uow.catalog.add(m.Resource(tenant_id=tenant_id, name=name, kind="room",
-                                         business_unit_id=catalogue.units[unit]))
-        catalogue.resources[name] = row.id
+        catalogue.resources[name] = uow.catalog.add(m.Resource(
+            tenant_id=tenant_id, name=name, kind="room", business_unit_id=catalogue.units[unit])).id
     for name in ("Karin Ek", "Johan Berg", "Sara Holm", "Ali Haddad"):
         catalogue.resources[name] = uow.catalog.add(m.Resource(tenant_id=tenant_id, name=name, kind="instructor")).id
     groups = {name: uow.catalog.add(m.ProductGroup(tenant_id=tenant_id, name=name, parent_id=top.id))
@@ -374,7 +372,7 @@ FIRE_MARSHAL = "Fire Marshal Training"
 BOOKKEEPING = "Introduction to Bookkeeping"
 CONFERENCE = "Practitioners' Conference"
 EXCEL = "Excel Drop-in Clinic"
-# title, day (0 = first day), time, minutes, spaces
+# title (for the reader: a slot has no title of its own), day (0 = first day), time, minutes, spaces
 CONFERENCE_SESSIONS = [
     ("Keynote: the year ahead", 0, time(9, 30), 60, 120),
     ("Workshop: VAT in practice", 0, time(11, 0), 90, 30),
