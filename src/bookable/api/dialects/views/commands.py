@@ -119,9 +119,10 @@ def new_participant(record: Record, *, payment_required: bool) -> NewParticipant
     )
 
 
-def register_line(record: Record) -> RegisterLine:
+def register_line(record: Record, *, replacing: bool = False) -> RegisterLine:
+    """Absent Volunteering keeps a person's roles, unless the whole register is being replaced."""
     attended = _present(record, "Attended")
-    volunteering = record.get("Volunteering")
+    volunteering = record.get("Volunteering", "" if replacing else None)
     return RegisterLine(
         person_id=parse_id(record.get("ContactID") or record.get("PersonID"), "ContactID", what="Contact"),
         attended=parse_flag(attended, "Attended") if attended is not None else None,
@@ -134,7 +135,7 @@ def register_lines(items: list[Item]) -> list[RegisterLine]:
     for item in items:
         if not isinstance(item, dict):
             raise ValidationError("Each <participant> must hold a ContactID.", field="ContactID")
-        lines.append(register_line(item))
+        lines.append(register_line(item, replacing=True))
     return lines
 
 

@@ -150,7 +150,7 @@ def _json_scalar(name: str, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "1" if value else "0"
+        return "true" if value else "false"  # a flag accepts these; an amount or an id does not
     if isinstance(value, str | int):
         return str(value).strip()
     raise malformed(f'"{name}" must hold a single value, not a list or an object.')
