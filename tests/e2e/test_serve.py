@@ -124,10 +124,12 @@ def test_a_booking_made_over_http_is_in_the_database_after_the_server_stops(fres
     with running_server(fresh_url, tmp_path / "serve.log") as (base, process):
         response = add_to_register(base, club.slot_id, club.people[0])
         listed = httpx.get(base + PARTICIPANTS.format(slot=club.slot_id), auth=STAFF, timeout=60)
+        native = httpx.get(f"{base}/api/v1/slots/{club.slot_id}", auth=STAFF, timeout=60)
     open_database.dispose()
 
     assert response.status_code == 200, response.text
     assert "Guest 0 Smith" in listed.text
+    assert native.status_code == 200 and native.json()["confirmed"] == 1
     assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a clean shutdown
     assert "Application shutdown complete" in (tmp_path / "serve.log").read_text()
     assert [(b.person_id, b.status, b.channel) for b in stored_bookings(open_database, club.slot_id)] == [
