@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -27,7 +28,12 @@ def main() -> None:
     results = []
     for raw in job["phases"]:
         phase = Phase(**{**raw, "template": Template(**raw["template"])})
-        results.append(run_phase(job["host"], job["port"], phase))
+        cpu_before = time.process_time()
+        summary = run_phase(job["host"], job["port"], phase)
+        cpu = time.process_time() - cpu_before
+        summary["client_cpu_seconds"] = round(cpu, 3)
+        summary["client_cpu_us_per_request"] = round(cpu / summary["requests"] * 1e6, 1) if summary["requests"] else None
+        results.append(summary)
     json.dump(results, sys.stdout)
 
 

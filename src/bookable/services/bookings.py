@@ -143,10 +143,11 @@ def book(
     now: datetime | None = None,
 ) -> BookingOutcome:
     now = now or utc_now()
+    uow.defer_write_lock()
     target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id)
     person = person_for(uow, actor, person_id)
+    uow.lock_slots([slot.id for slot in target.slots])  # the slots are re-read: every check below is current
     _check_bookable(uow, actor, target, places, now, override=override_window and actor.is_staff)
-    uow.lock_slots([slot.id for slot in target.slots])
     _refuse_double_booking(uow, person.id, target)
     if places <= free_places(uow, target, online=actor.is_member):
         status = "confirmed" if confirmed else "reserved"
@@ -179,13 +180,11 @@ def _check_bookable(
 
 
 def booking_window_of(uow: UnitOfWork, target: Target) -> windows.BookingWindow:
-    tenant = uow.tenants.get(target.offering.tenant_id)
-    assert tenant is not None
     return windows.booking_window(
         target.first_start,
         max_advance_days=target.offering.max_advance,
         cutoff_minutes=target.offering.booking_cutoff_minutes,
-        zone=tenant.timezone,
+        zone=uow.tenants.zone(target.offering.tenant_id),
     )
 
 

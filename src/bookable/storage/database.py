@@ -7,7 +7,7 @@ import os
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bookable.storage.locking import install_sqlite_transaction_modes
+from bookable.storage.locking import GatedConnection, install_sqlite_transaction_modes
 
 DEFAULT_URL = "sqlite:///bookable.db"
 
@@ -38,7 +38,7 @@ class Database:
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
         engine = create_engine(
             self.url,
-            connect_args={"check_same_thread": False, "timeout": 60},
+            connect_args={"check_same_thread": False, "timeout": 60, "factory": GatedConnection},
             pool_size=20,
             max_overflow=40,
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bookable.domain.capacity import SlotLoad, Waiting
 from bookable.storage import models as m
@@ -16,6 +17,8 @@ from bookable.storage import models as m
 Row = TypeVar("Row", bound=m.Base)
 
 ACTIVE = ("confirmed", "reserved", "waitlisted")
+ZONE_SECONDS = 300.0
+_zones: dict[tuple[Any, int], tuple[float, str]] = {}
 HOLDING = ("confirmed", "reserved")
 
 
@@ -24,8 +27,8 @@ class TenantScoped:
         self.session = session
         self.tenant_id = tenant_id
 
-    def get(self, model: type[Row], row_id: int) -> Row | None:
-        row = self.session.get(model, row_id)
+    def get(self, model: type[Row], row_id: int, *options: Any) -> Row | None:
+        row = self.session.get(model, row_id, options=options)
         if row is None or getattr(row, "tenant_id", None) != self.tenant_id:
             return None
         return row
@@ -58,6 +61,19 @@ class Tenants:
     def get(self, tenant_id: int) -> m.Tenant | None:
         return self.session.get(m.Tenant, tenant_id)
 
+    def zone(self, tenant_id: int) -> str:
+        """The tenant's IANA time zone, remembered for a while per database: no service changes a
+        tenant's zone, and the hot paths need it on every call."""
+        key = (self.session.get_bind(), tenant_id)
+        cached = _zones.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        zone = self.session.scalar(select(m.Tenant.timezone).where(m.Tenant.id == tenant_id))
+        if zone is None:
+            raise LookupError(f"tenant {tenant_id} does not exist")
+        _zones[key] = (time.monotonic() + ZONE_SECONDS, zone)
+        return zone
+
     def all_ids(self) -> list[int]:
         return list(self.session.scalars(select(m.Tenant.id).order_by(m.Tenant.id)))
 
@@ -75,14 +91,15 @@ class Tenants:
 
 class Offerings(TenantScoped):
     def offering(self, offering_id: int) -> m.Offering | None:
-        row = self.get(m.Offering, offering_id)
+        """Resources load when first used, not with every single row (one query fewer per booking)."""
+        row = self.get(m.Offering, offering_id, lazyload(m.Offering.resources))
         return None if row is None or row.deleted else row
 
     def all(self, *conditions: Any, limit: int = 1000, offset: int = 0) -> list[m.Offering]:
         return self.list(m.Offering, m.Offering.deleted.is_(False), *conditions, limit=limit, offset=offset)
 
     def slot(self, slot_id: int) -> m.Slot | None:
-        row = self.get(m.Slot, slot_id)
+        row = self.get(m.Slot, slot_id, lazyload(m.Slot.resources))
         return None if row is None or row.deleted else row
 
     def slots_of(self, offering_id: int) -> list[m.Slot]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bookable.storage import repositories as r
 from bookable.storage.database import Database
-from bookable.storage.locking import lock_slots
+from bookable.storage.locking import DEFERRED_WRITE, lock_slots
 
 
 class UnitOfWork:
@@ -17,6 +17,7 @@ class UnitOfWork:
         self.tenant_id = tenant_id
         self.write = write
         self.session: Session
+        self._deferred = False
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.database.session(write=self.write)
@@ -30,7 +31,20 @@ class UnitOfWork:
         self.loads = r.Loads(self.session)
         return self
 
+    def defer_write_lock(self) -> None:
+        """SQLite: read without the database write lock until lock_slots(), so that only counting
+        and writing are serialised. Only a caller that re-checks after lock_slots() what it read
+        before may use it; a no-op once the transaction has begun, and on PostgreSQL (row locks)."""
+        if self.write and self.database.is_sqlite and not self.session.in_transaction():
+            self.session.connection(execution_options={DEFERRED_WRITE: True})
+            self._deferred = True
+
     def lock_slots(self, slot_ids: list[int]) -> None:
+        if self._deferred:
+            self._deferred = False
+            if self.session.new or self.session.dirty or self.session.deleted:
+                raise RuntimeError("a deferred unit of work must not change anything before lock_slots()")
+            self.session.commit()  # ends the read; the next statement begins IMMEDIATE, behind the gate
         lock_slots(self.session, slot_ids)
 
     def commit(self) -> None:
