@@ -33,7 +33,8 @@ def dumps(root_name: str, payload: Mapping[str, Any]) -> bytes:
     root = etree.Element(_qualified(namespace, root_name), nsmap={"i": XSI_NAMESPACE, None: namespace})
     for name in sorted(payload):
         _write_member(root, namespace, name, payload[name])
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    document: bytes = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return document
 
 
 def _write_member(parent: etree._Element, namespace: str, name: str, value: Any) -> None:
@@ -159,4 +160,4 @@ def _element_children(element: etree._Element) -> list[etree._Element]:
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)
