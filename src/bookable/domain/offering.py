@@ -15,6 +15,7 @@ from bookable.domain.errors import ValidationError
 from bookable.domain.recurrence import LocalOccurrence, Repeat
 
 MAX_NAME = 50
+MAX_GROUP = 200
 MAX_SPACES = 100_000
 MAX_DURATION = 24 * 60 * 14
 
@@ -76,6 +77,8 @@ class OfferingSpec:
         check_name(self.name)
         if not self.group.strip():
             raise ValidationError("group is required.", field="group")
+        if len(self.group) > MAX_GROUP:
+            raise ValidationError(f"group is longer than {MAX_GROUP} characters.", field="group")
         _check_range("spaces", self.spaces, 0, MAX_SPACES)
         if self.online_spaces is not None:
             _check_range("online_spaces", self.online_spaces, 0, MAX_SPACES)

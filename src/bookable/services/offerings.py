@@ -199,7 +199,10 @@ def _move_slot(slot: m.Slot, local_date: date, local_time: time, duration: int, 
     slot.local_time = local_time
     slot.duration = duration
     slot.starts_at = to_utc(local_date, local_time, zone)
-    slot.ends_at = slot.starts_at + timedelta(minutes=duration)
+    try:
+        slot.ends_at = slot.starts_at + timedelta(minutes=duration)
+    except OverflowError:
+        raise ValidationError(f"date out of range: {local_date.isoformat()}", field="date") from None
 
 
 def _drop_slots(
