@@ -1,0 +1,24 @@
+"""The BookingBug dialect (spec 001): /api/sessions.xml, /api/sessions/{id}.xml, /api/slots/{id}.xml.
+
+See docs/dialects/bookingbug.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bookable.api.errors import Dialect, register
+
+from .errors import render_errors, status_for
+from .routes import router
+
+register(
+    Dialect(
+        name="bookingbug",
+        pattern=re.compile(r"^/api/(sessions|slots)(/|\.|$)"),
+        render=render_errors,
+        status_for=status_for,
+    )
+)
+
+__all__ = ["router"]
