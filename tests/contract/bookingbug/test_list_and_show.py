@@ -180,3 +180,23 @@ def test_bearer_api_keys_are_accepted_like_staff_logins(bb: BookingBug):
 
     assert response.status_code == 200
     assert [s.get("id") for s in xml(response).findall("session")] == [str(offering.id)]
+
+
+def test_bookings_made_and_cancelled_through_the_native_api_show_at_once(bb: BookingBug):
+    created = bb.post("/api/sessions.xml", "<session><group>G</group><spaces>5</spaces></session>")
+    session_id = xml(created).get("id")
+    slot_id = int(xml(created).find("slots/slot").get("id"))
+    anna, bo = bb.world.person("Anna"), bb.world.person("Bo")
+
+    confirmed = bb.client.post("/api/v1/bookings", json={"person_id": anna, "slot_id": slot_id}, auth=bb.auth)
+    reserved = bb.client.post(
+        "/api/v1/bookings", json={"person_id": bo, "slot_id": slot_id, "confirmed": False}, auth=bb.auth
+    )
+    assert (confirmed.status_code, reserved.status_code) == (201, 201), confirmed.text + reserved.text
+    shown = xml(bb.get(f"/api/sessions/{session_id}.xml")).find("slots/slot")
+    assert (shown.findtext("spaces_booked"), shown.findtext("spaces_reserved")) == ("1", "1")
+
+    cancelled = bb.client.post(f"/api/v1/bookings/{confirmed.json()['id']}/cancel", json={}, auth=bb.auth)
+    assert cancelled.status_code == 200, cancelled.text
+    shown = xml(bb.get(f"/api/sessions/{session_id}.xml")).find("slots/slot")
+    assert (shown.findtext("spaces_booked"), shown.findtext("spaces_reserved")) == ("0", "1")
