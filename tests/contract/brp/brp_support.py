@@ -15,9 +15,10 @@ from lxml import etree
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
-from bookable.services.actor import Role
+from bookable.services.actor import Actor, Channel, Role
 from bookable.services.offerings import Placement, create_offering
 from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
 
 FORMATS = ("xml", "json")
 LIST_TAGS = {"productlabels", "resources", "participants", "products", "productgroups", "events", "errors"}
@@ -137,6 +138,29 @@ def add_member(world: Any, first: str = "Tessan", last: str = "Testsson", passwo
     login = extra.pop("email", None) or f"m-{uuid.uuid4().hex[:8]}@example.org"
     person_id = world.person(first, last, email=login, password_hash=accounts.hash_password(password), **extra)
     return person_id, login, password
+
+
+@dataclass
+class OtherTenant:
+    """A second tenant, for tests that must not see across tenants (same helpers as `world`)."""
+
+    database: Any
+    tenant: m.Tenant
+    admin: Actor
+
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.database, self.tenant.id, write=write)
+
+    def slots(self, offering_id: int) -> list[m.Slot]:
+        with self.uow(write=False) as uow:
+            return uow.offerings.slots_of(offering_id)
+
+
+def other_tenant(database: Any) -> OtherTenant:
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, f"o-{uuid.uuid4().hex[:10]}", timezone="Europe/Stockholm")
+        uow.commit()
+    return OtherTenant(database, tenant, Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE))
 
 
 def add_api_key(world: Any) -> str:

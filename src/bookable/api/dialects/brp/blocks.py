@@ -103,7 +103,7 @@ def _event_booking_rules(row: EventRow, zone: str) -> dict[str, Any]:
 
 
 def participant(row: Participant) -> dict[str, Any]:
-    return {"personid": row.person_id, "firstname": row.first_name, "lastname": row.last_name,
+    return {"id": row.person_id, "personid": row.person_id, "firstname": row.first_name, "lastname": row.last_name,
             "eventbookingid": row.booking_id}
 
 

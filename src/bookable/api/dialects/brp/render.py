@@ -8,6 +8,7 @@ parent (`<bookings><start/><booking/>...`); in JSON it is always an array.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,11 +38,17 @@ def format_of(path: str) -> str:
     return JSON if path.endswith(".json") else XML
 
 
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
+    """XML text of a value; characters XML 1.0 cannot carry (control characters) are dropped."""
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
     return str(value)
 
 
