@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookable.api import errors
@@ -18,7 +19,7 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 async def _send_error(scope: Scope, send: Send, error: ApiError) -> None:
-    response = errors.render(scope["path"], error)
+    response = errors.render(scope["path"], error, Request(scope))
     await response(scope, _no_receive, send)
 
 
