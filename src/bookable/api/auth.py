@@ -72,7 +72,7 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         raise unauthorized("Malformed Basic credentials.") from None
     username, sep, password = decoded.partition(":")
-    if not sep:
+    if not sep or "\x00" in decoded:  # PostgreSQL text cannot hold NUL: such a login matches nobody
         raise unauthorized("Malformed Basic credentials.")
     return username, password
 

@@ -98,3 +98,18 @@ def test_another_tenants_ids_are_404_never_403_and_nothing_changes(client, world
         assert uow.bookings.booking(booking["id"]).status == "confirmed"
         assert uow.offerings.slot(slot_id).spaces == 5
         assert uow.offerings.offering(offering["id"]) is not None
+
+
+def test_nul_characters_in_a_body_a_query_or_credentials_are_refused_not_a_500(client, world, admin):
+    from bookable.storage import models as m
+
+    assert_problem(client.post(f"{API}/persons", json={"first_name": "a\u0000b"}, headers=admin),
+                   422, "invalid_parameter")
+    assert_problem(client.post(f"{API}/products", json={"name": "Spin", "label_ids": [1], "css_class": "\u0000"},
+                               headers=admin), 422, "invalid_parameter")
+    assert_problem(client.get(f"{API}/persons", params={"email": "a\x00b"}, headers=admin), 422, "invalid_parameter")
+    assert_problem(client.get(f"{API}/slots", headers=basic("a\x00b", "pw")), 401, "unauthorized")
+    member = {**basic("a\x00b@example.org", "pw"), "X-Bookable-Tenant": world.tenant.slug}
+    assert_problem(client.get(f"{API}/slots", headers=member), 401, "unauthorized")
+    with world.uow(write=False) as uow:
+        assert uow.catalog.list(m.Person) == [] and uow.catalog.list(m.Product) == []

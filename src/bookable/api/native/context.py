@@ -61,6 +61,8 @@ class Caller:
 
 
 def _tenant_id(database: Database, slug: str) -> int:
+    if "\x00" in slug:
+        raise unauthorized("Wrong login, password or tenant.")
     with UnitOfWork(database, 0, write=False) as uow:
         tenant = uow.tenants.by_slug(slug.strip())
     if tenant is None:
@@ -70,6 +72,8 @@ def _tenant_id(database: Database, slug: str) -> int:
 
 def caller(request: Request, _b: object = Depends(_basic), _k: object = Depends(_bearer),
            _t: object = Depends(_tenant)) -> Caller:
+    if "\x00" in request.url.query or "%00" in request.url.query:
+        raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database
     slug = request.headers.get(TENANT_HEADER)
     auth = authenticator(request)

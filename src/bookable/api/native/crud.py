@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from bookable.api.native.context import Caller
 from bookable.api.native.http import JsonResponse
@@ -19,6 +19,24 @@ class Input(BaseModel):
     """Request bodies refuse unknown fields (a typo is a 422, not silently ignored)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+def has_nul(value: Any) -> bool:
+    """NUL can be sent in JSON ("\u0000") but no database text column can hold it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    return False
 
 
 def changes_of(body: BaseModel, *, exclude: set[str] | None = None) -> dict[str, Any]:
