@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bookable.api.dialects.brp.render import Items, local_date, local_time, named, timepoint, timepoint_block
+from bookable.api.dialects.brp.render import (
+    Items,
+    local_date,
+    local_time,
+    named,
+    named_items,
+    timepoint,
+    timepoint_block,
+)
 from bookable.domain import windows
 from bookable.domain.capacity import SlotLoad
 from bookable.storage import models as m
@@ -14,14 +22,16 @@ BOOKING_TYPES = {"confirmed": "ordinary", "reserved": "ordinary", "waitlisted": 
 
 
 def product(row: ProductRow | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
+    return None if row is None else product_of(row)
+
+
+def product_of(row: ProductRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "description": row.description,
         "name": row.name,
         "bookablefrominternet": row.bookable_from_internet,
-        "productlabels": Items("productlabel", [named(label) for label in row.labels]),  # type: ignore[misc]
+        "productlabels": named_items("productlabel", row.labels),
         "cssclass": row.css_class,
         "group": named((row.group_id, row.group_name or "")) if row.group_id is not None else None,
     }
@@ -48,7 +58,7 @@ def activity(row: ActivityRow, zone: str, *, with_booking: bool) -> dict[str, An
         "start": timepoint(row.starts_at, zone),
         "end": timepoint(row.ends_at, zone),
         "product": product(row.product),
-        "resources": Items("resource", [named(resource) for resource in row.resources]),  # type: ignore[misc]
+        "resources": named_items("resource", row.resources),
         "bookableearliest": timepoint(window.earliest, zone),
         "bookablelatest": timepoint(window.latest, zone),
         "freeslots": load.available_places(online=True),

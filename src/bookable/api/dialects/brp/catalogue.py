@@ -11,7 +11,7 @@ from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import integration
 from bookable.api.dialects.brp.errors import invalid
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, an_id, one_of, raw_params, read
-from bookable.api.dialects.brp.render import Items, named
+from bookable.api.dialects.brp.render import Items, named_items
 from bookable.api.dialects.brp.routing import endpoint, respond
 from bookable.domain.errors import NotFound
 from bookable.storage.queries import brp as reads
@@ -34,7 +34,7 @@ def list_products(request: Request, raw: RawParams = Depends(raw_params)) -> Res
         rows = reads.products(uow.session, caller.tenant_id, business_unit=params.get("businessunit"),
                               product_type=params.get("producttype"),
                               internet_only=params.get("bookablefrominternet", True))
-    return respond(request, "products", Items("product", [blocks.product(row) for row in rows]))  # type: ignore[misc]
+    return respond(request, "products", Items("product", [blocks.product_of(row) for row in rows]))
 
 
 @endpoint("GET", "productgroups")
@@ -50,7 +50,7 @@ def list_product_groups(request: Request, raw: RawParams = Depends(raw_params)) 
             groups = _grouping_children(uow.session, caller.tenant_id, business_unit)
         else:
             groups = reads.product_groups(uow.session, caller.tenant_id)
-    return respond(request, "productgroups", Items("productgroup", [named(group) for group in groups]))  # type: ignore[misc]
+    return respond(request, "productgroups", named_items("productgroup", groups))
 
 
 def _grouping_children(session: Session, tenant_id: int, business_unit: int | None) -> list[tuple[int, str]]:

@@ -1,6 +1,7 @@
 """One document tree, two renderings: XML (lxml) and JSON (orjson), chosen by the path's suffix.
 
-A document is a root tag and its content: a dict of child tags (scalars, nested dicts or Items).
+A document is a root tag and its content: a plain dict of child tags (scalars, nested dicts or
+Items); types are checked exactly, for speed.
 `Items` is a list of objects with one tag: in XML each row is an element of that tag inside the
 list's own element (`<productlabels><productlabel/>...`) or, when inline, directly inside the
 parent (`<bookings><start/><booking/>...`); in JSON it is always an array.
@@ -9,7 +10,7 @@ parent (`<bookings><start/><booking/>...`); in JSON it is always an array.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,11 +28,11 @@ JSON = "json"
 @dataclass(frozen=True)
 class Items:
     tag: str
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[dict[str, Any]]
     inline: bool = False
 
 
-Content = Mapping[str, Any] | Items
+Content = dict[str, Any] | Items
 
 
 def format_of(path: str) -> str:
@@ -58,9 +59,10 @@ def _fill(parent: etree._Element, content: Content) -> None:
             _fill(etree.SubElement(parent, content.tag), row)
         return
     for key, value in content.items():
-        if isinstance(value, Items) and value.inline:
+        kind = type(value)
+        if kind is Items and value.inline:
             _fill(parent, value)
-        elif isinstance(value, Mapping | Items):
+        elif kind is dict or kind is Items:
             _fill(etree.SubElement(parent, key), value)
         else:
             child = etree.SubElement(parent, key)
@@ -68,12 +70,10 @@ def _fill(parent: etree._Element, content: Content) -> None:
                 child.text = _text(value)
 
 
-def _plain(content: Any) -> Any:
-    if isinstance(content, Items):
-        return [_plain(row) for row in content.rows]
-    if isinstance(content, Mapping):
-        return {key: _plain(value) for key, value in content.items()}
-    return content
+def _items_as_list(value: Any) -> Any:
+    if type(value) is Items:
+        return value.rows
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
 class XmlDocument(Response):
@@ -85,7 +85,7 @@ class XmlDocument(Response):
         tag, body = content
         root = etree.Element(tag)
         _fill(root, body)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 class JsonDocument(Response):
@@ -95,7 +95,7 @@ class JsonDocument(Response):
         if content is None:
             return b""
         tag, body = content
-        return orjson.dumps({tag: _plain(body)})
+        return orjson.dumps({tag: body}, default=_items_as_list, option=orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def document_response(fmt: str, tag: str, content: Content, *, status: int = 200) -> Response:
@@ -130,3 +130,8 @@ def timepoint_block(instant: datetime | None, zone: str) -> dict[str, Any] | Non
 def named(pair: tuple[int, str] | None) -> dict[str, Any] | None:
     """`<businessunit><id/><name/></businessunit>` and the like."""
     return None if pair is None else {"id": pair[0], "name": pair[1]}
+
+
+def named_items(tag: str, pairs: Sequence[tuple[int, str]]) -> Items:
+    """`<productlabels><productlabel><id/><name/></productlabel>...` and the like."""
+    return Items(tag, [{"id": pair[0], "name": pair[1]} for pair in pairs])
