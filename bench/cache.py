@@ -26,6 +26,7 @@ from bench.dataset import seed
 from bench.sizes import Sizes
 from bookable.storage.database import Database, database_url
 
+SQLITE_FILES = ("", "-wal", "-shm", "-writers.lock")
 CACHE = Path(os.environ.get("BENCH_CACHE_DIR") or Path(__file__).parent / ".cache")
 
 
@@ -57,7 +58,7 @@ def sqlite_run_database(sizes: Sizes, *, rebuild: bool = False, cache: bool = Tr
     try:
         yield RunDatabase(f"sqlite:///{run_file}", json.loads(manifest_path.read_text()), seeded_seconds)
     finally:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in SQLITE_FILES:
             Path(f"{run_file}{suffix}").unlink(missing_ok=True)
 
 
@@ -73,13 +74,13 @@ def _uncached(url: str, sizes: Sizes) -> Iterator[RunDatabase]:
     finally:
         database.dispose()
         if url.startswith("sqlite:///"):
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in SQLITE_FILES:
                 Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def _build_sqlite(sizes: Sizes, cached: Path, manifest_path: Path) -> float:
     building = cached.with_suffix(".building")
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in SQLITE_FILES:
         Path(f"{building}{suffix}").unlink(missing_ok=True)
     log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into {cached.name} (cached afterwards)")
     started = time.perf_counter()

@@ -2,7 +2,8 @@
 
 `concurrency` connections each send one request at a time; request k is the template formatted
 with variant k (cycling through the variants when `cycle`, else stopping when they run out). A phase
-ends after `duration` seconds or `max_requests` requests, whichever comes first.
+ends after `duration` seconds or `max_requests` requests, whichever comes first, and never later
+than HARD_LIMIT_SECONDS.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+HARD_LIMIT_SECONDS = 180.0
+"""No phase runs longer than this, whatever its request count: the load always stops by itself."""
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,7 @@ class Run:
 
     async def run(self) -> Tally:
         started = time.perf_counter()
-        if self.phase.duration is not None:
-            self.deadline = started + self.phase.duration
+        self.deadline = started + min(self.phase.duration or HARD_LIMIT_SECONDS, HARD_LIMIT_SECONDS)
         await asyncio.gather(*(self.connection_loop() for _ in range(self.phase.concurrency)))
         self.tally.elapsed = time.perf_counter() - started
         return self.tally

@@ -32,7 +32,8 @@ def main() -> None:
         summary = run_phase(job["host"], job["port"], phase)
         cpu = time.process_time() - cpu_before
         summary["client_cpu_seconds"] = round(cpu, 3)
-        summary["client_cpu_us_per_request"] = round(cpu / summary["requests"] * 1e6, 1) if summary["requests"] else None
+        requests = summary["requests"]
+        summary["client_cpu_us_per_request"] = round(cpu / requests * 1e6, 1) if requests else None
         results.append(summary)
     json.dump(results, sys.stdout)
 

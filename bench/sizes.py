@@ -27,7 +27,7 @@ class Sizes:
     throughput_concurrency: int = 32
     throughput_seconds: float = 20.0
     # per run: timetable reads and the ceiling
-    timetable_concurrency: int = 32
+    timetable_concurrency: int = 4
     timetable_seconds: float = 10.0
     ceiling_seconds: float = 5.0
     warmup_seconds: float = 2.0
@@ -56,7 +56,7 @@ QUICK = replace(
     FULL, business_units=5, offerings_per_unit=10, days=200, people=2_000, members=16,
     contention_clients=50, contention_attempts=200, contention_last_places=20,
     throughput_slots=100, throughput_concurrency=16, throughput_seconds=3.0,
-    timetable_concurrency=16, timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5,
+    timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5,
 )
 TINY = replace(
     QUICK, business_units=2, offerings_per_unit=3, days=30, people=200, members=4,
