@@ -46,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-cache", action="store_true", help="seed a throwaway database, keep nothing")
     parser.add_argument("--output", type=Path, help="JSON file to write (default bench/results/<time>-<db>.json)")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during each booking scenario")
+    parser.add_argument("--server", choices=["bookable", "uvicorn"], default="bookable",
+                        help="bookable serve (default), or uvicorn on the same app (patient worker start-up check)")
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk cross-check of /healthz")
     return parser.parse_args(argv)
 
@@ -86,7 +88,7 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
         results["seed_seconds"] = run.manifest.get("seed_seconds")
         database = Database(run.url, pool_size=2)
         slots = prepare_run(database, run.manifest, sizes)
-        with running_server(run.url, args.workers, report.RESULTS) as server:
+        with running_server(run.url, args.workers, report.RESULTS, args.server) as server:
             results["server_command"] = " ".join(server.command)
             context = scenarios.Context(server, database, run.manifest, slots, sizes)
             ceilings = {}
