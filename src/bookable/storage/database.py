@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bookable.domain.errors import ValidationError
 from bookable.storage.locking import GatedConnection, install_sqlite_transaction_modes
 
 DEFAULT_URL = "sqlite:///bookable.db"
@@ -32,6 +34,8 @@ class Database:
             self.read_engine = self.write_engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
             )
+        for engine in {self.read_engine, self.write_engine}:
+            event.listen(engine, "before_cursor_execute", refuse_nul_text)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
 
@@ -52,3 +56,15 @@ class Database:
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
+
+
+def refuse_nul_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """No text column can hold NUL (PostgreSQL refuses it outright): whatever API a NUL came in
+    through, it ends as a clear validation error instead of a database failure."""
+    if executemany or not parameters:
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise ValidationError("Text may not contain NUL characters.")
