@@ -86,8 +86,8 @@ def test_an_api_key_printed_by_apikey_add_authenticates_over_http(fresh_url, ope
     assert [row.name for row in stored] == ["booking-widget"]
     assert key not in {row.key_hash for row in stored}
     with TestClient(create_app(open_database, roll_horizons=False)) as client:
-        accepted = client.get("/api/sessions.xml", headers={"Authorization": f"Bearer {key}"})
-        refused = client.get("/api/sessions.xml", headers={"Authorization": f"Bearer {key}x"})
+        accepted = client.get("/api/v1/offerings", headers={"Authorization": f"Bearer {key}"})
+        refused = client.get("/api/v1/offerings", headers={"Authorization": f"Bearer {key}x"})
     assert accepted.status_code == 200
     assert refused.status_code == 401
 
@@ -104,8 +104,8 @@ def test_a_user_added_by_the_command_logs_in_with_http_basic(fresh_url, open_dat
     assert (user.username, user.role) == ("maria", "admin")
     assert "s3cret-pass" not in user.password_hash
     with TestClient(create_app(open_database, roll_horizons=False)) as client:
-        assert client.get("/api/sessions.xml", auth=("maria", "s3cret-pass")).status_code == 200
-        assert client.get("/api/sessions.xml", auth=("maria", "wrong-pass")).status_code == 401
+        assert client.get("/api/v1/offerings", auth=("maria", "s3cret-pass")).status_code == 200
+        assert client.get("/api/v1/offerings", auth=("maria", "wrong-pass")).status_code == 401
 
 
 def test_a_duplicate_slug_is_refused_with_a_message_and_no_traceback(fresh_url, open_database):
@@ -224,7 +224,7 @@ def test_the_demo_keys_and_logins_work_over_http(fresh_url, open_database):
     assert run_cli("demo", "--tenant", "courses-demo", database=fresh_url).returncode == 0
 
     with TestClient(create_app(open_database, roll_horizons=False)) as client:
-        by_key = client.get("/api/sessions.xml", headers={"Authorization": f"Bearer {demo_api_key('courses-demo')}"})
-        by_login = client.get("/api/sessions.xml", auth=("admin@courses-demo", "demo-password"))
+        by_key = client.get("/api/v1/offerings", headers={"Authorization": f"Bearer {demo_api_key('courses-demo')}"})
+        by_login = client.get("/api/v1/offerings", auth=("admin@courses-demo", "demo-password"))
     assert by_key.status_code == by_login.status_code == 200
     assert "Introduction to Bookkeeping" in by_key.text and by_key.text == by_login.text
