@@ -240,6 +240,7 @@ def update_offering(
     """Change only the attributes given; custom slots sent replace the existing slots."""
     now = now or utc_now()
     offering = get_offering(uow, offering_id)
+    uow.lock_offering(offering.id)
     before = audit.snapshot(offering, OFFERING_FIELDS)
     current = spec_of(offering)
     unknown = set(changes) - {f.name for f in fields(OfferingSpec)}
@@ -421,7 +422,10 @@ def extend_horizon(uow: UnitOfWork, actor: Actor, offering: m.Offering, *, now: 
     now = now or utc_now()
     zone = tenant_zone(uow, actor)
     horizon = horizon_for(offering, today_in(zone, now))
-    if horizon is None or (offering.materialised_until is not None and offering.materialised_until >= horizon):
+    if horizon is None:
+        return 0
+    uow.lock_offering(offering.id)
+    if (offering.materialised_until is not None and offering.materialised_until >= horizon):
         return 0
     existing = {(s.local_date, s.local_time) for s in uow.offerings.slots_of(offering.id)}
     added = 0

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, lazyload
 
-from bookable.storage.models import Slot
+from bookable.storage.models import Offering, Slot
 
 GATE_TIMEOUT_SECONDS = 60.0
 
@@ -145,4 +145,11 @@ def lock_slots(session: Session, slot_ids: Iterable[int]) -> None:
     if not ids:
         return
     query = select(Slot).where(Slot.id.in_(ids)).order_by(Slot.id).options(lazyload(Slot.resources))
+    session.execute(query.with_for_update().execution_options(populate_existing=True)).all()
+
+
+def lock_offering(session: Session, offering_id: int) -> None:
+    """Hold an offering against a concurrent change of its slot list (two workers rolling the same
+    horizon), and re-read it so what the caller decides from is current."""
+    query = select(Offering).where(Offering.id == offering_id).options(lazyload(Offering.resources))
     session.execute(query.with_for_update().execution_options(populate_existing=True)).all()

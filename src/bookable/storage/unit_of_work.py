@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bookable.storage import repositories as r
 from bookable.storage.database import Database
-from bookable.storage.locking import DEFERRED_WRITE, lock_slots
+from bookable.storage.locking import DEFERRED_WRITE, lock_offering, lock_slots
 
 
 class UnitOfWork:
@@ -46,6 +46,9 @@ class UnitOfWork:
                 raise RuntimeError("a deferred unit of work must not change anything before lock_slots()")
             self.session.commit()  # ends the read; the next statement begins IMMEDIATE, behind the gate
         lock_slots(self.session, slot_ids)
+
+    def lock_offering(self, offering_id: int) -> None:
+        lock_offering(self.session, offering_id)
 
     def commit(self) -> None:
         self.session.commit()
