@@ -112,6 +112,10 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (SQLite WAL and PostgreSQL).")] = 1,
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo tenants first if they are missing.")] = False,
+    access_log: Annotated[bool, typer.Option(help="Log every request (off for benchmarks).")] = True,
+    worker_start_timeout: Annotated[
+        int, typer.Option(min=1, help="Seconds a worker may take to start before it is replaced.")
+    ] = 60,
 ) -> None:
     """Apply migrations, then serve every API with uvicorn."""
     import uvicorn
@@ -125,8 +129,8 @@ def serve(
     housekeeping.roll_all_horizons(database)  # once here, so workers start with nothing to add
     database.dispose()
     os.environ[DATABASE_ENV] = database.url
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
-                loop="auto", http="auto")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, loop="auto", http="auto",
+                access_log=access_log, timeout_worker_healthcheck=worker_start_timeout)
 
 
 @tenant_app.command("add")

@@ -6,10 +6,13 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -91,6 +94,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return errors.render(request.url.path, ApiError(error.status_code, code, message), request)
 
     async def unexpected(request: Request, error: Exception) -> Response:
+        if is_overload(error):
+            log.warning("overloaded on %s %s: %s", request.method, request.url.path, error)
+            busy = ApiError(503, "unavailable", "The server is busy; nothing was changed. Retry shortly.",
+                            headers={"Retry-After": "1"})
+            return errors.render(request.url.path, busy, request)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return errors.render(request.url.path, error, request)
 
@@ -99,6 +107,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def is_overload(error: Exception) -> bool:
+    """Waiting too long for a pooled connection or for the SQLite write lock: the request did
+    nothing, and the caller should come back (503 with Retry-After), not see a server error."""
+    if isinstance(error, SQLAlchemyTimeoutError):
+        return True
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
 
 
 async def _keep_horizons_rolling(database: Database) -> None:

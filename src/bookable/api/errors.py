@@ -41,6 +41,7 @@ DEFAULT_STATUS = {
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "internal_error": 500,
+    "unavailable": 503,
 }
 
 

@@ -62,6 +62,11 @@ class CapturedResponse:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
 
+    def replayable_headers(self) -> list[list[str]]:
+        """Headers a replay must repeat (Location, ...); not those the server sets anew each time."""
+        skip = {b"content-length", b"content-type", b"date", b"server"}
+        return [[n.decode("latin-1"), v.decode("latin-1")] for n, v in self.headers if n.lower() not in skip]
+
     def content_type(self) -> str:
         for name, value in self.headers:
             if name.lower() == b"content-type":
@@ -158,6 +163,7 @@ class RequestGuard:
                 captured.status,
                 captured.content_type(),
                 bytes(captured.body),
+                captured.replayable_headers(),
             )
 
 
@@ -193,6 +199,7 @@ async def _replay(scope: Scope, send: Send, stored: Any) -> None:
                 (b"content-type", stored.content_type.encode("latin-1")),
                 (b"content-length", str(len(stored.body)).encode()),
                 (b"idempotent-replayed", b"true"),
+                *[(name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers],
             ],
         }
     )

@@ -24,7 +24,7 @@ def database_url(explicit: str | None = None) -> str:
 class Database:
     """Owns the engines; hands out sessions for read-only and for writing units of work."""
 
-    def __init__(self, url: str | None = None, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str | None = None, *, pool_size: int = 20) -> None:
         self.url = database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
@@ -32,7 +32,7 @@ class Database:
             self.write_engine = self._sqlite_engine(immediate=True)
         else:
             self.read_engine = self.write_engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
+                self.url, pool_size=pool_size, max_overflow=pool_size + 10, pool_pre_ping=True
             )
         for engine in {self.read_engine, self.write_engine}:
             event.listen(engine, "before_cursor_execute", refuse_nul_text)

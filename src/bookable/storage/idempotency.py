@@ -24,6 +24,7 @@ class Stored:
     status: int
     content_type: str
     body: bytes
+    headers: list[list[str]]
 
 
 def claim(database: Database, scope: str, key: str, fingerprint: str) -> Stored | Refusal | None:
@@ -48,10 +49,23 @@ def claim(database: Database, scope: str, key: str, fingerprint: str) -> Stored 
             return Refusal.MISMATCH
         if record.state == "running":
             return Refusal.IN_PROGRESS
-        return Stored(record.status_code or 200, record.content_type or "application/octet-stream", record.body or b"")
+        return Stored(
+            record.status_code or 200,
+            record.content_type or "application/octet-stream",
+            record.body or b"",
+            record.headers or [],
+        )
 
 
-def finish(database: Database, scope: str, key: str, status: int, content_type: str, body: bytes) -> None:
+def finish(
+    database: Database,
+    scope: str,
+    key: str,
+    status: int,
+    content_type: str,
+    body: bytes,
+    headers: list[list[str]] | None = None,
+) -> None:
     """Keep the response to replay, unless the server failed (then the key may be retried)."""
     with database.session(write=True) as session:
         where = (IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
@@ -61,5 +75,5 @@ def finish(database: Database, scope: str, key: str, status: int, content_type: 
             record = session.scalar(select(IdempotencyRecord).where(*where))
             if record is not None:
                 record.state, record.status_code = "done", status
-                record.content_type, record.body = content_type, body
+                record.content_type, record.body, record.headers = content_type, body, headers or []
         session.commit()

@@ -18,6 +18,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,13 +38,27 @@ class WriterGate:
         self._fd = os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
     def acquire(self) -> None:
+        deadline = time.monotonic() + GATE_TIMEOUT_SECONDS
         if not self._threads.acquire(timeout=GATE_TIMEOUT_SECONDS):
             raise sqlite3.OperationalError("database is locked (writer gate timed out)")
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._lock_file(deadline)
         except BaseException:
             self._threads.release()
             raise
+
+    def _lock_file(self, deadline: float) -> None:
+        """The other worker processes' writers: wait for the file lock, never forever."""
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked (writer gate timed out)") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)

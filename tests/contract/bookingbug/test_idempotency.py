@@ -15,6 +15,7 @@ def test_a_retried_create_with_the_same_key_replays_the_first_response_and_creat
     assert first.status_code == second.status_code == 201
     assert second.content == first.content
     assert second.headers["idempotent-replayed"] == "true"
+    assert second.headers["location"] == first.headers["location"]
     assert [o.id for o in bb.offerings()] == [int(xml(first).get("id"))]
 
 
