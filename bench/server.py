@@ -52,11 +52,12 @@ def free_port() -> int:
 
 
 def serve_command(port: int, workers: int, kind: str = "bookable") -> list[str]:
-    """`bookable serve`; or uvicorn on the same app factory, with a patient worker start-up check
-    (uvicorn kills a worker that has not answered in 5 s, which a saturated machine can exceed)."""
+    """`bookable serve` without access logs and with a patient worker start-up check; or plain
+    uvicorn on the same app factory."""
     script = Path(sys.executable).parent / "bookable"
     if kind == "bookable" and script.exists() and importlib.util.find_spec("bookable.cli") is not None:
-        return [str(script), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+        return [str(script), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
+                "--no-access-log", "--worker-start-timeout", "120"]
     return [sys.executable, "-m", "uvicorn", "--factory", "bookable.api.app:app_from_environment",
             "--host", HOST, "--port", str(port), "--workers", str(workers), "--timeout-worker-healthcheck", "120",
             "--log-level", "warning"]
