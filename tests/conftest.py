@@ -30,9 +30,10 @@ POSTGRES_URL = os.environ.get("BOOKABLE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def _throwaway_postgres() -> Iterator[str]:
+def throwaway_postgres(prefix: str = "bookable_test") -> Iterator[str]:
+    """Yields the URL of a new, empty PostgreSQL database; drops it when resumed."""
     base = make_url(database_url(POSTGRES_URL))
-    name = f"bookable_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -53,7 +54,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         yield db
         db.dispose()
         return
-    urls = _throwaway_postgres()
+    urls = throwaway_postgres()
     db = Database(next(urls))
     upgrade(db)
     yield db

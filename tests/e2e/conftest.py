@@ -6,31 +6,13 @@ BOOKABLE_TEST_POSTGRES_URL is set) a throwaway PostgreSQL database dropped after
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from tests.conftest import BACKENDS, throwaway_postgres
 
-from bookable.storage.database import Database, database_url
-
-POSTGRES_URL = os.environ.get("BOOKABLE_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-def _throwaway_postgres() -> Iterator[str]:
-    base = make_url(database_url(POSTGRES_URL))
-    name = f"bookable_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from bookable.storage.database import Database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -39,7 +21,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'e2e.db'}"
         return
-    yield from _throwaway_postgres()
+    yield from throwaway_postgres("bookable_e2e")
 
 
 @pytest.fixture
