@@ -13,7 +13,17 @@ from starlette.responses import Response
 from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import Caller, integration, member
 from bookable.api.dialects.brp.errors import invalid
-from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
+from bookable.api.dialects.brp.params import (
+    Param,
+    RawParams,
+    a_boolean,
+    a_date,
+    an_id,
+    id_list,
+    one_of,
+    raw_params,
+    read,
+)
 from bookable.api.dialects.brp.render import Items, named, timepoint
 from bookable.api.dialects.brp.routing import endpoint, respond, today_in
 from bookable.domain.errors import NotFound
@@ -37,13 +47,7 @@ EVENT_PARAMS = {
     "resourceid": Param(an_id),
     **{name: Param(a_date) for name in DATE_FILTERS},
 }
-EVENT_BOOK_PARAMS = {"eventid": Param(an_id, required=True), "type": Param(lambda text, name: _ordinary(text), True)}
-
-
-def _ordinary(text: str) -> str:
-    if text != "ordinary":
-        raise invalid("type", "Events are booked with type=ordinary.")
-    return text
+EVENT_BOOK_PARAMS = {"eventid": Param(an_id, required=True), "type": Param(one_of("ordinary"), required=True)}
 
 
 def _one_of_aliases(params: dict[str, Any], names: tuple[str, ...]) -> Any:
