@@ -206,3 +206,16 @@ def test_any_member_values_get_a_clear_answer_and_never_book_another_event(ym, b
     if response.status_code != 200:
         assert status_of(decode(fmt, response.content))["ErrorCode"]
     assert set(ym.held(registration)) <= {first, second}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("request_format", ["json", "jsv"])  # XML 1.0 cannot carry NUL at all
+def test_a_nul_character_in_a_text_member_is_a_400_not_a_database_error(ym, booked, request_format, fmt):
+    event, registration, _, second = booked
+    before = ym.snapshot()
+
+    response = ym.send("POST", ym.url(event.id, f".{fmt}"), request_format,
+                       {"RegistrationID": "R\x00-1\x01", "SessionIds": [second]})
+
+    document = _refused(ym, response, fmt, 400, "SerializationException", before)
+    assert field_names(document) == {"RegistrationID"}

@@ -25,6 +25,7 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 SESSION_ID_KEYS = ("sessionid", "id")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 RESERVED_QUERY_NAMES = frozenset({"format"})
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WCF_DATE = re.compile(r"\\?/Date\(-?\d+([+-]\d{4})?\)\\?/")
 
 T = TypeVar("T")
@@ -158,7 +159,7 @@ def _check_matches_route(errors: list[FieldError], name: str, route_value: int |
 
 def _invalid_value(value: Any, name: str) -> str:
     shown = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
-    return f"'{shown[:100]}' is an Invalid value for '{name}'"
+    return f"'{_CONTROL_CHARACTERS.sub('?', shown[:100])}' is an Invalid value for '{name}'"
 
 
 def _int32(value: Any) -> int:
@@ -186,7 +187,7 @@ def _optional_text(value: Any) -> str | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # no database text column can hold NUL
         raise _Invalid()
     return value.strip() or None
 

@@ -8,6 +8,7 @@ Reading is lenient about namespaces, prefixes and member order (see docs/dialect
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ DTO_NAMESPACE = "http://schemas.datacontract.org/2004/07/YM.Api.Models"
 SERVICESTACK_NAMESPACE = "http://schemas.servicestack.net/types"
 ARRAYS_NAMESPACE = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+_XML_INCOMPATIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 NIL = f"{{{XSI_NAMESPACE}}}nil"
 
 RESPONSE_STATUS_ORDER = ("ErrorCode", "Message", "StackTrace", "Errors", "Meta")
@@ -106,7 +108,7 @@ def _text_child(parent: etree._Element, namespace: str, name: str, value: Any) -
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = _XML_INCOMPATIBLE.sub("?", str(value))
 
 
 def _qualified(namespace: str, name: str) -> str:
