@@ -23,7 +23,7 @@ def test_two_hundred_concurrent_http_bookings_for_twenty_places_hold_exactly_twe
     start = threading.Barrier(ATTEMPTS)
 
     def attempt(person_id: int) -> int:
-        with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {key}"}, timeout=600) as http:
             start.wait()
             response = http.post("/api/v1/bookings", json={"slot_id": slot_id, "person_id": person_id,
                                                            "waitlist": "if_full"})
