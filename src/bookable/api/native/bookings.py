@@ -131,9 +131,10 @@ def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse
         outcome = service.book(uow, who.actor, person_id=body.person_id, slot_id=body.slot_id,
                                offering_id=body.offering_id, places=body.places, waitlist=waitlist,
                                confirmed=body.confirmed, override_window=body.override_window)
-        out = booking_out(uow, outcome.booking)
         uow.commit()
-        return created(out, location("bookings", outcome.booking.id))
+    with who.uow(write=False) as uow:  # rendered after the commit: SQLite's write lock is already free
+        out = booking_out(uow, outcome.booking)
+    return created(out, location("bookings", outcome.booking.id))
 
 
 @router.get("", response_model=PageOut[BookingOut], description="Members see only their own bookings.")

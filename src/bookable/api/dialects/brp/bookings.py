@@ -32,6 +32,7 @@ def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Res
     actor = member(request, caller)
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
+        uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
         if not reads.is_activity(uow.session, caller.tenant_id, params["activityid"]):
             raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
