@@ -132,3 +132,19 @@ def test_an_idempotency_key_reused_for_another_request_is_refused_in_the_envelop
     assert response.status_code == 422
     assert response.json()["errors"][0] == {"code": 1051, "message": "Idempotency-Key was used for another request",
                                             "debug": "field=Idempotency-Key"}
+
+
+def test_every_failure_renders_in_the_envelope_with_its_own_status():
+    from starlette.requests import Request
+
+    from bookable.api.dialects.brp.errors import render_failure
+    from bookable.api.errors import Failure
+
+    request = Request({"type": "http", "method": "GET", "path": "/t/api/ver2/activities.json", "query_string": b"",
+                       "headers": []})
+    busy = render_failure(request, Failure(503, "unavailable", "busy"))
+    assert busy.status_code == 503 and b'"code":9001' in busy.body
+    unknown_4xx = render_failure(request, Failure(418, "something_new", "new"))
+    assert unknown_4xx.status_code == 418 and b'"code":1001' in unknown_4xx.body
+    unknown_5xx = render_failure(None, Failure(502, "something_else", "new"))
+    assert unknown_5xx.status_code == 502 and b"<code>9999</code>" in unknown_5xx.body

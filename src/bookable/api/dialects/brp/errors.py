@@ -57,10 +57,19 @@ CODES: dict[str, Code] = {
     "invalid_state": Code(2009, 409, "Bokningen är redan avbokad", "The booking is already cancelled"),
     "too_many_places": Code(2010, 400, "För många platser", "Too many places"),
     "has_active_bookings": Code(2011, 409, "Det finns aktiva bokningar", "There are active bookings"),
+    "unavailable": Code(9001, 503, "Servern är upptagen; inget ändrades. Försök igen strax",
+                        "The server is busy; nothing was changed. Retry shortly"),
     "internal_error": Code(9999, 500, "Ett internt fel inträffade; inget ändrades",
                            "Internal error; nothing was changed"),
 }
-FALLBACK = CODES["invalid_parameter"]
+
+
+def _code_of(failure: Failure) -> Code:
+    """Unknown codes fall back on the status class: a caller error (1001) or ours (9999)."""
+    known = CODES.get(failure.code)
+    if known is not None:
+        return known
+    return CODES["internal_error"] if failure.status >= 500 else CODES["invalid_parameter"]
 
 
 def invalid(field: str, reason: str) -> ApiError:
@@ -84,7 +93,7 @@ def language_of(request: Request | None) -> str:
 
 
 def render_failure(request: Request | None, failure: Failure) -> Response:
-    entry = CODES.get(failure.code, FALLBACK)
+    entry = _code_of(failure)
     template = entry.sv if language_of(request) == "sv" else entry.en
     message = template.format(field=failure.field or "").rstrip(", ")
     debug = f"field={failure.field}" if failure.field else failure.message
