@@ -113,6 +113,7 @@ def book_event(request: Request, raw: RawParams = Depends(raw_params)) -> Respon
     actor = member(request, caller)
     event_id = params["eventid"]
     with caller.uow(write=True) as uow:
+        uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
         if not reads.is_event(uow.session, caller.tenant_id, event_id):
             raise NotFound(f"Event {event_id} not found.", field="eventid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, offering_id=event_id,
