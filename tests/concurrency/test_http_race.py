@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import func, select
-
-from bookable.storage import models as m
 from tests.concurrency.test_last_places import _people
 from tests.conftest import add_api_key
+
+from bookable.storage import models as m
 
 ATTEMPTS = 200
 PLACES = 20

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.ym_spec_samples import SPEC_REQUEST_BODY, SPEC_RESPONSE_BODY
 
 from bookable.api.dialects.ym.jsv import (
     MAX_NESTING_DEPTH,
@@ -21,85 +22,9 @@ from bookable.api.dialects.ym.jsv import (
 
 # Copied verbatim (tabs and trailing spaces included) from the YM metadata page for
 # RegistrationSessionRequest, /work/shared/specs/004_d8e76264fba5a3db.txt.
-SPEC_REQUEST_BODY = """\
-{
-	EventID: 0,
-	RegistrationID: String,
-	BadgeNumber: 0,
-	Sessions: 
-	[
-		{
-			String: String
-		}
-	],
-	ClientID: 0,
-	ResponseStatus: 
-	{
-		ErrorCode: String,
-		Message: String,
-		StackTrace: String,
-		Errors: 
-		[
-			{
-				ErrorCode: String,
-				FieldName: String,
-				Message: String,
-				Meta: 
-				{
-					String: String
-				}
-			}
-		],
-		Meta: 
-		{
-			String: String
-		}
-	},
-	BypassCache: False,
-	DateCached: 2024-05-03T02:03:39.8946258-04:00,
-	Device: Desktop
-}
-"""
 
-SPEC_RESPONSE_BODY = """\
-{
-	ClientID: 0,
-	EventID: 0,
-	RegistrationID: String,
-	BadgeNumber: 0,
-	Sessions: 
-	[
-		{
-			String: String
-		}
-	],
-	ResponseStatus: 
-	{
-		ErrorCode: String,
-		Message: String,
-		StackTrace: String,
-		Errors: 
-		[
-			{
-				ErrorCode: String,
-				FieldName: String,
-				Message: String,
-				Meta: 
-				{
-					String: String
-				}
-			}
-		],
-		Meta: 
-		{
-			String: String
-		}
-	},
-	BypassCache: False,
-	DateCached: 2024-05-03T02:03:39.8946258-04:00,
-	Device: Desktop
-}
-"""
+
+
 
 SAMPLE_META = {"String": "String"}
 SAMPLE_RESPONSE_STATUS = {

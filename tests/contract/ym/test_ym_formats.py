@@ -4,50 +4,12 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
+from tests.ym_spec_samples import SPEC_REQUEST_BODY
 from ym_helpers import CONTENT_TYPES, FORMATS, decode, encode, field_names, status_of
 
 from bookable.api.dialects.ym import jsv
 
-# The request sample of the YM metadata page (spec 004), verbatim: tabs and trailing spaces included.
-SPEC_REQUEST_BODY = """\
-{
-	EventID: 0,
-	RegistrationID: String,
-	BadgeNumber: 0,
-	Sessions: 
-	[
-		{
-			String: String
-		}
-	],
-	ClientID: 0,
-	ResponseStatus: 
-	{
-		ErrorCode: String,
-		Message: String,
-		StackTrace: String,
-		Errors: 
-		[
-			{
-				ErrorCode: String,
-				FieldName: String,
-				Message: String,
-				Meta: 
-				{
-					String: String
-				}
-			}
-		],
-		Meta: 
-		{
-			String: String
-		}
-	},
-	BypassCache: False,
-	DateCached: 2024-05-03T02:03:39.8946258-04:00,
-	Device: Desktop
-}
-"""
+
 SPEC_RESPONSE_MEMBERS = {"ClientID", "EventID", "RegistrationID", "BadgeNumber", "Sessions", "ResponseStatus",
                          "BypassCache", "DateCached", "Device"}
 JSV_HEADERS = {"Accept": "text/jsv", "Content-Type": "text/jsv"}
