@@ -9,7 +9,6 @@ from ym_helpers import CONTENT_TYPES, FORMATS, decode, encode, field_names, stat
 
 from bookable.api.dialects.ym import jsv
 
-
 SPEC_RESPONSE_MEMBERS = {"ClientID", "EventID", "RegistrationID", "BadgeNumber", "Sessions", "ResponseStatus",
                          "BypassCache", "DateCached", "Device"}
 JSV_HEADERS = {"Accept": "text/jsv", "Content-Type": "text/jsv"}
