@@ -261,6 +261,10 @@ def cancel(
         )
         windows.check_can_cancel(deadline, now, override=override_window and actor.is_staff)
     uow.lock_slots([slot.id for slot in target.slots])
+    uow.session.refresh(booking)  # under the lock: a concurrent cancel or promotion is seen
+    if booking.status == "cancelled":
+        raise InvalidState(f"Booking {booking_id} is already cancelled.", field="booking_id")
+    held_places = booking.status != "waitlisted"
     before = audit.snapshot(booking, BOOKING_FIELDS)
     booking.status = "cancelled"
     booking.changed_at = now
