@@ -33,16 +33,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    uow.session.add(
-        m.AuditEntry(
-            tenant_id=actor.tenant_id,
-            actor=actor.name,
-            channel=actor.channel.value,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            at=utc_now(),
-        )
-    )
+    uow.rows.insert_audit({
+        "tenant_id": actor.tenant_id, "actor": actor.name, "channel": actor.channel.value, "action": action,
+        "entity": entity, "entity_id": entity_id, "before": before, "after": after, "at": utc_now(),
+    })

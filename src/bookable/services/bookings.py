@@ -5,10 +5,12 @@ Each function runs inside the caller's unit of work and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from bookable.domain import windows
 from bookable.domain.attendance import default_attended, format_volunteering
@@ -46,23 +48,83 @@ class Settlement(StrEnum):
     CREDIT = "credit"
 
 
+class SlotLike(Protocol):
+    """An ORM slot, or a Core row of one (the booking hot path, storage.booking_rows)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def offering_id(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def spaces(self) -> int: ...
+    @property
+    def online_spaces(self) -> int | None: ...
+
+
+class OfferingLike(Protocol):
+    """An ORM offering, or a Core row of one: the parameters booking rules read."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def tenant_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def disabled(self) -> bool: ...
+    @property
+    def bookable_from_internet(self) -> bool: ...
+    @property
+    def max_num_bookings(self) -> int: ...
+    @property
+    def waitlist_enabled(self) -> bool: ...
+    @property
+    def auto_promote(self) -> bool: ...
+    @property
+    def max_advance(self) -> int | None: ...
+    @property
+    def booking_cutoff_minutes(self) -> int: ...
+    @property
+    def min_cancel(self) -> int: ...
+
+
+class TargetSource(Protocol):
+    """Where a target's rows come from: the ORM repository, or the hot path's Core rows."""
+
+    def slot(self, slot_id: int) -> SlotLike | None: ...
+    def offering(self, offering_id: int) -> OfferingLike | None: ...
+    def slots_of(self, offering_id: int) -> Sequence[SlotLike]: ...
+
+
 @dataclass
 class Target:
     """What a booking takes places on: one slot, or every slot of a course."""
 
-    offering: m.Offering
-    slots: list[m.Slot]
+    offering: OfferingLike
+    slots: Sequence[SlotLike]
     slot_id: int | None
 
     @property
     def first_start(self) -> datetime:
         return min(slot.starts_at for slot in self.slots)
 
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """From the first start to the last end: what a booking of this target covers."""
+        return self.first_start, max(slot.ends_at for slot in self.slots)
+
 
 @dataclass
 class BookingOutcome:
     booking: m.Booking
     waitlisted: bool
+    span: tuple[datetime, datetime]
     position: int | None = None
 
 
@@ -73,22 +135,26 @@ class CancelOutcome:
     settled: Decimal = ZERO
 
 
-def resolve_target(uow: UnitOfWork, *, slot_id: int | None = None, offering_id: int | None = None) -> Target:
-    """A slot of a course means the whole course; an offering with one slot means that slot."""
+def resolve_target(
+    uow: UnitOfWork, *, slot_id: int | None = None, offering_id: int | None = None, rows: bool = False
+) -> Target:
+    """A slot of a course means the whole course; an offering with one slot means that slot.
+    rows=True reads Core rows (the booking hot path) instead of ORM objects."""
+    source: TargetSource = uow.rows if rows else uow.offerings
     if slot_id is not None:
-        slot = uow.offerings.slot(slot_id)
-        offering = uow.offerings.offering(slot.offering_id) if slot is not None else None
+        slot = source.slot(slot_id)
+        offering = source.offering(slot.offering_id) if slot is not None else None
         if slot is None or offering is None:
             raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
         if offering.kind == "course":
-            return Target(offering, uow.offerings.slots_of(offering.id), None)
+            return Target(offering, source.slots_of(offering.id), None)
         return Target(offering, [slot], slot.id)
     if offering_id is None:
         raise ValidationError("A slot or an offering is required.", field="slot_id")
-    found = uow.offerings.offering(offering_id)
+    found = source.offering(offering_id)
     if found is None:
         raise NotFound(f"Offering {offering_id} not found.", field="offering_id")
-    slots = uow.offerings.slots_of(found.id)
+    slots = source.slots_of(found.id)
     if found.kind == "course":
         return Target(found, slots, None)
     if len(slots) != 1:
@@ -115,19 +181,6 @@ def loads_of(uow: UnitOfWork, target: Target) -> dict[int, SlotLoad]:
     return uow.loads.for_slots(target.slots, courses)
 
 
-def person_for(uow: UnitOfWork, actor: Actor, person_id: int | None) -> m.Person:
-    if actor.is_member:
-        if person_id is not None and person_id != actor.person_id:
-            raise NotAllowed("Members may only book for themselves.", field="person_id")
-        person_id = actor.person_id
-    if person_id is None:
-        raise ValidationError("person_id is required.", field="person_id")
-    person = uow.people.person(person_id)
-    if person is None:
-        raise NotFound(f"Person {person_id} not found.", field="person_id")
-    return person
-
-
 def book(
     uow: UnitOfWork,
     actor: Actor,
@@ -144,21 +197,36 @@ def book(
 ) -> BookingOutcome:
     now = now or utc_now()
     uow.defer_write_lock()
-    target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id)
-    person = person_for(uow, actor, person_id)
-    uow.lock_slots([slot.id for slot in target.slots])  # the slots are re-read: every check below is current
+    target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id, rows=True)
+    person = _person_id_for(uow, actor, person_id)
+    fresh = uow.lock_slot_rows([slot.id for slot in target.slots])  # every check below reads current slots
+    target = Target(target.offering, fresh, target.slot_id)
     _check_bookable(uow, actor, target, places, now, override=override_window and actor.is_staff)
-    _refuse_double_booking(uow, person.id, target)
+    _refuse_double_booking(uow, person, target)
     if places <= free_places(uow, target, online=actor.is_member):
         status = "confirmed" if confirmed else "reserved"
         booking = _insert(uow, actor, person, target, places, status, registration_id, now)
-        return BookingOutcome(booking, waitlisted=False)
+        return BookingOutcome(booking, waitlisted=False, span=target.span)
     if waitlist is WaitlistPolicy.NEVER:
         raise SlotFull("No places left.")
     if not target.offering.waitlist_enabled:
         raise WaitingListClosed("No places left and this offering has no waiting list.")
     booking = _insert(uow, actor, person, target, places, "waitlisted", registration_id, now)
-    return BookingOutcome(booking, waitlisted=True, position=uow.bookings.waiting_position(booking))
+    return BookingOutcome(booking, waitlisted=True, span=target.span,
+                          position=uow.bookings.waiting_position(booking))
+
+
+def _person_id_for(uow: UnitOfWork, actor: Actor, person_id: int | None) -> int:
+    """person_for() without loading the person: a booking needs only to know they exist here."""
+    if actor.is_member:
+        if person_id is not None and person_id != actor.person_id:
+            raise NotAllowed("Members may only book for themselves.", field="person_id")
+        person_id = actor.person_id
+    if person_id is None:
+        raise ValidationError("person_id is required.", field="person_id")
+    if not uow.rows.person_exists(person_id):
+        raise NotFound(f"Person {person_id} not found.", field="person_id")
+    return person_id
 
 
 def _check_bookable(
@@ -189,7 +257,7 @@ def booking_window_of(uow: UnitOfWork, target: Target) -> windows.BookingWindow:
 
 
 def _refuse_double_booking(uow: UnitOfWork, person_id: int, target: Target) -> None:
-    existing = uow.bookings.active_of_person(person_id, target.slot_id, target.offering.id)
+    existing = uow.rows.active_of_person(person_id, target.slot_id, target.offering.id)
     if existing is None:
         return
     if existing.status == "waitlisted":
@@ -200,7 +268,7 @@ def _refuse_double_booking(uow: UnitOfWork, person_id: int, target: Target) -> N
 def _insert(
     uow: UnitOfWork,
     actor: Actor,
-    person: m.Person,
+    person_id: int,
     target: Target,
     places: int,
     status: str,
@@ -208,21 +276,12 @@ def _insert(
     now: datetime,
 ) -> m.Booking:
     queue = uow.bookings.next_queue_number(target.slot_id, target.offering.id) if status == "waitlisted" else None
-    booking = uow.bookings.add(
-        m.Booking(
-            tenant_id=actor.tenant_id,
-            person_id=person.id,
-            offering_id=target.offering.id,
-            slot_id=target.slot_id,
-            registration_id=registration_id,
-            places=places,
-            status=status,
-            queue_number=queue,
-            channel=actor.channel.value,
-            created_at=now,
-            changed_at=now,
-        )
-    )
+    values = {
+        "tenant_id": actor.tenant_id, "person_id": person_id, "offering_id": target.offering.id,
+        "slot_id": target.slot_id, "registration_id": registration_id, "places": places, "status": status,
+        "queue_number": queue, "channel": actor.channel.value, "created_at": now, "changed_at": now,
+    }
+    booking = uow.bookings.attach(m.Booking(id=uow.rows.insert_booking(values), **values))
     action = "booking.waitlisted" if status == "waitlisted" else "booking.created"
     audit.record(uow, actor, action, "booking", booking.id, after=audit.snapshot(booking, BOOKING_FIELDS))
     return booking
@@ -254,10 +313,8 @@ def cancel(
     target = target_of(uow, booking)
     held_places = booking.status != "waitlisted"
     if held_places:
-        tenant = uow.tenants.get(actor.tenant_id)
-        assert tenant is not None
         deadline = windows.cancellation_deadline(
-            target.first_start, min_cancel_days=target.offering.min_cancel, zone=tenant.timezone
+            target.first_start, min_cancel_days=target.offering.min_cancel, zone=uow.tenants.zone(actor.tenant_id)
         )
         windows.check_can_cancel(deadline, now, override=override_window and actor.is_staff)
     uow.lock_slots([slot.id for slot in target.slots])

@@ -46,6 +46,7 @@ def slot_and_offering(uow: UnitOfWork, slot_id: int) -> tuple[m.Slot, m.Offering
     slot = next((s for s in target.slots if s.id == slot_id), None)
     if slot is None:
         raise NotFound(f"Session {slot_id} not found.", field="slot_id")
+    assert isinstance(slot, m.Slot) and isinstance(target.offering, m.Offering)  # resolved through the ORM
     return slot, target.offering
 
 

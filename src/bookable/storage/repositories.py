@@ -6,10 +6,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from bookable.domain.capacity import SlotLoad, Waiting
 from bookable.storage import models as m
@@ -36,6 +36,13 @@ class TenantScoped:
     def add(self, row: Row) -> Row:
         self.session.add(row)
         self.session.flush()
+        return row
+
+    def attach(self, row: Row) -> Row:
+        """A row just inserted with Core (storage.booking_rows), made a persistent ORM object of this
+        session without reading it back."""
+        make_transient_to_detached(row)
+        self.session.add(row)
         return row
 
     def delete(self, row: m.Base) -> None:
@@ -148,42 +155,57 @@ class Loads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def for_slots(self, slots: Sequence[m.Slot], course_offering_ids: Iterable[int] = ()) -> dict[int, SlotLoad]:
+    def for_slots(self, slots: Sequence[SlotLike], course_offering_ids: Iterable[int] = ()) -> dict[int, SlotLoad]:
         counts: dict[int, dict[str, int]] = {slot.id: defaultdict(int) for slot in slots}
+        connection = self.session.connection()
         if slots:
-            direct = (
-                select(m.Booking.slot_id, m.Booking.status, func.sum(m.Booking.places))
-                .where(m.Booking.slot_id.in_([s.id for s in slots]), m.Booking.status.in_(ACTIVE))
-                .group_by(m.Booking.slot_id, m.Booking.status)
-            )
-            for slot_id, status, places in self.session.execute(direct):
+            for slot_id, status, places in connection.execute(_DIRECT_LOADS, {"slot_ids": list(counts)}):
                 counts[slot_id][status] += int(places)
-        self._add_course_bookings(slots, set(course_offering_ids), counts)
+        self._add_course_bookings(connection, slots, set(course_offering_ids), counts)
         return {slot.id: _load(slot, counts[slot.id]) for slot in slots}
 
     def _add_course_bookings(
-        self, slots: Sequence[m.Slot], course_ids: set[int], counts: dict[int, dict[str, int]]
+        self, connection: Connection, slots: Sequence[SlotLike], course_ids: set[int],
+        counts: dict[int, dict[str, int]]
     ) -> None:
         if not course_ids:
             return
-        whole = (
-            select(m.Booking.offering_id, m.Booking.status, func.sum(m.Booking.places))
-            .where(
-                m.Booking.offering_id.in_(course_ids),
-                m.Booking.slot_id.is_(None),
-                m.Booking.status.in_(ACTIVE),
-            )
-            .group_by(m.Booking.offering_id, m.Booking.status)
-        )
         per_offering: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for offering_id, status, places in self.session.execute(whole):
+        for offering_id, status, places in connection.execute(_COURSE_LOADS, {"offering_ids": sorted(course_ids)}):
             per_offering[offering_id][status] += int(places)
         for slot in slots:
             for status, places in per_offering.get(slot.offering_id, {}).items():
                 counts[slot.id][status] += places
 
 
-def _load(slot: m.Slot, counts: dict[str, int]) -> SlotLoad:
+_bookings = m.Booking.__table__
+_DIRECT_LOADS = (
+    select(_bookings.c.slot_id, _bookings.c.status, func.sum(_bookings.c.places))
+    .where(_bookings.c.slot_id.in_(bindparam("slot_ids", expanding=True)), _bookings.c.status.in_(ACTIVE))
+    .group_by(_bookings.c.slot_id, _bookings.c.status)
+)
+_COURSE_LOADS = (
+    select(_bookings.c.offering_id, _bookings.c.status, func.sum(_bookings.c.places))
+    .where(_bookings.c.offering_id.in_(bindparam("offering_ids", expanding=True)), _bookings.c.slot_id.is_(None),
+           _bookings.c.status.in_(ACTIVE))
+    .group_by(_bookings.c.offering_id, _bookings.c.status)
+)
+
+
+class SlotLike(Protocol):
+    """An ORM slot or a Core row of one (storage.booking_rows): what counting places needs."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def offering_id(self) -> int: ...
+    @property
+    def spaces(self) -> int: ...
+    @property
+    def online_spaces(self) -> int | None: ...
+
+
+def _load(slot: SlotLike, counts: dict[str, int]) -> SlotLoad:
     return SlotLoad(
         spaces=slot.spaces,
         online_spaces=slot.online_spaces,

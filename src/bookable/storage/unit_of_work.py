@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bookable.storage import repositories as r
+from bookable.storage.booking_rows import BookingRows
 from bookable.storage.database import Database
 from bookable.storage.locking import DEFERRED_WRITE, lock_offering, lock_slots
 
@@ -29,6 +32,7 @@ class UnitOfWork:
         self.audit = r.Audit(self.session, self.tenant_id)
         self.catalog = r.TenantScoped(self.session, self.tenant_id)
         self.loads = r.Loads(self.session)
+        self.rows = BookingRows(self.session, self.tenant_id)
         return self
 
     def defer_write_lock(self) -> None:
@@ -40,12 +44,22 @@ class UnitOfWork:
             self._deferred = True
 
     def lock_slots(self, slot_ids: list[int]) -> None:
-        if self._deferred:
-            self._deferred = False
-            if self.session.new or self.session.dirty or self.session.deleted:
-                raise RuntimeError("a deferred unit of work must not change anything before lock_slots()")
-            self.session.commit()  # ends the read; the next statement begins IMMEDIATE, behind the gate
+        """Lock the slots and refresh the ORM slots already loaded in this unit of work."""
+        self._end_deferred_read()
         lock_slots(self.session, slot_ids)
+
+    def lock_slot_rows(self, slot_ids: list[int]) -> list[Row[Any]]:
+        """Lock the slots and return them freshly read, as Core rows (storage.booking_rows)."""
+        self._end_deferred_read()
+        return self.rows.lock_slots(slot_ids)
+
+    def _end_deferred_read(self) -> None:
+        if not self._deferred:
+            return
+        self._deferred = False
+        if self.session.new or self.session.dirty or self.session.deleted:
+            raise RuntimeError("a deferred unit of work must not change anything before it locks")
+        self.session.commit()  # ends the read; the next statement begins IMMEDIATE, behind the gate
 
     def lock_offering(self, offering_id: int) -> None:
         lock_offering(self.session, offering_id)
