@@ -19,7 +19,14 @@ from bookable.api.native.context import Caller, caller, staff
 from bookable.api.native.crud import Input, location
 from bookable.api.native.http import JsonResponse, OrjsonRoute, created
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
-from bookable.api.native.representations import BookingOut, booking_out, bookings_out, local_iso, zone_of
+from bookable.api.native.representations import (
+    BookingOut,
+    booking_out,
+    bookings_out,
+    local_iso,
+    new_booking_out,
+    zone_of,
+)
 from bookable.domain.errors import NotAllowed, NotFound
 from bookable.domain.money import PaymentType
 from bookable.services import bookings as service
@@ -131,9 +138,8 @@ def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse
         outcome = service.book(uow, who.actor, person_id=body.person_id, slot_id=body.slot_id,
                                offering_id=body.offering_id, places=body.places, waitlist=waitlist,
                                confirmed=body.confirmed, override_window=body.override_window)
+        out = new_booking_out(outcome, zone_of(uow))
         uow.commit()
-    with who.uow(write=False) as uow:  # rendered after the commit: SQLite's write lock is already free
-        out = booking_out(uow, outcome.booking)
     return created(out, location("bookings", outcome.booking.id))
 
 

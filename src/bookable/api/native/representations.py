@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import overload
+from typing import Any, overload
 
 from pydantic import BaseModel, Field
 
 from bookable.domain.attendance import parse_volunteering
 from bookable.domain.capacity import SlotLoad
 from bookable.domain.localtime import to_local
+from bookable.services.bookings import BookingOutcome
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
@@ -33,9 +34,7 @@ def epoch(instant: datetime) -> int:
 
 
 def zone_of(uow: UnitOfWork) -> str:
-    tenant = uow.tenants.get(uow.tenant_id)
-    assert tenant is not None
-    return tenant.timezone
+    return uow.tenants.zone(uow.tenant_id)
 
 
 class SlotOut(BaseModel):
@@ -110,26 +109,37 @@ class BookingOut(BaseModel):
 
 
 def bookings_out(uow: UnitOfWork, bookings: Sequence[m.Booking], zone: str) -> list[BookingOut]:
-    slots = q.slots_by_id(uow.session, uow.tenant_id, [b.slot_id for b in bookings if b.slot_id is not None])
+    slots = q.slot_spans(uow.session, uow.tenant_id, [b.slot_id for b in bookings if b.slot_id is not None])
     spans = q.course_spans(uow.session, [b.offering_id for b in bookings if b.slot_id is None])
     marks = q.attendance_of(uow.session, [b.id for b in bookings])
     positions = q.waiting_positions(uow.session, bookings)
-    rendered = []
-    for booking in bookings:
-        slot = slots.get(booking.slot_id) if booking.slot_id is not None else None
-        start, end = (slot.starts_at, slot.ends_at) if slot else spans.get(booking.offering_id, (None, None))
-        rendered.append(BookingOut(
-            id=booking.id, person_id=booking.person_id, offering_id=booking.offering_id, slot_id=booking.slot_id,
-            registration_id=booking.registration_id, places=booking.places, status=booking.status,
-            waiting_position=positions.get(booking.id), channel=booking.channel,
-            start=local_iso(start, zone), end=local_iso(end, zone),
-            start_epoch=epoch(start) if start else None, end_epoch=epoch(end) if end else None,
-            created_at=local_iso(booking.created_at, zone), changed_at=local_iso(booking.changed_at, zone),
-            attendance=[AttendanceOut(slot_id=mark.slot_id, attended=mark.attended,
-                                      volunteering=list(parse_volunteering(mark.volunteering)))
-                        for mark in marks.get(booking.id, [])],
-        ))
-    return rendered
+    return [
+        rendered_booking(booking, slots.get(booking.slot_id) if booking.slot_id is not None
+                         else spans.get(booking.offering_id), positions.get(booking.id),
+                         marks.get(booking.id, []), zone)
+        for booking in bookings
+    ]
+
+
+def new_booking_out(outcome: BookingOutcome, zone: str) -> BookingOut:
+    """A booking just made: everything shown is in the outcome, so no query is needed."""
+    return rendered_booking(outcome.booking, outcome.span, outcome.position, [], zone)
+
+
+def rendered_booking(booking: m.Booking, span: tuple[datetime, datetime] | None, position: int | None,
+                     marks: Sequence[Any], zone: str) -> BookingOut:
+    start, end = span or (None, None)
+    return BookingOut(
+        id=booking.id, person_id=booking.person_id, offering_id=booking.offering_id, slot_id=booking.slot_id,
+        registration_id=booking.registration_id, places=booking.places, status=booking.status,
+        waiting_position=position, channel=booking.channel,
+        start=local_iso(start, zone), end=local_iso(end, zone),
+        start_epoch=epoch(start) if start else None, end_epoch=epoch(end) if end else None,
+        created_at=local_iso(booking.created_at, zone), changed_at=local_iso(booking.changed_at, zone),
+        attendance=[AttendanceOut(slot_id=mark.slot_id, attended=mark.attended,
+                                  volunteering=list(parse_volunteering(mark.volunteering)))
+                    for mark in marks],
+    )
 
 
 def booking_out(uow: UnitOfWork, booking: m.Booking) -> BookingOut:

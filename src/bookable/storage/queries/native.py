@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bookable.storage import models as m
@@ -186,11 +186,17 @@ def offerings_by_id(session: Session, tenant_id: int, ids: Sequence[int]) -> dic
     return {row.id: row for row in session.scalars(query)}
 
 
-def slots_by_id(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, m.Slot]:
+_slots = m.Slot.__table__
+_SLOT_SPANS = select(_slots.c.id, _slots.c.starts_at, _slots.c.ends_at).where(
+    _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def slot_spans(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
+    """Start and end of each slot (Core: this renders every booking the native API returns)."""
     if not ids:
         return {}
-    query = select(m.Slot).where(m.Slot.tenant_id == tenant_id, m.Slot.id.in_(set(ids)))
-    return {row.id: row for row in session.scalars(query)}
+    rows = session.connection().execute(_SLOT_SPANS, {"tenant_id": tenant_id, "ids": sorted(set(ids))})
+    return {row.id: (row.starts_at, row.ends_at) for row in rows}
 
 
 def course_spans(session: Session, offering_ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
@@ -209,11 +215,16 @@ def _aware(value: Any) -> datetime:
         datetime.fromisoformat(value) if isinstance(value, str) else value, None)  # type: ignore[return-value]
 
 
-def attendance_of(session: Session, booking_ids: Sequence[int]) -> dict[int, list[m.Attendance]]:
-    grouped: dict[int, list[m.Attendance]] = defaultdict(list)
+_attendance = m.Attendance.__table__
+_ATTENDANCE = (select(_attendance).where(_attendance.c.booking_id.in_(bindparam("ids", expanding=True)))
+               .order_by(_attendance.c.slot_id))
+
+
+def attendance_of(session: Session, booking_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Attendance rows (booking_id, slot_id, attended, volunteering) of each booking."""
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     if booking_ids:
-        query = select(m.Attendance).where(m.Attendance.booking_id.in_(set(booking_ids)))
-        for row in session.scalars(query.order_by(m.Attendance.slot_id)):
+        for row in session.connection().execute(_ATTENDANCE, {"ids": sorted(set(booking_ids))}):
             grouped[row.booking_id].append(row)
     return grouped
 
