@@ -7,13 +7,14 @@ whose product has product type `event`. Every other offering's slots are *activi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, String, and_, case, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, case, exists, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -189,21 +190,20 @@ def _resource_pairs() -> Any:
     )
 
 
-def _own_booking_on_slot(person_id: int | None, column: Any) -> Any:
-    if person_id is None:
-        return None
+def _own_booking_on_slot(column: Any) -> Any:
     return (
         select(column)
-        .where(m.Booking.slot_id == m.Slot.id, m.Booking.person_id == person_id, m.Booking.status.in_(ACTIVE))
+        .where(m.Booking.slot_id == m.Slot.id, m.Booking.person_id == bindparam("person_id"),
+               m.Booking.status.in_(ACTIVE))
         .order_by(m.Booking.id)
         .limit(1)
         .scalar_subquery()
     )
 
 
-def _activities_select(person_id: int | None) -> Select[Any]:
-    own_id = _own_booking_on_slot(person_id, m.Booking.id)
-    own_status = _own_booking_on_slot(person_id, m.Booking.status)
+@functools.cache
+def _activities_select(with_booking: bool) -> Select[Any]:
+    """Built once per shape (the member's own booking or not): building it cost more than running it."""
     columns = [
         m.Slot.id, m.Slot.starts_at, m.Slot.ends_at, m.Slot.spaces, m.Slot.online_spaces, m.Slot.cancelled,
         _places_on_slot(HOLDING), _places_on_slot(("waitlisted",)),
@@ -211,8 +211,8 @@ def _activities_select(person_id: int | None) -> Select[Any]:
         m.BusinessUnit.id, m.BusinessUnit.name, _resource_pairs(),
         *_product_columns(),
     ]
-    if own_id is not None:
-        columns += [own_id, own_status]
+    if with_booking:
+        columns += [_own_booking_on_slot(m.Booking.id), _own_booking_on_slot(m.Booking.status)]
     return (
         select(*columns)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
@@ -235,7 +235,8 @@ def _activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
 
 
 def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[ActivityRow]:
-    query = _activities_select(wanted.person_id).where(
+    with_booking = wanted.person_id is not None
+    query = _activities_select(with_booking).where(
         m.Slot.tenant_id == tenant_id,
         m.Slot.starts_at >= wanted.starts_from,
         m.Slot.starts_at < wanted.starts_before,
@@ -253,8 +254,8 @@ def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list
     if wanted.internet_only:
         query = query.where(m.Offering.bookable_from_internet.is_(True))
     query = query.order_by(m.Slot.starts_at, m.Slot.id)
-    with_booking = wanted.person_id is not None
-    return [_activity_of(values, with_booking) for values in session.execute(query)]
+    rows = session.connection().execute(query, {"person_id": wanted.person_id} if with_booking else {})
+    return [_activity_of(values, with_booking) for values in rows]
 
 
 def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:

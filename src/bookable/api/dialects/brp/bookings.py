@@ -37,9 +37,10 @@ def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Res
             raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
                                        waitlist=policy)
+        uow.commit()
+    with caller.uow() as uow:  # read after the commit: SQLite's write lock is already free
         [row] = reads.member_bookings(uow.session, caller.tenant_id, outcome.booking.person_id, statuses=ACTIVE,
                                       booking_id=outcome.booking.id)
-        uow.commit()
     return respond(request, "booking", blocks.booking(row, caller.zone))
 
 
