@@ -259,14 +259,19 @@ def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list
 
 
 def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:
-    query = (
+    params = {"slot_id": slot_id, "tenant_id": tenant_id}
+    return session.connection().execute(_is_activity(), params).first() is not None
+
+
+@functools.cache
+def _is_activity() -> Select[Any]:
+    return (
         select(m.Slot.id)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
-        .where(m.Slot.id == slot_id, m.Slot.tenant_id == tenant_id, m.Slot.deleted.is_(False),
-               m.Offering.deleted.is_(False), ~is_brp_event())
+        .where(m.Slot.id == bindparam("slot_id"), m.Slot.tenant_id == bindparam("tenant_id"),
+               m.Slot.deleted.is_(False), m.Offering.deleted.is_(False), ~is_brp_event())
     )
-    return session.scalar(query) is not None
 
 
 # ---------------------------------------------------------------- the member's bookings
@@ -286,6 +291,18 @@ def member_bookings(
     starts_from: datetime | None = None, starts_before: datetime | None = None, booking_id: int | None = None,
 ) -> list[BookingRow]:
     """The person's activity bookings: one query, product block and business unit included."""
+    query = _member_bookings(starts_from is not None, starts_before is not None, booking_id is not None)
+    params = {"tenant_id": tenant_id, "person_id": person_id, "statuses": list(statuses),
+              "starts_from": starts_from, "starts_before": starts_before, "booking_id": booking_id}
+    return [
+        BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
+        for v in session.connection().execute(query, params)
+    ]
+
+
+@functools.cache
+def _member_bookings(from_start: bool, before_start: bool, one_booking: bool) -> Select[Any]:
+    """Built once per combination of filters: building it cost more than running it."""
     query = (
         select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at, m.BusinessUnit.id,
                m.BusinessUnit.name, *_product_columns())
@@ -294,20 +311,17 @@ def member_bookings(
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
         .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
         .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
-        .where(m.Booking.tenant_id == tenant_id, m.Booking.person_id == person_id,
-               m.Booking.status.in_(statuses), ~is_brp_event())
+        .where(m.Booking.tenant_id == bindparam("tenant_id"), m.Booking.person_id == bindparam("person_id"),
+               m.Booking.status.in_(bindparam("statuses", expanding=True)), ~is_brp_event())
         .order_by(m.Slot.starts_at, m.Booking.id)
     )
-    if starts_from is not None:
-        query = query.where(m.Slot.starts_at >= starts_from)
-    if starts_before is not None:
-        query = query.where(m.Slot.starts_at < starts_before)
-    if booking_id is not None:
-        query = query.where(m.Booking.id == booking_id)
-    return [
-        BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
-        for v in session.execute(query)
-    ]
+    if from_start:
+        query = query.where(m.Slot.starts_at >= bindparam("starts_from", type_=m.UtcDateTime()))
+    if before_start:
+        query = query.where(m.Slot.starts_at < bindparam("starts_before", type_=m.UtcDateTime()))
+    if one_booking:
+        query = query.where(m.Booking.id == bindparam("booking_id"))
+    return query
 
 
 # ---------------------------------------------------------------- events
