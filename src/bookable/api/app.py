@@ -22,6 +22,7 @@ from bookable.api import errors
 from bookable.api.auth import Authenticator
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
+from bookable.api.scoped_router import scoped
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
 from bookable.storage.database import Database
@@ -73,9 +74,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
 def _include_apis(app: FastAPI) -> None:
     for name in API_MODULES:
         module = importlib.import_module(name)
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
+        app.include_router(scoped(module.router, module.PATHS))
 
 
 def _install_error_handlers(app: FastAPI) -> None:

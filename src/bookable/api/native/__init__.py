@@ -35,6 +35,7 @@ for module in (bookings, slots, offerings, persons, registrations, business_unit
                product_labels, products, audit):
     router.include_router(module.router)
 
-errors.register(errors.Dialect("native", re.compile(r"^/api/v1(/|$)"), render_problem, NATIVE_STATUS.get))
+PATHS = re.compile(r"^/api/v1(/|$)")
+errors.register(errors.Dialect("native", PATHS, render_problem, NATIVE_STATUS.get))
 
-__all__ = ["router"]
+__all__ = ["PATHS", "router"]

@@ -12,13 +12,15 @@ from bookable.api.errors import Dialect, register
 from .errors import render_errors, status_for
 from .routes import router
 
+PATHS = re.compile(r"^/api/(sessions|slots)(/|\.|$)")
+
 register(
     Dialect(
         name="bookingbug",
-        pattern=re.compile(r"^/api/(sessions|slots)(/|\.|$)"),
+        pattern=PATHS,
         render=render_errors,
         status_for=status_for,
     )
 )
 
-__all__ = ["router"]
+__all__ = ["PATHS", "router"]

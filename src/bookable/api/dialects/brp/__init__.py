@@ -9,6 +9,7 @@ from bookable.api.dialects.brp.errors import render_failure, status_for
 from bookable.api.dialects.brp.routing import router
 from bookable.api.errors import Dialect, register
 
-register(Dialect(name="brp", pattern=re.compile(r"^/[^/]+/api/ver2/"), render=render_failure, status_for=status_for))
+PATHS = re.compile(r"^/[^/]+/api/ver2/")
+register(Dialect(name="brp", pattern=PATHS, render=render_failure, status_for=status_for))
 
-__all__ = ["router"]
+__all__ = ["PATHS", "router"]

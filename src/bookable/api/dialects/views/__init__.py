@@ -11,6 +11,7 @@ from bookable.api.dialects.views.render import render_failure
 from bookable.api.dialects.views.routes import router
 from bookable.api.errors import Dialect, register
 
-register(Dialect(name="views", pattern=re.compile(r"^/api/restful/"), render=render_failure))
+PATHS = re.compile(r"^/api/restful/")
+register(Dialect(name="views", pattern=PATHS, render=render_failure))
 
-__all__ = ["router"]
+__all__ = ["PATHS", "router"]

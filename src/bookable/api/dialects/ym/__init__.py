@@ -11,7 +11,8 @@ from bookable.api import errors
 from bookable.api.dialects.ym import envelope
 from bookable.api.dialects.ym.routes import router
 
-errors.register(errors.Dialect(name="ym", pattern=re.compile(r"^/Ams/"), render=envelope.render,
+PATHS = re.compile(r"^/Ams/")
+errors.register(errors.Dialect(name="ym", pattern=PATHS, render=envelope.render,
                                status_for=envelope.status_for))
 
-__all__ = ["router"]
+__all__ = ["PATHS", "router"]
