@@ -115,6 +115,18 @@ class Authenticator:
             tenant_id,
         )
 
+    def remembered_staff_or_key(self, request: Request) -> Principal | None:
+        """staff_or_key() from the cache alone (no database, no argon2), or None: cheap enough to
+        run on the event loop, so a caller already verified needs no worker thread to be known."""
+        token = bearer_token(request)
+        if token is not None:
+            return self.cache.get(self.cache.key("key", token))
+        try:
+            credentials = basic_credentials(request)
+        except ApiError:
+            return None
+        return None if credentials is None else self.cache.get(self.cache.key("staff", *credentials))
+
     def staff_or_key(self, request: Request) -> Principal:
         """Staff access: Basic with a staff user, or Bearer with an API key; else 401."""
         token = bearer_token(request)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from bookable.api.auth import authenticator, unauthorized
 from bookable.api.errors import ApiError
@@ -70,20 +71,28 @@ def _tenant_id(database: Database, slug: str) -> int:
     return tenant.id
 
 
-def caller(request: Request, _b: object = Depends(_basic), _k: object = Depends(_bearer),
-           _t: object = Depends(_tenant)) -> Caller:
+async def caller(request: Request, _b: object = Depends(_basic), _k: object = Depends(_bearer),
+                 _t: object = Depends(_tenant)) -> Caller:
+    """Async: staff or an API key already verified (the credential cache, ADR 0004) are known on
+    the event loop; only a first sight of a credential, or a member, takes a worker thread."""
     if "\x00" in request.url.query or "%00" in request.url.query:
         raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database
     slug = request.headers.get(TENANT_HEADER)
-    auth = authenticator(request)
-    principal = auth.member_of(request, _tenant_id(database, slug)) if slug else auth.staff_or_key(request)
+    principal = None if slug else authenticator(request).remembered_staff_or_key(request)
+    if principal is None:
+        principal = await run_in_threadpool(_authenticate, request, database, slug)
     return Caller(principal, database)
 
 
-def staff(who: Caller = Depends(caller)) -> Caller:
+def _authenticate(request: Request, database: Database, slug: str | None) -> Principal:
+    auth = authenticator(request)
+    return auth.member_of(request, _tenant_id(database, slug)) if slug else auth.staff_or_key(request)
+
+
+async def staff(who: Caller = Depends(caller)) -> Caller:
     return who.require_staff()
 
 
-def admin(who: Caller = Depends(caller)) -> Caller:
+async def admin(who: Caller = Depends(caller)) -> Caller:
     return who.require_admin()
