@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import report, scenarios, wrk
 from bench.cache import RunDatabase, log, postgres_run_database, sqlite_run_database
+from bench.capacity import cpu_capacity
 from bench.fixture import prepare_run
 from bench.profiling import profiled
 from bench.server import running_server
@@ -84,6 +85,8 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
     kind = "sqlite" if target == "sqlite" else "postgresql"
     results: dict[str, Any] = {"database": kind, "workers": args.workers, "machine": report.machine(),
                                "sizes": sizes.as_dict(), "scenarios": {}, "ceilings": {}}
+    results["machine"]["cpu_capacity_before"] = cpu_capacity()
+    report.show("cpu capacity", results["machine"]["cpu_capacity_before"])
     with run_database(target, sizes, args) as run:
         results["seed_seconds"] = run.manifest.get("seed_seconds")
         database = Database(run.url, pool_size=2)
@@ -106,6 +109,8 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
                 report.show("wrk /healthz", results["wrk_check"])
         results["oversold"] = scenarios.oversold_slots(database, run.manifest["tenant_id"], slots.booked_slots())
         results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        results["machine"]["cpu_capacity_after"] = cpu_capacity()
+        report.show("cpu capacity", results["machine"]["cpu_capacity_after"])
         database.dispose()
     results["targets"] = report.verdicts(results)
     return results
