@@ -138,9 +138,9 @@ def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse
         outcome = service.book(uow, who.actor, person_id=body.person_id, slot_id=body.slot_id,
                                offering_id=body.offering_id, places=body.places, waitlist=waitlist,
                                confirmed=body.confirmed, override_window=body.override_window)
-        out = new_booking_out(outcome, zone_of(uow))
+        zone = zone_of(uow)
         uow.commit()
-    return created(out, location("bookings", outcome.booking.id))
+    return created(new_booking_out(outcome, zone), location("bookings", outcome.booking.id))
 
 
 @router.get("", response_model=PageOut[BookingOut], description="Members see only their own bookings.")
