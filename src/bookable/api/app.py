@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import sqlite3
@@ -43,6 +44,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _freeze_startup_heap()
         task = asyncio.create_task(_keep_horizons_rolling(database)) if roll_horizons else None
         yield
         if task is not None:
@@ -108,6 +110,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _freeze_startup_heap() -> None:
+    """Move everything the worker built at start-up (FastAPI, SQLAlchemy, pydantic: ~130,000
+    objects) out of the garbage collector's reach. Otherwise every full collection walks them all:
+    a 30-100 ms pause of the worker, which is what set the timetable's p99."""
+    gc.collect()
+    gc.freeze()
 
 
 def is_overload(error: Exception) -> bool:
