@@ -1,0 +1,156 @@
+"""`python -m bench.inprocess`: one request after another straight into the ASGI app, no network,
+no server: the CPU cost of one request, and where it goes (`--profile`).
+
+On a shared two-core host the HTTP benchmark's figures move 2x with the neighbours; a single
+thread timing one request at a time moves far less, so compare code changes here first (run the
+two versions alternately, a few times each). `--profile` runs endpoints on the event loop thread
+instead of FastAPI's thread pool, so that cProfile sees them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import cProfile
+import gc
+import pstats
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.cache import sqlite_run_database
+from bench.dataset import MEMBER_PASSWORD
+from bench.fixture import RunSlots, prepare_run
+from bench.sizes import QUICK
+from bookable.api.app import create_app
+from bookable.storage.database import Database
+
+Call = Callable[[int], Awaitable[dict[str, Any]]]
+WARMUP = 50
+
+
+async def asgi_call(app: Any, method: str, target: str, headers: dict[str, str], body: bytes = b"") -> dict[str, Any]:
+    path, _, query = target.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+             + [(b"content-length", str(len(body)).encode())],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}
+    delivered = False
+    response: dict[str, Any] = {"body": b""}
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if delivered:
+            await asyncio.Event().wait()  # the client never disconnects
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            response["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            response["body"] += message.get("body", b"")
+
+    await app(scope, receive, send)
+    return response
+
+
+def scenario(name: str, app: Any, manifest: dict[str, Any], slots: RunSlots) -> Call:
+    key, tenant = manifest["api_key"], manifest["tenant_slug"]
+    first_person = manifest["people"]["first_id"]
+    logins = manifest["people"]["member_logins"]
+    staff = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    async def native(n: int) -> dict[str, Any]:
+        slot = slots.native_slots[n % len(slots.native_slots)]
+        body = f'{{"slot_id": {slot}, "person_id": {first_person + n // len(slots.native_slots)}}}'.encode()
+        return await asgi_call(app, "POST", "/api/v1/bookings", staff, body)
+
+    async def brp(n: int) -> dict[str, Any]:
+        login = logins[n % len(logins)]
+        slot = slots.brp_slots[(n // len(logins)) % len(slots.brp_slots)]
+        basic = base64.b64encode(f"{login}:{MEMBER_PASSWORD}".encode()).decode()
+        target = f"/{tenant}/api/ver2/bookings.xml?apikey={key}&type=ordinary&activityid={slot}"
+        return await asgi_call(app, "POST", target, {"Authorization": f"Basic {basic}"})
+
+    async def timetable(_: int) -> dict[str, Any]:
+        week = manifest["timetable"]
+        target = (f"/{tenant}/api/ver2/activities.xml?apikey={key}&businessunit={week['business_unit']}"
+                  f"&fromdate={week['fromdate']}&todate={week['todate']}")
+        return await asgi_call(app, "GET", target, {})
+
+    async def healthz(_: int) -> dict[str, Any]:
+        return await asgi_call(app, "GET", "/healthz", {})
+
+    return {"native": native, "brp": brp, "timetable": timetable, "healthz": healthz}[name]
+
+
+def run_endpoints_inline() -> None:
+    """FastAPI runs `def` endpoints in a worker thread, which cProfile does not follow."""
+    import fastapi.dependencies.utils
+    import fastapi.routing
+
+    async def inline(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+
+
+async def measure(call: Call, requests: int, profile: bool) -> None:
+    for n in range(WARMUP):  # distinct from the measured requests: booking scenarios never repeat a pair
+        await call(requests + n)
+    pauses: list[float] = []
+    began = [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(watch)
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for n in range(requests):
+        response = await call(n)
+        if response["status"] >= 400:
+            raise SystemExit(f"request {n} answered {response['status']}: {response['body'][:300]!r}")
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    gc.callbacks.remove(watch)
+    print(f"{requests} requests in {elapsed:.2f} s: {elapsed / requests * 1e6:.0f} us each, "
+          f"{requests / elapsed:.0f}/s on one thread; full collections: {len(pauses)}, "
+          f"longest {max(pauses, default=0) * 1e3:.1f} ms")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
+    parser.add_argument("scenario", choices=["native", "brp", "timetable", "healthz"])
+    parser.add_argument("--requests", type=int, default=1500,
+                        help="at most ~1,500 for brp: each member books each slot once (16 members x 100 slots)")
+    parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")
+    args = parser.parse_args()
+    if args.profile:
+        run_endpoints_inline()
+    with sqlite_run_database(QUICK) as run:
+        database = Database(run.url)
+        slots = prepare_run(database, run.manifest, QUICK)
+        app = create_app(database, roll_horizons=False)
+        gc.collect()
+        gc.freeze()  # as a served worker does at start-up
+        asyncio.run(measure(scenario(args.scenario, app, run.manifest, slots), args.requests, args.profile))
+        database.dispose()
+
+
+if __name__ == "__main__":
+    main()
