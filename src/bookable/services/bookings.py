@@ -32,6 +32,7 @@ from bookable.domain.money import ZERO, Balance, EntryKind, LedgerLine, PaymentT
 from bookable.services import audit
 from bookable.services.actor import Actor, utc_now
 from bookable.storage import models as m
+from bookable.storage.repositories import SlotLike as CountedSlot
 from bookable.storage.unit_of_work import UnitOfWork
 
 BOOKING_FIELDS = ("person_id", "offering_id", "slot_id", "places", "status", "queue_number", "registration_id")
@@ -48,23 +49,15 @@ class Settlement(StrEnum):
     CREDIT = "credit"
 
 
-class SlotLike(Protocol):
+class SlotLike(CountedSlot, Protocol):
     """An ORM slot, or a Core row of one (the booking hot path, storage.booking_rows)."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def offering_id(self) -> int: ...
     @property
     def starts_at(self) -> datetime: ...
     @property
     def ends_at(self) -> datetime: ...
     @property
     def cancelled(self) -> bool: ...
-    @property
-    def spaces(self) -> int: ...
-    @property
-    def online_spaces(self) -> int | None: ...
 
 
 class OfferingLike(Protocol):

@@ -193,7 +193,7 @@ _COURSE_LOADS = (
 
 
 class SlotLike(Protocol):
-    """An ORM slot or a Core row of one (storage.booking_rows): what counting places needs."""
+    """An ORM slot or a Core row of one (storage.booking_rows): what counting places reads."""
 
     @property
     def id(self) -> int: ...
