@@ -92,7 +92,7 @@ def run_endpoints_inline() -> None:
     import fastapi.dependencies.utils
     import fastapi.routing
 
-    async def inline(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def inline(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
     fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
