@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import integration, member
+from bookable.api.dialects.brp.context import Caller, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.execution import run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
+from bookable.services.actor import Actor
 from bookable.services.bookings import WaitlistPolicy
 from bookable.storage.queries import brp as reads
 from bookable.storage.repositories import ACTIVE
@@ -25,11 +30,20 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 
 
 @endpoint("POST", "bookings")
-def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
+    caller, params, actor = await run_in_threadpool(_checked, request, raw)  # argon2 on a first login
+    return await run_write(caller.database, _book_activity, request, caller, actor, params)
+
+
+def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:
+    """The integration, the parameters and the member, checked in that order."""
     caller = integration(request, raw)
     params = read(raw, BOOK_PARAMS)
-    actor = member(request, caller)
+    return caller, params, member(request, caller)
+
+
+def _book_activity(request: Request, caller: Caller, actor: Actor, params: dict[str, Any]) -> Response:
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
         uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
