@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 from typing import Any
 
 from lxml import etree
 
+from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
-from bookable.services.actor import Role
+from bookable.services.actor import Actor, Channel, Role
+from bookable.services.offerings import create_offering
 from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -83,3 +88,17 @@ def company_state(world: Any) -> dict[str, list[tuple[Any, ...]]]:
             ]
             for name, model in tables.items()
         }
+
+
+def other_company_session(world: Any, name: str = "Secret") -> tuple[int, int]:
+    """A one-slot event of another company (tenant), in the next fortnight: (session id, slot id)."""
+    with UnitOfWork(world.database, 0) as uow:
+        tenant = accounts.add_tenant(uow, f"other-{uuid.uuid4().hex[:8]}", timezone="Europe/London")
+        uow.commit()
+    actor = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
+    with UnitOfWork(world.database, tenant.id) as uow:
+        spec = OfferingSpec(kind=Kind.EVENT, name=name, group="Theirs",
+                            start_date=date.today() + timedelta(days=9), start_time=time(9, 0))
+        offering = create_offering(uow, actor, spec)
+        uow.commit()
+        return offering.id, uow.offerings.slots_of(offering.id)[0].id

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, time
-
 import pytest
-from bookingbug_support import BookingBug, company_state, error_of, xml
+from bookingbug_support import BookingBug, company_state, error_of, other_company_session, xml
 
-from bookable.domain.offering import Kind, OfferingSpec
-from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
-from bookable.services.offerings import create_offering
 from bookable.storage.unit_of_work import UnitOfWork
 
 # The spec's own custom-slots sample, verbatim: `<time>11:00</time</date>` is not well-formed XML.
@@ -206,23 +199,8 @@ def test_bad_slot_updates_change_nothing(bb: BookingBug):
     assert company_state(bb.world) == before
 
 
-def _other_company(world) -> tuple[int, int]:
-    with UnitOfWork(world.database, 0) as uow:
-        tenant = accounts.add_tenant(uow, f"o-{uuid.uuid4().hex[:8]}", timezone="Europe/London")
-        uow.commit()
-    actor = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
-    with UnitOfWork(world.database, tenant.id) as uow:
-        offering = create_offering(
-            uow,
-            actor,
-            OfferingSpec(kind=Kind.EVENT, name="Theirs", group="G", start_date=date(2030, 1, 1), start_time=time(9, 0)),
-        )
-        uow.commit()
-        return offering.id, uow.offerings.slots_of(offering.id)[0].id
-
-
 def test_another_companys_session_and_slot_cannot_be_read_changed_or_destroyed(bb: BookingBug):
-    session_id, slot_id = _other_company(bb.world)
+    session_id, slot_id = other_company_session(bb.world, name="Theirs")
 
     for response in (
         bb.get(f"/api/sessions/{session_id}.xml"),

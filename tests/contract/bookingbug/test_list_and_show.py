@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, time, timedelta
 
-from bookingbug_support import BookingBug, texts, xml
+from bookingbug_support import BookingBug, other_company_session, texts, xml
 
-from bookable.domain.offering import Kind, OfferingSpec
+from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
+from bookable.services.actor import Channel
 from bookable.services.bookings import WaitlistPolicy, book, cancel
-from bookable.services.offerings import create_offering
-from bookable.storage.unit_of_work import UnitOfWork
-
-
-def _other_company_session(world) -> int:
-    with UnitOfWork(world.database, 0) as uow:
-        tenant = accounts.add_tenant(uow, f"other-{uuid.uuid4().hex[:8]}", timezone="Europe/London")
-        uow.commit()
-    actor = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
-    with UnitOfWork(world.database, tenant.id) as uow:
-        offering = create_offering(
-            uow,
-            actor,
-            OfferingSpec(
-                kind=Kind.EVENT,
-                name="Secret",
-                group="Theirs",
-                start_date=date.today() + timedelta(days=9),
-                start_time=time(9, 0),
-            ),
-        )
-        uow.commit()
-        return offering.id
 
 
 def test_the_list_shows_each_session_of_the_company_with_its_name_and_group(bb: BookingBug):
@@ -56,7 +32,7 @@ def test_the_list_shows_each_session_of_the_company_with_its_name_and_group(bb: 
 
 
 def test_the_list_never_shows_another_companys_sessions(bb: BookingBug):
-    other = _other_company_session(bb.world)
+    other, _ = other_company_session(bb.world)
     mine = bb.world.offering(name="Mine")
 
     ids = [s.get("id") for s in xml(bb.get("/api/sessions.xml")).findall("session")]
@@ -150,7 +126,7 @@ def test_a_whole_course_booking_counts_on_every_slot_of_the_course(bb: BookingBu
 
 
 def test_another_companys_session_is_not_found(bb: BookingBug):
-    other = _other_company_session(bb.world)
+    other, _ = other_company_session(bb.world)
 
     response = bb.get(f"/api/sessions/{other}.xml")
 
