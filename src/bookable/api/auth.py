@@ -11,11 +11,13 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from starlette.requests import Request
 
 from bookable.api.errors import ApiError
+from bookable.api.execution import about_to_look_up
 from bookable.services import accounts
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
@@ -24,20 +26,20 @@ from bookable.storage.unit_of_work import UnitOfWork
 CACHE_SECONDS = 60.0
 CACHE_SIZE = 20_000
 _SALT = secrets.token_bytes(16)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-class CredentialCache:
+class Remembered(Generic[K, V]):
+    """A thread-safe map whose entries expire after `ttl` seconds; the oldest go beyond `size`."""
+
     def __init__(self, ttl: float = CACHE_SECONDS, size: int = CACHE_SIZE) -> None:
         self.ttl = ttl
         self.size = size
-        self._entries: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def key(*parts: str) -> bytes:
-        return hashlib.blake2b("\x00".join(parts).encode(), key=_SALT).digest()
-
-    def get(self, key: bytes) -> Principal | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -47,15 +49,23 @@ class CredentialCache:
                 return None
             return entry[1]
 
-    def put(self, key: bytes, principal: Principal) -> None:
+    def put(self, key: K, value: V) -> None:
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl, principal)
+            self._entries[key] = (time.monotonic() + self.ttl, value)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class CredentialCache(Remembered[bytes, Principal]):
+    """Principals by a salted hash of the exact credentials that proved them (ADR 0004)."""
+
+    @staticmethod
+    def key(*parts: str) -> bytes:
+        return hashlib.blake2b("\x00".join(parts).encode(), key=_SALT).digest()
 
 
 def unauthorized(message: str = "Authentication required.", realm: str = "bookable") -> ApiError:
@@ -87,6 +97,7 @@ class Authenticator:
     def __init__(self, database: Database, cache: CredentialCache | None = None) -> None:
         self.database = database
         self.cache = cache or CredentialCache()
+        self.tenant_ids: Remembered[str, int] = Remembered()
 
     def _cached(
         self, key: bytes, lookup: Callable[[UnitOfWork], Principal | None], tenant_id: int = 0
@@ -94,6 +105,7 @@ class Authenticator:
         principal = self.cache.get(key)
         if principal is not None:
             return principal
+        about_to_look_up()
         with UnitOfWork(self.database, tenant_id, write=False) as uow:
             principal = lookup(uow)
         if principal is not None:
@@ -115,17 +127,18 @@ class Authenticator:
             tenant_id,
         )
 
-    def remembered_staff_or_key(self, request: Request) -> Principal | None:
-        """staff_or_key() from the cache alone (no database, no argon2), or None: cheap enough to
-        run on the event loop, so a caller already verified needs no worker thread to be known."""
-        token = bearer_token(request)
-        if token is not None:
-            return self.cache.get(self.cache.key("key", token))
-        try:
-            credentials = basic_credentials(request)
-        except ApiError:
+    def tenant_id(self, slug: str) -> int | None:
+        """A tenant's id by its slug, remembered as long as a credential."""
+        known = self.tenant_ids.get(slug)
+        if known is not None:
+            return known
+        about_to_look_up()
+        with UnitOfWork(self.database, 0, write=False) as uow:
+            tenant = uow.tenants.by_slug(slug)
+        if tenant is None:
             return None
-        return None if credentials is None else self.cache.get(self.cache.key("staff", *credentials))
+        self.tenant_ids.put(slug, tenant.id)
+        return tenant.id
 
     def staff_or_key(self, request: Request) -> Principal:
         """Staff access: Basic with a staff user, or Bearer with an API key; else 401."""

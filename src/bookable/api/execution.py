@@ -1,19 +1,25 @@
-"""Where a request's database work runs: on the event loop thread, or in the worker thread pool.
+"""Where a request's work runs: on the event loop thread, or in the worker thread pool.
 
-SQLite admits one writer at a time, across every worker process. A booking run in a worker thread
-holds that write lock while it contests its process's GIL with the event loop and the other request
-threads: under load it held the lock 2-2.5x longer than alone, and the hop itself cost CPU. Run on
-the event loop thread, a worker makes one booking at a time (as SQLite's lock makes it do anyway)
-without either cost: 490 -> 820-880 bookings/s, p99 240 -> 80-130 ms in interleaved runs
-(docs/performance.md). The price: while a booking waits for the other worker's write lock (a
-millisecond or two; at most the gate's time-out), that worker answers nothing else.
+Writes. SQLite admits one writer at a time, across every worker process. A booking run in a worker
+thread holds that write lock while it contests its process's GIL with the event loop and the other
+request threads: under load it held the lock 2-2.5x longer than alone, and the hop itself cost CPU.
+Run on the event loop thread, a worker makes one booking at a time (as SQLite's lock makes it do
+anyway) without either cost (ADR 0006). PostgreSQL locks rows, not the database, so its bookings
+keep running side by side in the pool.
 
-PostgreSQL locks rows, not the database, so its bookings keep running side by side in the pool.
+Credential checks. A check whose credentials are remembered (the credential cache, ADR 0004) costs
+microseconds, so it runs on the loop; one that must read the database or verify argon2 runs in a
+worker thread. A thread hop is not free under load: the thread waits for the GIL while the loop
+thread books, up to the switch interval at every handover. A burst of first requests with one
+credential (a class opening for booking) sent each of them to the pool, and that convoy held the
+first requests of a 200-client race for up to 3.3 s (ADR 0007).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -28,3 +34,53 @@ async def run_write(database: Database, work: Callable[P, T], *args: P.args, **k
     if database.is_sqlite:
         return work(*args, **kwargs)
     return await run_in_threadpool(work, *args, **kwargs)
+
+
+class NotRemembered(Exception):
+    """A check reached a database read or a password verification while only remembered facts
+    were allowed (run_checks' first try on the event loop)."""
+
+
+_remembered_only: ContextVar[bool] = ContextVar("bookable_remembered_only", default=False)
+_first_sights: dict[tuple[asyncio.AbstractEventLoop, Hashable], asyncio.Event] = {}
+
+
+def about_to_look_up() -> None:
+    """Call before a check reads the database or verifies a password: on the event loop, where
+    only remembered facts may be used, this stops the check so that it is run again in a thread."""
+    if _remembered_only.get():
+        raise NotRemembered
+
+
+async def run_checks(credential: Hashable, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `check` on the event loop if everything it needs is remembered, else in a worker thread.
+    `check` must change nothing before it looks anything up. While a request with the same
+    `credential` (what identifies the caller: header, key, tenant) is being checked in a thread,
+    the others wait for it together, then find the credential remembered; an Event, not a Lock, so
+    that they all wake in one turn of the loop rather than one per turn."""
+    try:
+        return _from_remembered(check, *args, **kwargs)
+    except NotRemembered:
+        pass
+    key = (asyncio.get_running_loop(), credential)
+    first = _first_sights.get(key)
+    if first is None:
+        first = _first_sights[key] = asyncio.Event()
+        try:
+            return await run_in_threadpool(check, *args, **kwargs)
+        finally:
+            del _first_sights[key]
+            first.set()
+    await first.wait()
+    try:
+        return _from_remembered(check, *args, **kwargs)
+    except NotRemembered:  # the first one was refused: so is this one, after its own check
+        return await run_in_threadpool(check, *args, **kwargs)
+
+
+def _from_remembered(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    token = _remembered_only.set(True)
+    try:
+        return check(*args, **kwargs)
+    finally:
+        _remembered_only.reset(token)

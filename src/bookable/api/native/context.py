@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from bookable.api.auth import authenticator, unauthorized
 from bookable.api.errors import ApiError
+from bookable.api.execution import run_checks
 from bookable.services.accounts import Principal
 from bookable.services.actor import Actor, Channel, Role
 from bookable.storage.database import Database
@@ -61,33 +61,26 @@ class Caller:
         return self
 
 
-def _tenant_id(database: Database, slug: str) -> int:
-    if "\x00" in slug:
-        raise unauthorized("Wrong login, password or tenant.")
-    with UnitOfWork(database, 0, write=False) as uow:
-        tenant = uow.tenants.by_slug(slug.strip())
-    if tenant is None:
-        raise unauthorized("Wrong login, password or tenant.")
-    return tenant.id
-
-
 async def caller(request: Request, _b: object = Depends(_basic), _k: object = Depends(_bearer),
                  _t: object = Depends(_tenant)) -> Caller:
-    """Async: staff or an API key already verified (the credential cache, ADR 0004) are known on
-    the event loop; only a first sight of a credential, or a member, takes a worker thread."""
+    """Async: a caller already verified (the credential cache, ADR 0004) is known on the event
+    loop; only a first sight of a credential takes a worker thread (api/execution.run_checks)."""
     if "\x00" in request.url.query or "%00" in request.url.query:
         raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database
     slug = request.headers.get(TENANT_HEADER)
-    principal = None if slug else authenticator(request).remembered_staff_or_key(request)
-    if principal is None:
-        principal = await run_in_threadpool(_authenticate, request, database, slug)
-    return Caller(principal, database)
+    credential = ("native", request.headers.get("authorization"), slug)
+    return Caller(await run_checks(credential, _authenticate, request, slug), database)
 
 
-def _authenticate(request: Request, database: Database, slug: str | None) -> Principal:
+def _authenticate(request: Request, slug: str | None) -> Principal:
     auth = authenticator(request)
-    return auth.member_of(request, _tenant_id(database, slug)) if slug else auth.staff_or_key(request)
+    if slug is None:
+        return auth.staff_or_key(request)
+    tenant_id = None if "\x00" in slug else auth.tenant_id(slug.strip())
+    if tenant_id is None:
+        raise unauthorized("Wrong login, password or tenant.")
+    return auth.member_of(request, tenant_id)
 
 
 async def staff(who: Caller = Depends(caller)) -> Caller:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,7 +13,7 @@ from bookable.api.dialects.brp.context import Caller, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_write
+from bookable.api.execution import run_checks, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
@@ -32,7 +31,8 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 @endpoint("POST", "bookings")
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
-    caller, params, actor = await run_in_threadpool(_checked, request, raw)  # argon2 on a first login
+    credential = ("brp", request.path_params.get("tenant"), raw.apikey, request.headers.get("authorization"))
+    caller, params, actor = await run_checks(credential, _checked, request, raw)
     return await run_write(caller.database, _book_activity, request, caller, actor, params)
 
 

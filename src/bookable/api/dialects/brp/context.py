@@ -12,6 +12,7 @@ from starlette.requests import Request
 from bookable.api.auth import authenticator
 from bookable.api.dialects.brp.params import RawParams
 from bookable.api.errors import ApiError
+from bookable.api.execution import about_to_look_up
 from bookable.services.accounts import Principal
 from bookable.services.actor import Actor, Channel
 from bookable.storage.database import Database
@@ -43,6 +44,7 @@ class _Zones:
             cached = self._zones.get(tenant_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        about_to_look_up()
         with UnitOfWork(database, tenant_id, write=False) as uow:
             zone = reads.tenant_zone(uow.session, tenant_id) or "UTC"
         with self._lock:
