@@ -68,6 +68,10 @@ def scenario(name: str, app: Any, manifest: dict[str, Any], slots: RunSlots) -> 
         body = f'{{"slot_id": {slot}, "person_id": {first_person + n // len(slots.native_slots)}}}'.encode()
         return await asgi_call(app, "POST", "/api/v1/bookings", staff, body)
 
+    async def race(n: int) -> dict[str, Any]:
+        body = f'{{"slot_id": {slots.contention_slot}, "person_id": {first_person + n}, "waitlist": "if_full"}}'
+        return await asgi_call(app, "POST", "/api/v1/bookings", staff, body.encode())
+
     async def brp(n: int) -> dict[str, Any]:
         login = logins[n % len(logins)]
         slot = slots.brp_slots[(n // len(logins)) % len(slots.brp_slots)]
@@ -84,7 +88,7 @@ def scenario(name: str, app: Any, manifest: dict[str, Any], slots: RunSlots) -> 
     async def healthz(_: int) -> dict[str, Any]:
         return await asgi_call(app, "GET", "/healthz", {})
 
-    return {"native": native, "brp": brp, "timetable": timetable, "healthz": healthz}[name]
+    return {"native": native, "race": race, "brp": brp, "timetable": timetable, "healthz": healthz}[name]
 
 
 def run_endpoints_inline() -> None:
@@ -99,7 +103,7 @@ def run_endpoints_inline() -> None:
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
 
 
-async def measure(call: Call, requests: int, profile: bool) -> None:
+async def measure(call: Call, requests: int, profile: bool, lines: int) -> None:
     for n in range(WARMUP):  # distinct from the measured requests: booking scenarios never repeat a pair
         await call(requests + n)
     pauses: list[float] = []
@@ -130,15 +134,16 @@ async def measure(call: Call, requests: int, profile: bool) -> None:
           f"{requests / elapsed:.0f}/s on one thread; full collections: {len(pauses)}, "
           f"longest {max(pauses, default=0) * 1e3:.1f} ms")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(__import__("os").environ.get("PSORT", "cumulative")).print_stats(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
-    parser.add_argument("scenario", choices=["native", "brp", "timetable", "healthz"])
+    parser.add_argument("scenario", choices=["native", "race", "brp", "timetable", "healthz"])
     parser.add_argument("--requests", type=int, default=1500,
                         help="at most ~1,500 for brp: each member books each slot once (16 members x 100 slots)")
     parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")
+    parser.add_argument("--lines", type=int, default=40, help="how many lines of the profile to print")
     args = parser.parse_args()
     if args.profile:
         run_endpoints_inline()
@@ -148,7 +153,7 @@ def main() -> None:
         app = create_app(database, roll_horizons=False)
         gc.collect()
         gc.freeze()  # as a served worker does at start-up
-        asyncio.run(measure(scenario(args.scenario, app, run.manifest, slots), args.requests, args.profile))
+        asyncio.run(measure(scenario(args.scenario, app, run.manifest, slots), args.requests, args.profile, args.lines))
         database.dispose()
 
 

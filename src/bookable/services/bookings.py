@@ -198,15 +198,15 @@ def book(
     _refuse_double_booking(uow, person, target)
     if places <= free_places(uow, target, online=actor.is_member):
         status = "confirmed" if confirmed else "reserved"
-        booking = _insert(uow, actor, person, target, places, status, registration_id, now)
+        booking = _insert(uow, actor, person, target, places, status, None, registration_id, now)
         return BookingOutcome(booking, waitlisted=False, span=target.span)
     if waitlist is WaitlistPolicy.NEVER:
         raise SlotFull("No places left.")
     if not target.offering.waitlist_enabled:
         raise WaitingListClosed("No places left and this offering has no waiting list.")
-    booking = _insert(uow, actor, person, target, places, "waitlisted", registration_id, now)
-    return BookingOutcome(booking, waitlisted=True, span=target.span,
-                          position=uow.bookings.waiting_position(booking))
+    queue_number, position = uow.rows.next_in_queue(target.slot_id, target.offering.id)
+    booking = _insert(uow, actor, person, target, places, "waitlisted", queue_number, registration_id, now)
+    return BookingOutcome(booking, waitlisted=True, span=target.span, position=position)
 
 
 def _person_id_for(uow: UnitOfWork, actor: Actor, person_id: int | None) -> int:
@@ -265,10 +265,10 @@ def _insert(
     target: Target,
     places: int,
     status: str,
+    queue: int | None,
     registration_id: int | None,
     now: datetime,
 ) -> m.Booking:
-    queue = uow.bookings.next_queue_number(target.slot_id, target.offering.id) if status == "waitlisted" else None
     values = {
         "tenant_id": actor.tenant_id, "person_id": person_id, "offering_id": target.offering.id,
         "slot_id": target.slot_id, "registration_id": registration_id, "places": places, "status": status,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, false, insert, select
+from sqlalchemy import Connection, Row, bindparam, false, func, insert, select
 from sqlalchemy.orm import Session
 
 from bookable.storage import models as m
@@ -46,6 +46,10 @@ _ACTIVE_OF_PERSON = select(_bookings.c.id, _bookings.c.status).where(
 ACTIVE_OF_PERSON_ON_SLOT = _ACTIVE_OF_PERSON.where(_bookings.c.slot_id == bindparam("slot_id")).limit(1)
 ACTIVE_OF_PERSON_ON_COURSE = _ACTIVE_OF_PERSON.where(
     _bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)).limit(1)
+_QUEUE = select(func.max(_bookings.c.queue_number),
+                func.count(_bookings.c.id).filter(_bookings.c.status == "waitlisted"))
+QUEUE_ON_SLOT = _QUEUE.where(_bookings.c.slot_id == bindparam("slot_id"))
+QUEUE_ON_COURSE = _QUEUE.where(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None))
 INSERT_BOOKING = insert(_bookings).returning(_bookings.c.id)
 INSERT_AUDIT = insert(_audit)
 
@@ -86,6 +90,17 @@ class BookingRows:
         else:
             statement, params = ACTIVE_OF_PERSON_ON_COURSE, {"person_id": person_id, "offering_id": offering_id}
         return self._connection().execute(statement, params).first()
+
+    def next_in_queue(self, slot_id: int | None, offering_id: int) -> tuple[int, int]:
+        """(queue number, 1-based position) of a booking joining the waiting list now: numbers are
+        never reused, so a cancelled booking's number stays taken and the order stays first come,
+        first served. Read under the lock, in one statement."""
+        if slot_id is not None:
+            statement, params = QUEUE_ON_SLOT, {"slot_id": slot_id}
+        else:
+            statement, params = QUEUE_ON_COURSE, {"offering_id": offering_id}
+        last_number, waiting = self._connection().execute(statement, params).one()
+        return int(last_number or 0) + 1, int(waiting) + 1
 
     def insert_booking(self, values: dict[str, Any]) -> int:
         return int(self._connection().execute(INSERT_BOOKING, values).scalar_one())

@@ -234,10 +234,6 @@ class Bookings(TenantScoped):
         query = _target(query, slot_id, offering_id).order_by(m.Booking.queue_number, m.Booking.id)
         return [Waiting(booking_id=row.id, places=row.places) for row in self.session.execute(query)]
 
-    def next_queue_number(self, slot_id: int | None, offering_id: int) -> int:
-        query = _target(select(func.max(m.Booking.queue_number)), slot_id, offering_id)
-        return int(self.session.scalar(query) or 0) + 1
-
     def waiting_position(self, booking: m.Booking) -> int | None:
         if booking.status != "waitlisted" or booking.queue_number is None:
             return None
