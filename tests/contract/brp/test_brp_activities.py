@@ -90,6 +90,30 @@ def test_slot_counts_follow_bookings_made_by_the_engine(brp, fmt):
     assert activity["waitinglistsize"] == "1"
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_timetable_read_again_after_each_change_shows_the_change(brp, fmt):
+    """Activities are rendered once and remembered by their row: a re-read must never be stale."""
+    world = brp.world
+    offering = make_offering(world, spaces=2, online_spaces=2)
+    slot = world.slots(offering.id)[0]
+    people = [world.person(f"P{i}") for i in range(3)]
+
+    def seen() -> tuple[str, str, str]:
+        [activity] = activities_of(brp.get("activities", fmt, member=False))["activity"]
+        return activity["freeslots"], activity["waitinglistsize"], activity["cancelled"]
+
+    assert seen() == ("2", "0", "false")
+    for person, after in zip(people, [("1", "0", "false"), ("0", "0", "false"), ("0", "1", "false")], strict=True):
+        with world.uow() as uow:
+            book(uow, world.admin, person_id=person, slot_id=slot.id, waitlist=WaitlistPolicy.IF_FULL)
+            uow.commit()
+        assert seen() == after
+    with world.uow() as uow:
+        set_slot_cancelled(uow, world.admin, slot.id, True, cancel_bookings=True)
+        uow.commit()
+    assert seen() == ("2", "0", "true")
+
+
 def test_a_cancelled_activity_is_listed_as_cancelled(brp):
     offering = make_offering(brp.world)
     slot = brp.world.slots(offering.id)[0]

@@ -223,7 +223,7 @@ def _activities_select(with_booking: bool) -> Select[Any]:
     )
 
 
-def _activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
+def activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
     product = _product_of(values[13:22])
     own = values[22:24] if with_booking else (None, None)
     return ActivityRow(
@@ -234,7 +234,9 @@ def _activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
     )
 
 
-def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[ActivityRow]:
+def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[tuple[Any, ...]]:
+    """The activities' rows as plain tuples, ordered by start (activity_of() reads one): a caller
+    may remember what it made of a row by the row itself."""
     with_booking = wanted.person_id is not None
     query = _activities_select(with_booking).where(
         m.Slot.tenant_id == tenant_id,
@@ -255,7 +257,7 @@ def activities(session: Session, tenant_id: int, wanted: ActivityFilter) -> list
         query = query.where(m.Offering.bookable_from_internet.is_(True))
     query = query.order_by(m.Slot.starts_at, m.Slot.id)
     rows = session.connection().execute(query, {"person_id": wanted.person_id} if with_booking else {})
-    return [_activity_of(values, with_booking) for values in rows]
+    return [tuple(values) for values in rows]
 
 
 def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:

@@ -4,7 +4,8 @@ A document is a root tag and its content: a plain dict of child tags (scalars, n
 Items); types are checked exactly, for speed.
 `Items` is a list of objects with one tag: in XML each row is an element of that tag inside the
 list's own element (`<productlabels><productlabel/>...`) or, when inline, directly inside the
-parent (`<bookings><start/><booking/>...`); in JSON it is always an array.
+parent (`<bookings><start/><booking/>...`); in JSON it is always an array. A row may also come
+already rendered (`rendered()`): XML text, or an orjson Fragment.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ def _write(out: list[str], content: Content) -> None:
     output is byte for byte what lxml would write (tests/unit/test_brp_xml.py checks it)."""
     if isinstance(content, Items):
         for row in content.rows:
-            _element(out, content.tag, row)
+            if type(row) is str:
+                out.append(row)
+            else:
+                _element(out, content.tag, row)
         return
     for key, value in content.items():
         kind = type(value)
@@ -96,6 +100,15 @@ def _items_as_list(value: Any) -> Any:
     if type(value) is Items:
         return value.rows
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+def rendered(fmt: str, tag: str, block: dict[str, Any]) -> str | orjson.Fragment:
+    """One Items row, rendered ahead, in the document's format: to be remembered and reused."""
+    if fmt == JSON:
+        return orjson.Fragment(orjson.dumps(block, default=_items_as_list, option=orjson.OPT_PASSTHROUGH_DATACLASS))
+    out: list[str] = []
+    _element(out, tag, block)
+    return "".join(out)
 
 
 class XmlDocument(Response):
