@@ -22,7 +22,7 @@ from typing import Any
 from bench.cache import sqlite_run_database
 from bench.dataset import MEMBER_PASSWORD
 from bench.fixture import RunSlots, prepare_run
-from bench.sizes import QUICK
+from bench.sizes import PRESETS
 from bookable.api.app import create_app
 from bookable.storage.database import Database
 
@@ -143,13 +143,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1500,
                         help="at most ~1,500 for brp: each member books each slot once (16 members x 100 slots)")
     parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")
+    parser.add_argument("--size", choices=sorted(PRESETS), default="quick", help="the seeded data set (default quick)")
     parser.add_argument("--lines", type=int, default=40, help="how many lines of the profile to print")
     args = parser.parse_args()
     if args.profile:
         run_endpoints_inline()
-    with sqlite_run_database(QUICK) as run:
+    sizes = PRESETS[args.size]
+    with sqlite_run_database(sizes) as run:
         database = Database(run.url)
-        slots = prepare_run(database, run.manifest, QUICK)
+        slots = prepare_run(database, run.manifest, sizes)
         app = create_app(database, roll_horizons=False)
         gc.collect()
         gc.freeze()  # as a served worker does at start-up

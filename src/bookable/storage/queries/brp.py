@@ -237,27 +237,42 @@ def activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
 def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[tuple[Any, ...]]:
     """The activities' rows as plain tuples, ordered by start (activity_of() reads one): a caller
     may remember what it made of a row by the row itself."""
-    with_booking = wanted.person_id is not None
+    params: dict[str, Any] = {"tenant_id": tenant_id, "starts_from": wanted.starts_from,
+                              "starts_before": wanted.starts_before, "person_id": wanted.person_id,
+                              "products": wanted.products, "business_units": wanted.business_units,
+                              "labels": wanted.labels, "group": wanted.group}
+    filters = tuple(params[name] is not None for name in _OPTIONAL_FILTERS)
+    query = _activities_query(wanted.person_id is not None, filters, wanted.internet_only)
+    present = {name: value for name, value in params.items() if value is not None}
+    return [tuple(values) for values in session.connection().execute(query, present)]
+
+
+_OPTIONAL_FILTERS = ("products", "business_units", "labels", "group")
+
+
+@functools.cache
+def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_only: bool) -> Select[Any]:
+    """Built once per shape (which filters are present), with every value a bound parameter."""
+    products, business_units, labels, group = filters
     query = _activities_select(with_booking).where(
-        m.Slot.tenant_id == tenant_id,
-        m.Slot.starts_at >= wanted.starts_from,
-        m.Slot.starts_at < wanted.starts_before,
+        m.Slot.tenant_id == bindparam("tenant_id"),
+        m.Slot.starts_at >= bindparam("starts_from"),
+        m.Slot.starts_at < bindparam("starts_before"),
     )
-    if wanted.products is not None:
-        query = query.where(m.Offering.product_id.in_(wanted.products))
-    if wanted.business_units is not None:
-        query = query.where(m.Slot.business_unit_id.in_(wanted.business_units))
-    if wanted.labels is not None:
+    if products:
+        query = query.where(m.Offering.product_id.in_(bindparam("products", expanding=True)))
+    if business_units:
+        query = query.where(m.Slot.business_unit_id.in_(bindparam("business_units", expanding=True)))
+    if labels:
         labelled = select(m.ProductLabelLink.product_id).where(
-            m.ProductLabelLink.product_id == m.Offering.product_id, m.ProductLabelLink.label_id.in_(wanted.labels))
+            m.ProductLabelLink.product_id == m.Offering.product_id,
+            m.ProductLabelLink.label_id.in_(bindparam("labels", expanding=True)))
         query = query.where(exists(labelled))
-    if wanted.group is not None:
-        query = query.where(m.Product.group_id == wanted.group)
-    if wanted.internet_only:
+    if group:
+        query = query.where(m.Product.group_id == bindparam("group"))
+    if internet_only:
         query = query.where(m.Offering.bookable_from_internet.is_(True))
-    query = query.order_by(m.Slot.starts_at, m.Slot.id)
-    rows = session.connection().execute(query, {"person_id": wanted.person_id} if with_booking else {})
-    return [tuple(values) for values in rows]
+    return query.order_by(m.Slot.starts_at, m.Slot.id)
 
 
 def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:
