@@ -8,6 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from bench import connections
 from bench.client import Phase, Template
 from bench.fixture import RunSlots
 from bench.loadgen import run_load
@@ -32,7 +33,12 @@ class Context:
     sizes: Sizes
 
     def load(self, *phases: Phase) -> list[dict[str, Any]]:
-        return run_load(self.server.host, self.server.port, list(phases))
+        """Run the phases; each summary carries how the connections were split between workers."""
+        with connections.sampled(self.server.port, self.server.worker_pids()) as samples:
+            results = run_load(self.server.host, self.server.port, list(phases))
+        for result in results:
+            result["connections_per_worker"] = connections.summary(samples)
+        return results
 
     def brp_path(self, resource: str) -> str:
         return f"/{self.manifest['tenant_slug']}/api/ver2/{resource}?apikey={self.manifest['api_key']}"
