@@ -1,9 +1,10 @@
-"""Core SQL for the booking hot path (ADR 0005).
+"""Core SQL for the booking hot path (ADR 0005, ADR 0008).
 
 An ORM query costs about ten times a prebuilt Core statement (~400 us against ~35 us per call on
 SQLite here), and booking a place runs a handful of them, most under SQLite's write lock. These
-statements are built once; their rows are read-only records whose attribute names are the ORM
-models' own (`slot.spaces`, `offering.max_num_bookings`), so the services read them the same way.
+statements are built once and compiled once per dialect (storage.prepared); their rows are
+read-only records whose attribute names are the ORM models' own (`slot.spaces`,
+`offering.max_num_bookings`), so the services read them the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, Row, bindparam, false, func, insert, select
 from sqlalchemy.orm import Session
 
 from bookable.storage import models as m
+from bookable.storage.prepared import Prepared, one_of
 from bookable.storage.repositories import ACTIVE
 
 _slots = m.Slot.__table__
@@ -29,29 +31,34 @@ SLOT_COLUMNS = tuple(
                  "local_time", "duration", "spaces", "online_spaces", "cancelled")
 )
 
-SLOT = select(*SLOT_COLUMNS).where(
-    _slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.deleted == false())
-SLOTS_OF = (select(*SLOT_COLUMNS)
-            .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
-            .order_by(_slots.c.starts_at, _slots.c.id))
+SLOT = Prepared(select(*SLOT_COLUMNS).where(
+    _slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.deleted == false()))
+SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
+                    .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
+                    .order_by(_slots.c.starts_at, _slots.c.id))
+SLOT_FOR_UPDATE = Prepared(select(*SLOT_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
 SLOTS_FOR_UPDATE = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
                     .order_by(_slots.c.id).with_for_update())
-OFFERING = select(_offerings).where(
+OFFERING = Prepared(select(_offerings).where(
     _offerings.c.id == bindparam("offering_id"), _offerings.c.tenant_id == bindparam("tenant_id"),
-    _offerings.c.deleted == false())
-PERSON = select(_persons.c.id).where(
-    _persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id"))
+    _offerings.c.deleted == false()))
+PERSON = Prepared(select(_persons.c.id).where(
+    _persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id")))
 _ACTIVE_OF_PERSON = select(_bookings.c.id, _bookings.c.status).where(
-    _bookings.c.person_id == bindparam("person_id"), _bookings.c.status.in_(ACTIVE))
-ACTIVE_OF_PERSON_ON_SLOT = _ACTIVE_OF_PERSON.where(_bookings.c.slot_id == bindparam("slot_id")).limit(1)
-ACTIVE_OF_PERSON_ON_COURSE = _ACTIVE_OF_PERSON.where(
-    _bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)).limit(1)
-_QUEUE = select(func.max(_bookings.c.queue_number),
-                func.count(_bookings.c.id).filter(_bookings.c.status == "waitlisted"))
-QUEUE_ON_SLOT = _QUEUE.where(_bookings.c.slot_id == bindparam("slot_id"))
-QUEUE_ON_COURSE = _QUEUE.where(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None))
-INSERT_BOOKING = insert(_bookings).returning(_bookings.c.id)
-INSERT_AUDIT = insert(_audit)
+    _bookings.c.person_id == bindparam("person_id"), one_of(_bookings.c.status, ACTIVE))
+ACTIVE_OF_PERSON_ON_SLOT = Prepared(_ACTIVE_OF_PERSON.where(_bookings.c.slot_id == bindparam("slot_id")).limit(1))
+ACTIVE_OF_PERSON_ON_COURSE = Prepared(_ACTIVE_OF_PERSON.where(
+    _bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)).limit(1))
+_QUEUE = select(func.max(_bookings.c.queue_number).label("last_number"),
+                func.count(_bookings.c.id).filter(_bookings.c.status == "waitlisted").label("waiting"))
+QUEUE_ON_SLOT = Prepared(_QUEUE.where(_bookings.c.slot_id == bindparam("slot_id")))
+QUEUE_ON_COURSE = Prepared(_QUEUE.where(
+    _bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)))
+BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
+                  "queue_number", "channel", "created_at", "changed_at")
+INSERT_BOOKING = Prepared(insert(_bookings).returning(_bookings.c.id), column_keys=BOOKING_VALUES)
+AUDIT_VALUES = ("tenant_id", "actor", "channel", "action", "entity", "entity_id", "before", "after", "at")
+INSERT_AUDIT = Prepared(insert(_audit), column_keys=AUDIT_VALUES)
 
 
 class BookingRows:
@@ -64,32 +71,32 @@ class BookingRows:
     def _connection(self) -> Connection:
         return self.session.connection()
 
-    def slot(self, slot_id: int) -> Row[Any] | None:
-        return self._connection().execute(SLOT, {"slot_id": slot_id, "tenant_id": self.tenant_id}).first()
+    def slot(self, slot_id: int) -> Any | None:
+        return SLOT.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
 
-    def slots_of(self, offering_id: int) -> list[Row[Any]]:
-        return list(self._connection().execute(SLOTS_OF, {"offering_id": offering_id}))
+    def slots_of(self, offering_id: int) -> list[Any]:
+        return SLOTS_OF.all(self._connection(), {"offering_id": offering_id})
 
-    def offering(self, offering_id: int) -> Row[Any] | None:
-        params = {"offering_id": offering_id, "tenant_id": self.tenant_id}
-        return self._connection().execute(OFFERING, params).first()
+    def offering(self, offering_id: int) -> Any | None:
+        return OFFERING.first(self._connection(), {"offering_id": offering_id, "tenant_id": self.tenant_id})
 
     def person_exists(self, person_id: int) -> bool:
-        params = {"person_id": person_id, "tenant_id": self.tenant_id}
-        return self._connection().execute(PERSON, params).first() is not None
+        return PERSON.first(self._connection(), {"person_id": person_id, "tenant_id": self.tenant_id}) is not None
 
-    def lock_slots(self, slot_ids: Sequence[int]) -> list[Row[Any]]:
+    def lock_slots(self, slot_ids: Sequence[int]) -> list[Any]:
         """Re-read the slots under the lock (FOR UPDATE on PostgreSQL; on SQLite the unit of work
         already holds the database write lock, and FOR UPDATE is not rendered)."""
         ids = sorted(set(slot_ids))
-        return list(self._connection().execute(SLOTS_FOR_UPDATE, {"slot_ids": ids})) if ids else []
+        if len(ids) == 1:
+            return SLOT_FOR_UPDATE.all(self._connection(), {"slot_id": ids[0]})
+        rows: list[Row[Any]] = list(self._connection().execute(SLOTS_FOR_UPDATE, {"slot_ids": ids})) if ids else []
+        return rows
 
-    def active_of_person(self, person_id: int, slot_id: int | None, offering_id: int) -> Row[Any] | None:
+    def active_of_person(self, person_id: int, slot_id: int | None, offering_id: int) -> Any | None:
         if slot_id is not None:
-            statement, params = ACTIVE_OF_PERSON_ON_SLOT, {"person_id": person_id, "slot_id": slot_id}
-        else:
-            statement, params = ACTIVE_OF_PERSON_ON_COURSE, {"person_id": person_id, "offering_id": offering_id}
-        return self._connection().execute(statement, params).first()
+            return ACTIVE_OF_PERSON_ON_SLOT.first(self._connection(), {"person_id": person_id, "slot_id": slot_id})
+        params = {"person_id": person_id, "offering_id": offering_id}
+        return ACTIVE_OF_PERSON_ON_COURSE.first(self._connection(), params)
 
     def next_in_queue(self, slot_id: int | None, offering_id: int) -> tuple[int, int]:
         """(queue number, 1-based position) of a booking joining the waiting list now: numbers are
@@ -99,11 +106,11 @@ class BookingRows:
             statement, params = QUEUE_ON_SLOT, {"slot_id": slot_id}
         else:
             statement, params = QUEUE_ON_COURSE, {"offering_id": offering_id}
-        last_number, waiting = self._connection().execute(statement, params).one()
-        return int(last_number or 0) + 1, int(waiting) + 1
+        queue = statement.first(self._connection(), params)
+        return int(queue.last_number or 0) + 1, int(queue.waiting) + 1
 
     def insert_booking(self, values: dict[str, Any]) -> int:
-        return int(self._connection().execute(INSERT_BOOKING, values).scalar_one())
+        return int(INSERT_BOOKING.first(self._connection(), values).id)
 
     def insert_audit(self, values: dict[str, Any]) -> None:
-        self._connection().execute(INSERT_AUDIT, values)
+        INSERT_AUDIT.all(self._connection(), values)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 
 from bookable.domain.capacity import SlotLoad, Waiting
 from bookable.storage import models as m
+from bookable.storage.prepared import Prepared, one_of
 
 Row = TypeVar("Row", bound=m.Base)
 
@@ -158,7 +159,10 @@ class Loads:
     def for_slots(self, slots: Sequence[SlotLike], course_offering_ids: Iterable[int] = ()) -> dict[int, SlotLoad]:
         counts: dict[int, dict[str, int]] = {slot.id: defaultdict(int) for slot in slots}
         connection = self.session.connection()
-        if slots:
+        if len(slots) == 1:
+            for row in _DIRECT_LOADS_ON_SLOT.all(connection, {"slot_id": slots[0].id}):
+                counts[slots[0].id][row.status] += int(row.places)
+        elif slots:
             for slot_id, status, places in connection.execute(_DIRECT_LOADS, {"slot_ids": list(counts)}):
                 counts[slot_id][status] += int(places)
         self._add_course_bookings(connection, slots, set(course_offering_ids), counts)
@@ -183,6 +187,11 @@ _DIRECT_LOADS = (
     select(_bookings.c.slot_id, _bookings.c.status, func.sum(_bookings.c.places))
     .where(_bookings.c.slot_id.in_(bindparam("slot_ids", expanding=True)), _bookings.c.status.in_(ACTIVE))
     .group_by(_bookings.c.slot_id, _bookings.c.status)
+)
+_DIRECT_LOADS_ON_SLOT = Prepared(
+    select(_bookings.c.status, func.sum(_bookings.c.places).label("places"))
+    .where(_bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, ACTIVE))
+    .group_by(_bookings.c.status)
 )
 _COURSE_LOADS = (
     select(_bookings.c.offering_id, _bookings.c.status, func.sum(_bookings.c.places))

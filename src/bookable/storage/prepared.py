@@ -1,0 +1,116 @@
+"""Core statements compiled once per dialect and run on the driver's own cursor (ADR 0008).
+
+SQLAlchemy's `Connection.execute()` costs 50-100 us of Python per statement here, around a
+sqlite3 call of 5-15 us. A booking runs most of its statements under SQLite's write lock, and that
+lock is what every booking in every worker queues for. `Prepared` leaves the SQL, the bind and
+result processing to SQLAlchemy: it compiles the statement for the connection's dialect once and
+keeps the type processors of its parameters and columns, then runs it with one DBAPI call.
+
+What it keeps from `Connection.execute()`: the transaction (it runs on the session's connection,
+begun as usual), type conversion both ways, and the refusal of NUL text (database.refuse_nul_text).
+What it leaves out: per-statement events and logging, and expanding (`IN`) parameters: a literal
+list must be written as separate values (`column.in_([literal(v) for v in values])`).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Dialect, literal
+from sqlalchemy.sql.expression import Executable
+
+from bookable.domain.errors import ValidationError
+
+Processor = Callable[[Any], Any]
+
+
+def one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (values)` with one bound parameter per value, not an expanding one."""
+    return column.in_([literal(value, column.type) for value in values])
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    defaults: dict[str, Any]  # the statement's own values (literals, LIMIT), overridden by the caller's
+    names: tuple[str, ...] | None  # parameter order when the driver's paramstyle is positional
+    bind_processors: tuple[tuple[str, Processor], ...]
+    columns: tuple[Any, ...]  # the result's columns, for their types
+    record: Any  # a namedtuple class of the result's column keys, or None
+    result_processors: tuple[Processor | None, ...] | None = None  # known at the first result
+
+    def processors(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
+        """A column's processor may depend on the type the driver reports (PostgreSQL numerics)."""
+        if self.result_processors is None:
+            self.result_processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(self.columns, description, strict=True))
+        return self.result_processors
+
+    def arguments(self, params: Mapping[str, Any]) -> Any:
+        if any(type(value) is str and "\x00" in value for value in params.values()):
+            raise ValidationError("Text may not contain NUL characters.")
+        values = {**self.defaults, **params}
+        for name, process in self.bind_processors:
+            values[name] = process(values[name])
+        return tuple(values[name] for name in self.names) if self.names is not None else values
+
+    def records(self, rows: Sequence[Sequence[Any]], processors: tuple[Processor | None, ...]) -> list[Any]:
+        if not any(processors):
+            return [self.record._make(row) for row in rows]
+        return [self.record._make([value if process is None else process(value)
+                                   for process, value in zip(processors, row, strict=True)]) for row in rows]
+
+
+class Prepared:
+    """One statement; `column_keys` names the columns an INSERT sets (all its parameters)."""
+
+    def __init__(self, statement: Executable, *, column_keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
+
+    def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.arguments(params))
+            if compiled.record is None:
+                return []
+            return compiled.records(cursor.fetchall(), compiled.processors(connection.dialect, cursor.description))
+        finally:
+            cursor.close()
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
+        found = self.all(connection, params)
+        return found[0] if found else None
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        key = (type(dialect), dialect.paramstyle)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(dialect)
+        return compiled
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        kwargs = {"column_keys": self.column_keys} if self.column_keys is not None else {}
+        compiled = self.statement.compile(dialect=dialect, **kwargs)  # type: ignore[attr-defined]
+        binds = []
+        for name, parameter in compiled.binds.items():
+            process = parameter.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binds.append((name, process))
+        columns = list(getattr(self.statement, "exported_columns", None) or [])
+        keys = [column.key for column in columns]
+        record = namedtuple("Record", keys, rename=True) if columns else None  # type: ignore[misc]
+        return _Compiled(
+            sql=compiled.string,
+            defaults=dict(compiled.params),
+            names=tuple(compiled.positiontup) if compiled.positional else None,
+            bind_processors=tuple(binds),
+            columns=tuple(columns),
+            record=record,
+        )
