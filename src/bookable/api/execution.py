@@ -1,5 +1,8 @@
 """Where a request's work runs: on the event loop thread, or in the worker thread pool.
 
+Reads. The BRP timetable is ~5 ms of CPU per week. In the pool, three such requests on one worker
+share its GIL and all finish late; on the loop they run one after another (ADR 0009).
+
 Writes. SQLite admits one writer at a time, across every worker process. A booking run in a worker
 thread holds that write lock while it contests its process's GIL with the event loop and the other
 request threads: under load it held the lock 2-2.5x longer than alone, and the hop itself cost CPU.
@@ -30,7 +33,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-async def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+async def run_database_work(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """On the event loop thread with SQLite (its calls are short and mostly CPU, and SQLite
+    serialises writers anyway), in the thread pool with PostgreSQL (network round trips)."""
     if database.is_sqlite:
         return work(*args, **kwargs)
     return await run_in_threadpool(work, *args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from typing import Any
 
 import orjson
@@ -11,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import integration, member
+from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
 from bookable.api.dialects.brp.render import Items, format_of, rendered, timepoint
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.execution import run_checks, run_database_work
 from bookable.storage.queries import brp as reads
 
 ACTIVITY_PARAMS = {
@@ -30,7 +32,14 @@ ACTIVITY_PARAMS = {
 
 
 @endpoint("GET", "activities")
-def list_activities(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+async def list_activities(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    """Checks first (a member's first login may need argon2: a worker thread), then the page, on
+    the event loop with SQLite (api/execution.py)."""
+    caller, wanted, (first, last) = await run_checks(credential_of(request, raw), _checked, request, raw)
+    return await run_database_work(caller.database, _page, request, caller, wanted, first, last)
+
+
+def _checked(request: Request, raw: RawParams) -> tuple[Caller, reads.ActivityFilter, tuple[date, date]]:
     caller = integration(request, raw)
     params = read(raw, ACTIVITY_PARAMS)
     first, last = date_range(params, caller.zone)
@@ -42,9 +51,13 @@ def list_activities(request: Request, raw: RawParams = Depends(raw_params)) -> R
         group=params.get("productgroup"), internet_only=params.get("bookablefrominternet", True),
         person_id=person_id,
     )
+    return caller, wanted, (first, last)
+
+
+def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first: date, last: date) -> Response:
     with caller.uow() as uow:
         rows = reads.activity_values(uow.session, caller.tenant_id, wanted)
-    fmt, with_booking = format_of(request.url.path), person_id is not None
+    fmt, with_booking = format_of(request.url.path), wanted.person_id is not None
     items = [_activity(values, caller.zone, with_booking, fmt) for values in rows]
     starts = [timepoint(rows[0][1], caller.zone), timepoint(rows[-1][1], caller.zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import Caller, integration, member
+from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_write
+from bookable.api.execution import run_checks, run_database_work
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
@@ -31,9 +31,8 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 @endpoint("POST", "bookings")
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
-    credential = ("brp", request.path_params.get("tenant"), raw.apikey, request.headers.get("authorization"))
-    caller, params, actor = await run_checks(credential, _checked, request, raw)
-    return await run_write(caller.database, _book_activity, request, caller, actor, params)
+    caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
+    return await run_database_work(caller.database, _book_activity, request, caller, actor, params)
 
 
 def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:

@@ -55,6 +55,11 @@ class _Zones:
 _zones = _Zones()
 
 
+def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
+    """What identifies a BRP caller (api/execution.run_checks): path tenant, apikey, member login."""
+    return "brp", request.path_params.get("tenant"), raw.apikey, request.headers.get("authorization")
+
+
 def integration(request: Request, raw: RawParams) -> Caller:
     """The tenant of the path, vouched for by its apikey; another tenant's key is refused."""
     if not raw.apikey:
