@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-21 17:11:14.952743
+Create Date: 2026-11-21 21:53:11.053690
 """
 
 from collections.abc import Sequence
@@ -383,7 +383,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_bookings_offering_status", ["offering_id", "status"], unique=False)
         batch_op.create_index("ix_bookings_person", ["person_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_bookings_registration_id"), ["registration_id"], unique=False)
-        batch_op.create_index("ix_bookings_slot_status", ["slot_id", "status"], unique=False)
+        batch_op.create_index("ix_bookings_slot_queue", ["slot_id", "queue_number"], unique=False)
+        batch_op.create_index("ix_bookings_slot_status", ["slot_id", "status", "places"], unique=False)
         batch_op.create_index("ix_bookings_tenant_created", ["tenant_id", "created_at"], unique=False)
 
     op.create_table(
@@ -452,6 +453,7 @@ def downgrade() -> None:
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.drop_index("ix_bookings_tenant_created")
         batch_op.drop_index("ix_bookings_slot_status")
+        batch_op.drop_index("ix_bookings_slot_queue")
         batch_op.drop_index(batch_op.f("ix_bookings_registration_id"))
         batch_op.drop_index("ix_bookings_person")
         batch_op.drop_index("ix_bookings_offering_status")
