@@ -14,12 +14,14 @@ order so two transactions can never deadlock on them) before it counts held plac
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
+from select import POLLIN, poll
 from typing import Any
 
 from sqlalchemy import Engine, event, select
@@ -31,11 +33,19 @@ GATE_TIMEOUT_SECONDS = 60.0
 
 
 class WriterGate:
-    """One SQLite writer at a time, across threads (a lock) and worker processes (flock)."""
+    """One SQLite writer at a time, across threads (a lock) and worker processes (flock).
+
+    A writer that finds the file locked waits on a FIFO beside it, into which every release
+    writes a byte: it is woken the moment the lock is free instead of polling on a timer. The
+    flock alone decides who holds the lock; the FIFO is only a wake-up call, so a lost byte (a
+    worker that died holding the lock, say) costs a waiter at most WAKE_SECONDS."""
 
     def __init__(self, path: str) -> None:
         self._threads = threading.Lock()
         self._fd = os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._wake = _open_fifo(f"{path}-writers.wake")
+        self._woken = poll()  # not select(): a busy worker's descriptors can pass 1024
+        self._woken.register(self._wake, POLLIN)
 
     def acquire(self) -> None:
         deadline = time.monotonic() + GATE_TIMEOUT_SECONDS
@@ -48,23 +58,37 @@ class WriterGate:
             raise
 
     def _lock_file(self, deadline: float) -> None:
-        """The other worker processes' writers: wait for the file lock, never forever. A write
-        transaction holds it for a fraction of a millisecond, so the wait polls often: a sleep
-        longer than the transactions it waits for would only add latency."""
-        pause = 0.00005
+        """The other worker processes' writers: wait for the file lock, never forever."""
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     raise sqlite3.OperationalError("database is locked (writer gate timed out)") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.0005)
+                self._await_release(min(remaining, WAKE_SECONDS))
+
+    def _await_release(self, timeout: float) -> None:
+        if self._woken.poll(timeout * 1000):
+            with contextlib.suppress(BlockingIOError):  # another worker drained it first
+                os.read(self._wake, 65536)  # every pending wake-up: the next flock try decides
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
+        with contextlib.suppress(BlockingIOError):  # full of wake-ups nobody read: a waiter wakes anyway
+            os.write(self._wake, b"!")
+
+
+WAKE_SECONDS = 0.002
+"""How long a waiting writer sleeps when no release wakes it (a wake-up lost or read by another)."""
+
+
+def _open_fifo(path: str) -> int:
+    with contextlib.suppress(FileExistsError):
+        os.mkfifo(path, 0o600)
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK)  # read-write: never blocks, never sees EOF
 
 
 _gates: dict[tuple[int, str], WriterGate] = {}

@@ -1,0 +1,64 @@
+"""The SQLite writer gate across real processes: one writer at a time, and a waiter gets the lock
+once the holder lets go (it is woken through the gate's FIFO, or at worst by its time-out)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from bookable.storage.locking import WriterGate
+
+WRITERS = 4
+TURNS = 150
+
+
+def _count_under_the_gate(database: str, counter: str, turns: int) -> None:
+    gate = WriterGate(database)
+    for _ in range(turns):
+        gate.acquire()
+        try:
+            path = Path(counter)
+            value = int(path.read_text())  # a read-modify-write that loses counts if two overlap
+            path.write_text(str(value + 1))
+        finally:
+            gate.release()
+
+
+def _hold_then_release(database: str, marker: str, held: multiprocessing.synchronize.Event) -> None:
+    gate = WriterGate(database)
+    gate.acquire()
+    held.set()
+    multiprocessing.Event().wait(0.3)
+    Path(marker).write_text("released")
+    gate.release()
+
+
+def test_writers_in_several_processes_never_overlap(tmp_path: Path) -> None:
+    database, counter = str(tmp_path / "gate.db"), tmp_path / "counter"
+    counter.write_text("0")
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_count_under_the_gate, args=(database, str(counter), TURNS))
+               for _ in range(WRITERS)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+    assert [writer.exitcode for writer in writers] == [0] * WRITERS
+    assert int(counter.read_text()) == WRITERS * TURNS
+
+
+def test_a_waiting_writer_gets_the_lock_only_after_the_other_process_releases_it(tmp_path: Path) -> None:
+    database, marker = str(tmp_path / "gate.db"), tmp_path / "marker"
+    context = multiprocessing.get_context("spawn")
+    held = context.Event()
+    holder = context.Process(target=_hold_then_release, args=(database, str(marker), held))
+    holder.start()
+    assert held.wait(timeout=60)
+    gate = WriterGate(database)
+    gate.acquire()
+    try:
+        assert marker.read_text() == "released"
+    finally:
+        gate.release()
+    holder.join(timeout=60)
+    assert holder.exitcode == 0
