@@ -75,7 +75,7 @@ async def caller(request: Request, _b: object = Depends(_basic), _k: object = De
 
 def _authenticate(request: Request, slug: str | None) -> Principal:
     auth = authenticator(request)
-    if slug is None:
+    if not slug:
         return auth.staff_or_key(request)
     tenant_id = None if "\x00" in slug else auth.tenant_id(slug.strip())
     if tenant_id is None:
