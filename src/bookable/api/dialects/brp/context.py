@@ -3,13 +3,11 @@ that need it, the member (HTTP Basic with email, card number or customer number)
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from bookable.api.auth import authenticator
+from bookable.api.auth import Remembered, authenticator
 from bookable.api.dialects.brp.params import RawParams
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
@@ -32,27 +30,18 @@ class Caller:
         return UnitOfWork(self.database, self.tenant_id, write=write)
 
 
-class _Zones:
-    """Tenant time zones, remembered briefly so that a list page costs one query, not two."""
+_zones: Remembered[tuple[Database, int], str] = Remembered(ttl=ZONE_CACHE_SECONDS)
+"""Tenant time zones, remembered briefly so that a list page costs one query, not two."""
 
-    def __init__(self) -> None:
-        self._zones: dict[int, tuple[float, str]] = {}
-        self._lock = threading.Lock()
 
-    def of(self, database: Database, tenant_id: int) -> str:
-        with self._lock:
-            cached = self._zones.get(tenant_id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+def _zone_of(database: Database, tenant_id: int) -> str:
+    zone = _zones.get((database, tenant_id))
+    if zone is None:
         about_to_look_up()
         with UnitOfWork(database, tenant_id, write=False) as uow:
             zone = reads.tenant_zone(uow.session, tenant_id) or "UTC"
-        with self._lock:
-            self._zones[tenant_id] = (time.monotonic() + ZONE_CACHE_SECONDS, zone)
-        return zone
-
-
-_zones = _Zones()
+        _zones.put((database, tenant_id), zone)
+    return zone
 
 
 def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
@@ -70,7 +59,7 @@ def integration(request: Request, raw: RawParams) -> Caller:
     if principal.tenant_slug != request.path_params.get("tenant"):
         raise ApiError(403, "apikey_other_tenant", "This apikey belongs to another customer.", field="apikey")
     database: Database = request.app.state.database
-    return Caller(principal.tenant_id, _zones.of(database, principal.tenant_id), database)
+    return Caller(principal.tenant_id, _zone_of(database, principal.tenant_id), database)
 
 
 def member(request: Request, caller: Caller) -> Actor:
