@@ -10,12 +10,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
@@ -93,7 +94,7 @@ class World:
             kind=Kind.EVENT,
             name="Spinning",
             group="Classes",
-            start_date=date.today() + timedelta(days=3),
+            start_date=local_today() + timedelta(days=3),
             start_time=time(18, 0),
             duration=60,
             spaces=5,

@@ -2,7 +2,9 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
@@ -12,7 +14,7 @@ WORKERS = 6
 
 
 def test_concurrent_horizon_rolls_create_each_slot_exactly_once(world):
-    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3, start_date=date.today())
+    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3, start_date=local_today())
     later = datetime.now(UTC) + timedelta(days=10)
     start = threading.Barrier(WORKERS)
 
@@ -30,4 +32,4 @@ def test_concurrent_horizon_rolls_create_each_slot_exactly_once(world):
     keys = [(s.local_date, s.local_time) for s in slots]
     assert len(keys) == len(set(keys))
     assert sum(added) == 10
-    assert max(s.local_date for s in slots) == date.today() + timedelta(days=13)
+    assert max(s.local_date for s in slots) == local_today() + timedelta(days=13)

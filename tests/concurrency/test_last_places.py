@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from tests.local_dates import local_today
 
 from bookable.services.bookings import WaitlistPolicy, book, cancel
 from bookable.storage import models as m
@@ -93,13 +94,13 @@ def test_cancelling_five_of_the_held_places_promotes_exactly_the_first_five_wait
 
 
 def test_concurrent_course_bookings_never_overfill_any_slot_of_the_course(world):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from bookable.domain.offering import Kind
     from bookable.domain.recurrence import Repeat
 
     offering = world.offering(
-        kind=Kind.COURSE, spaces=7, repeat=Repeat.WEEKLY, end_date=date.today() + timedelta(days=30)
+        kind=Kind.COURSE, spaces=7, repeat=Repeat.WEEKLY, end_date=local_today() + timedelta(days=30)
     )
     people = _people(world, 40)
     start = threading.Barrier(len(people))

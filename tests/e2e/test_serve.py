@@ -10,14 +10,15 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
 from datetime import time as clock
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from e2e_support import bookable_command, cli_environment
 from sqlalchemy import select
+from tests.local_dates import LONDON, local_today
 
 from bookable.demo import demo_api_key
 from bookable.domain.offering import Kind, OfferingSpec
@@ -51,7 +52,7 @@ def set_up_club(database: Database, spaces: int, people: int) -> Club:
     actor = Actor(tenant.id, "setup", Role.ADMIN, Channel.CLI)
     with UnitOfWork(database, tenant.id) as uow:
         offering = create_offering(uow, actor, OfferingSpec(
-            kind=Kind.EVENT, name="Lunch Club", group="Community", start_date=date.today() + timedelta(days=5),
+            kind=Kind.EVENT, name="Lunch Club", group="Community", start_date=local_today(LONDON) + timedelta(days=5),
             start_time=clock(12, 0), spaces=spaces, min_cancel=0))
         ids = [uow.people.add(m.Person(tenant_id=tenant.id, first_name=f"Guest {n}", last_name="Smith",
                                        created_at=utc_now())).id for n in range(people)]

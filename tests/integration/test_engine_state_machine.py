@@ -4,13 +4,14 @@ held places never exceed spaces, and no booking row or ledger entry is ever lost
 from __future__ import annotations
 
 import uuid
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
+from tests.local_dates import LONDON, local_today
 
 from bookable.domain.errors import DomainError
 from bookable.domain.money import PaymentType
@@ -40,7 +41,7 @@ def machine_for(database):
                     group="Classes",
                     spaces=3,
                     min_cancel=0,
-                    start_date=date.today() + timedelta(days=5),
+                    start_date=local_today(LONDON) + timedelta(days=5),
                     start_time=time(9, 0),
                 )
                 offering = create_offering(uow, self.actor, spec)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from tests.local_dates import local_today
 
 from bookable.domain.errors import (
     AlreadyBooked,
@@ -221,7 +222,7 @@ def test_cancelling_a_slot_is_refused_while_it_holds_bookings_and_restoring_it_p
 
 def test_a_course_booking_holds_a_place_on_every_slot(world):
     offering = world.offering(
-        kind=Kind.COURSE, spaces=1, repeat=Repeat.WEEKLY, end_date=date.today() + timedelta(days=17)
+        kind=Kind.COURSE, spaces=1, repeat=Repeat.WEEKLY, end_date=local_today() + timedelta(days=17)
     )
     slots = world.slots(offering.id)
     assert len(slots) == 3
@@ -236,7 +237,7 @@ def test_a_course_booking_holds_a_place_on_every_slot(world):
 
 
 def test_replacing_slots_keeps_bookings_on_slots_that_stay_and_refuses_to_drop_booked_ones(world):
-    start = date.today() + timedelta(days=10)
+    start = local_today() + timedelta(days=10)
     custom = (LocalOccurrence(start, time(10), 60), LocalOccurrence(start + timedelta(days=1), time(10), 60))
     offering = world.offering(kind=Kind.EVENT, repeat=Repeat.CUSTOM, custom_slots=custom, start_date=start)
     first, second = world.slots(offering.id)
@@ -293,7 +294,7 @@ def test_moving_a_slot_keeps_its_bookings_and_follows_local_time(world):
 
 
 def test_open_ended_recurring_offerings_roll_forward_to_their_horizon(world):
-    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3, start_date=date.today())
+    offering = world.offering(kind=Kind.RECURRING, repeat=Repeat.DAILY, max_advance=3, start_date=local_today())
     before = len(world.slots(offering.id))
     assert 3 <= before <= 4
     with world.uow() as uow:
@@ -306,7 +307,7 @@ def test_open_ended_recurring_offerings_roll_forward_to_their_horizon(world):
 
 
 def test_the_register_marks_attendance_and_replacing_it_cancels_whoever_is_dropped(world):
-    offering = world.offering(spaces=3, start_date=date.today() - timedelta(days=1))
+    offering = world.offering(spaces=3, start_date=local_today() - timedelta(days=1))
     slot = world.slots(offering.id)[0]
     anna, bo, cy = world.person(), world.person(), world.person()
     line = register.RegisterLine(anna, attended=None, volunteering=("Made Coffee",))
@@ -333,7 +334,7 @@ def test_a_register_that_does_not_fit_changes_nothing(world):
 
 
 def test_registrations_assign_and_remove_sessions_with_waiting_lists(world):
-    start = date.today() + timedelta(days=20)
+    start = local_today() + timedelta(days=20)
     custom = tuple(LocalOccurrence(start + timedelta(days=i), time(9), 60) for i in range(3))
     offering = world.offering(kind=Kind.EVENT, repeat=Repeat.CUSTOM, custom_slots=custom, spaces=1, start_date=start)
     other_event = world.offering()

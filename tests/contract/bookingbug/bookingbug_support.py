@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from lxml import etree
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
@@ -98,7 +99,7 @@ def other_company_session(world: Any, name: str = "Secret") -> tuple[int, int]:
     actor = Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE)
     with UnitOfWork(world.database, tenant.id) as uow:
         spec = OfferingSpec(kind=Kind.EVENT, name=name, group="Theirs",
-                            start_date=date.today() + timedelta(days=9), start_time=time(9, 0))
+                            start_date=local_today() + timedelta(days=9), start_time=time(9, 0))
         offering = create_offering(uow, actor, spec)
         uow.commit()
         return offering.id, uow.offerings.slots_of(offering.id)[0].id

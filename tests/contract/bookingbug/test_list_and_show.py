@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from bookingbug_support import BookingBug, other_company_session, texts, xml
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
@@ -49,7 +50,7 @@ def test_an_empty_company_lists_no_sessions(bb: BookingBug):
 
 
 def test_show_gives_the_specs_fields_in_the_specs_order_then_the_extras(bb: BookingBug):
-    start = date.today() + timedelta(days=10)
+    start = local_today() + timedelta(days=10)
     offering = bb.world.offering(
         name="My Event",
         group="My Group",
@@ -111,7 +112,7 @@ def test_waiting_bookings_are_neither_booked_nor_reserved_places(bb: BookingBug)
 
 
 def test_a_whole_course_booking_counts_on_every_slot_of_the_course(bb: BookingBug):
-    start = date.today() + timedelta(days=5)
+    start = local_today() + timedelta(days=5)
     offering = bb.world.offering(
         kind=Kind.COURSE, start_date=start, end_date=start + timedelta(days=14), repeat=Repeat.WEEKLY, spaces=6
     )

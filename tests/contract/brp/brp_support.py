@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import orjson
 from lxml import etree
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
@@ -78,7 +79,7 @@ def build_catalogue(world: Any) -> Catalogue:
 def make_offering(world: Any, *, product: int | None = None, business_unit: int | None = None,
                   resources: tuple[int, ...] = (), publish: tuple[Any, Any] = (None, None), **spec: Any) -> m.Offering:
     values: dict[str, Any] = dict(
-        kind=Kind.RECURRING, name="Spinning", group="Classes", start_date=date.today() + timedelta(days=2),
+        kind=Kind.RECURRING, name="Spinning", group="Classes", start_date=local_today() + timedelta(days=2),
         start_time=time(18, 0), duration=45, spaces=10, min_cancel=0, repeat=Repeat.NONE,
     )
     values.update(spec)

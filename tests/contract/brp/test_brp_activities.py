@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from brp_support import FORMATS, document, error_of, make_offering
 from sqlalchemy import event
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
 from bookable.services.bookings import WaitlistPolicy, book
 from bookable.services.offerings import set_slot_cancelled
 
-IN_TWO_DAYS = date.today() + timedelta(days=2)
+IN_TWO_DAYS = local_today() + timedelta(days=2)
 
 
 def activities_of(response):
@@ -126,7 +127,7 @@ def test_a_cancelled_activity_is_listed_as_cancelled(brp):
 
 def test_dates_default_to_today_and_the_next_fourteen_days(brp):
     world = brp.world
-    today = date.today()
+    today = local_today()
     inside = make_offering(world, start_date=today + timedelta(days=14), start_time=time(8, 0))
     outside = make_offering(world, start_date=today + timedelta(days=15), start_time=time(8, 0))
     content = activities_of(brp.get("activities", member=False))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from brp_support import FORMATS, add_member, document, error_of, make_offering, other_tenant
+from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind
 from bookable.services.bookings import WaitlistPolicy, book
 from bookable.services.offerings import set_slot_cancelled
 from bookable.storage import models as m
 
-IN_TWO_DAYS = date.today() + timedelta(days=2)
+IN_TWO_DAYS = local_today() + timedelta(days=2)
 
 
 def booking_row(world, booking_id):
@@ -121,7 +122,7 @@ def test_booking_twice_and_queueing_twice_are_refused(brp, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_booking_before_the_window_opens_is_refused(brp, fmt):
-    slot = slot_of(brp.world, start_date=date.today() + timedelta(days=5), max_advance=1)
+    slot = slot_of(brp.world, start_date=local_today() + timedelta(days=5), max_advance=1)
     response = brp.post("bookings", fmt, form={"type": "ordinary", "activityid": slot.id})
     assert response.status_code == 409
     error = error_of(response)
@@ -130,7 +131,7 @@ def test_booking_before_the_window_opens_is_refused(brp, fmt):
 
 
 def test_a_waitinglist_place_outside_the_window_is_refused_too(brp):
-    slot = slot_of(brp.world, start_date=date.today() + timedelta(days=5), max_advance=1, spaces=1)
+    slot = slot_of(brp.world, start_date=local_today() + timedelta(days=5), max_advance=1, spaces=1)
     response = brp.post("bookings", "json", form={"type": "waitinglist", "activityid": slot.id}, lang="en")
     assert response.status_code == 409
     assert response.json()["errors"][0]["message"] == "Booking is not open at this time"
@@ -228,8 +229,8 @@ def test_listing_bookings_shows_the_members_ordinary_bookings_by_default(brp, fm
 
 def test_listing_bookings_filters_on_dates_and_drops_cancelled_ones(brp):
     world = brp.world
-    soon = slot_of(world, start_date=date.today() + timedelta(days=1))
-    later = slot_of(world, start_date=date.today() + timedelta(days=20), name="Later")
+    soon = slot_of(world, start_date=local_today() + timedelta(days=1))
+    later = slot_of(world, start_date=local_today() + timedelta(days=20), name="Later")
     dropped = slot_of(world, name="Dropped")
     with world.uow() as uow:
         first = book(uow, world.admin, person_id=brp.member_id, slot_id=soon.id).booking.id
@@ -242,9 +243,9 @@ def test_listing_bookings_filters_on_dates_and_drops_cancelled_ones(brp):
         return [b["id"] for b in brp.get("bookings", "json", **filters).json()["bookings"]["booking"]]
 
     assert listed() == [first]
-    far = (date.today() + timedelta(days=30)).isoformat()
+    far = (local_today() + timedelta(days=30)).isoformat()
     assert listed(todate=far) == [first, second]
-    assert listed(fromdate=(date.today() + timedelta(days=10)).isoformat(), todate=far) == [second]
+    assert listed(fromdate=(local_today() + timedelta(days=10)).isoformat(), todate=far) == [second]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

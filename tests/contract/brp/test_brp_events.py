@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from brp_support import FORMATS, document, error_of, make_offering
+from tests.local_dates import local_today
 
 from bookable.domain.localtime import to_utc
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
 from bookable.services.bookings import book
 
-TODAY = date.today()
+TODAY = local_today()
 START = TODAY + timedelta(days=3)
 ZONE = "Europe/Stockholm"
 

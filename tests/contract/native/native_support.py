@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
+
+from tests.local_dates import local_today
 
 from bookable.services import accounts
 from bookable.services.actor import Role
@@ -51,7 +53,7 @@ def member_of(world: Any, password: str = "member-pass", **extra: Any) -> Member
 
 
 def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (local_today() + timedelta(days=days)).isoformat()
 
 
 def offering_body(**overrides: Any) -> dict[str, Any]:

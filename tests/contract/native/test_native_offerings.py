@@ -3,10 +3,11 @@ deleting refused while bookings are active unless the caller cancels them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from native_support import API, assert_problem, book, create_offering, create_person, db_booking, in_days
+from tests.local_dates import local_today
 
 from bookable.storage import models as m
 
@@ -20,7 +21,7 @@ def _catalogue(client, admin):
 
 def test_a_recurring_offering_is_created_with_every_parameter_and_its_slots(client, world, admin):
     unit, product, rooms = _catalogue(client, admin)
-    start = date.today() + timedelta(days=7)
+    start = local_today() + timedelta(days=7)
     body = {
         "kind": "recurring", "name": "Spinning", "group": "Classes", "description": "Hard", "code": "2026SPIN",
         "event_message": "Second floor", "start_date": start.isoformat(), "start_time": "18:30",

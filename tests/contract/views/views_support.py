@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from lxml import etree
 from sqlalchemy import select
+from tests.local_dates import local_today
 
 from bookable.services import accounts
 from bookable.services.actor import Actor, Channel, Role
@@ -39,7 +40,7 @@ class Views:
     def session(self, *, price: str | None = None, spaces: int = 5, days_ahead: int = 3, **spec: object) -> m.Slot:
         offering = self.world.offering(
             price=Decimal(price) if price is not None else None, spaces=spaces,
-            start_date=date.today() + timedelta(days=days_ahead), **spec,
+            start_date=local_today() + timedelta(days=days_ahead), **spec,
         )
         return self.world.slots(offering.id)[0]
 

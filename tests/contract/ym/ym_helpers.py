@@ -6,11 +6,12 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
 from lxml import etree
+from tests.local_dates import local_today
 
 from bookable.api.dialects.ym import jsv
 from bookable.domain.offering import Kind
@@ -118,7 +119,7 @@ class Ym:
         return f"/Ams/{client}/Event/{event_id}/EventRegistrationSessions{suffix}"
 
     def event(self, sessions: int = 3, spaces: int = 5, kind: Kind = Kind.RECURRING, **spec: Any) -> m.Offering:
-        start = date.today() + timedelta(days=3)
+        start = local_today() + timedelta(days=3)
         if kind is Kind.RECURRING:
             spec.update(repeat=Repeat.DAILY, end_date=start + timedelta(days=sessions - 1))
         elif kind is Kind.COURSE:
