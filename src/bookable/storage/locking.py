@@ -14,6 +14,7 @@ order so two transactions can never deadlock on them) before it counts held plac
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -50,29 +51,59 @@ class WriterGate:
     def acquire(self) -> None:
         deadline = time.monotonic() + GATE_TIMEOUT_SECONDS
         if not self._threads.acquire(timeout=GATE_TIMEOUT_SECONDS):
-            raise sqlite3.OperationalError("database is locked (writer gate timed out)")
+            raise _timed_out()
         try:
-            self._lock_file(deadline)
+            while not self._try_lock_file():
+                self._await_release(_remaining(deadline))
         except BaseException:
             self._threads.release()
             raise
 
-    def _lock_file(self, deadline: float) -> None:
-        """The other worker processes' writers: wait for the file lock, never forever."""
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise sqlite3.OperationalError("database is locked (writer gate timed out)") from None
-                self._await_release(min(remaining, WAKE_SECONDS))
+    async def acquire_async(self) -> None:
+        """acquire() for the event loop: it waits without blocking the loop, so that the worker
+        goes on reading requests and preparing the next writes while another worker writes."""
+        deadline = time.monotonic() + GATE_TIMEOUT_SECONDS
+        while not self._threads.acquire(blocking=False):  # a pool thread of this worker is writing
+            await asyncio.sleep(min(_remaining(deadline), THREAD_POLL_SECONDS))
+        try:
+            while not self._try_lock_file():
+                await self._released(_remaining(deadline))
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def _try_lock_file(self) -> bool:
+        """The other worker processes' writers hold the file lock while they write."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
 
     def _await_release(self, timeout: float) -> None:
         if self._woken.poll(timeout * 1000):
-            with contextlib.suppress(BlockingIOError):  # another worker drained it first
-                os.read(self._wake, 65536)  # every pending wake-up: the next flock try decides
+            self._drain_wake_ups()
+
+    async def _released(self, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+
+        def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        loop.add_reader(self._wake, wake)
+        timer = loop.call_later(timeout, wake)
+        try:
+            await woken
+        finally:
+            loop.remove_reader(self._wake)
+            timer.cancel()
+        self._drain_wake_ups()
+
+    def _drain_wake_ups(self) -> None:
+        with contextlib.suppress(BlockingIOError):  # another worker drained it first
+            os.read(self._wake, 65536)  # every pending wake-up: the next flock try decides
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -83,6 +114,20 @@ class WriterGate:
 
 WAKE_SECONDS = 0.002
 """How long a waiting writer sleeps when no release wakes it (a wake-up lost or read by another)."""
+THREAD_POLL_SECONDS = 0.0005
+"""How often the event loop looks again while a pool thread of its own worker holds the gate."""
+
+
+def _remaining(deadline: float) -> float:
+    """At most WAKE_SECONDS of the time left before the gate's time-out; refused once it is past."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _timed_out()
+    return min(remaining, WAKE_SECONDS)
+
+
+def _timed_out() -> sqlite3.OperationalError:
+    return sqlite3.OperationalError("database is locked (writer gate timed out)")
 
 
 def _open_fifo(path: str) -> int:
@@ -113,6 +158,10 @@ class GatedConnection(sqlite3.Connection):
 
     def enter_gate(self, gate: WriterGate) -> None:
         gate.acquire()
+        self.adopt_gate(gate)
+
+    def adopt_gate(self, gate: WriterGate) -> None:
+        """The gate was acquired for this connection beforehand (WriterGate.acquire_async)."""
         self.gate, self.holding = gate, True
 
     def leave_gate(self) -> None:
@@ -148,6 +197,8 @@ def sqlite_file(url_database: str | None) -> str | None:
 
 DEFERRED_WRITE = "bookable_deferred_write"
 """Execution option: this write transaction starts as a plain read (see UnitOfWork.defer_write_lock)."""
+GATE_HELD = "bookable_gate_held"
+"""Execution option: the writer gate is already held for this connection (storage.write_batch)."""
 
 
 def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None:
@@ -166,10 +217,14 @@ def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
-        writes = immediate and not connection.get_execution_options().get(DEFERRED_WRITE, False)
+        options = connection.get_execution_options()
+        writes = immediate and not options.get(DEFERRED_WRITE, False)
         raw: Any = connection.connection.dbapi_connection
         if writes and path is not None and isinstance(raw, GatedConnection):
-            raw.enter_gate(writer_gate(path))
+            if options.get(GATE_HELD, False):
+                raw.adopt_gate(writer_gate(path))
+            else:
+                raw.enter_gate(writer_gate(path))
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
         except BaseException:
