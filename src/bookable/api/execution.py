@@ -41,6 +41,15 @@ async def run_database_work(database: Database, work: Callable[P, T], *args: P.a
     return await run_in_threadpool(work, *args, **kwargs)
 
 
+async def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """With SQLite, in this worker's next write batch: one transaction and one commit for every
+    write waiting, taken without blocking the event loop (storage.write_batch, ADR 0010). With
+    PostgreSQL, which locks rows rather than the database, in the thread pool."""
+    if database.is_sqlite:
+        return await database.write_batches.run(work, *args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
+
+
 class NotRemembered(Exception):
     """A check reached a database read or a password verification while only remembered facts
     were allowed (run_checks' first try on the event loop)."""

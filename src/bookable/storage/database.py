@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bookable.domain.errors import ValidationError
-from bookable.storage.locking import GatedConnection, install_sqlite_transaction_modes
+from bookable.storage.locking import (
+    GatedConnection,
+    WriterGate,
+    install_sqlite_transaction_modes,
+    sqlite_file,
+    writer_gate,
+)
+from bookable.storage.sqlite_dialect import DRIVER_NAME
+from bookable.storage.write_batch import WriteBatches, joined_connection
 
 DEFAULT_URL = "sqlite:///bookable.db"
 
@@ -38,10 +46,12 @@ class Database:
             event.listen(engine, "before_cursor_execute", refuse_nul_text)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
+        self._joiners = sessionmaker(expire_on_commit=False, autoflush=True, join_transaction_mode="create_savepoint")
+        self.write_batches = WriteBatches(self.write_engine, self._writer_gate)
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
         engine = create_engine(
-            self.url,
+            make_url(self.url).set(drivername=DRIVER_NAME),
             connect_args={"check_same_thread": False, "timeout": 60, "factory": GatedConnection},
             pool_size=20,
             max_overflow=40,
@@ -50,7 +60,19 @@ class Database:
         return engine
 
     def session(self, *, write: bool) -> Session:
+        """Inside a write batch (storage.write_batch) every session joins the batch's transaction,
+        in a savepoint of its own; elsewhere a session has a transaction of its own."""
+        joined = self.write_batch_connection()
+        if joined is not None:
+            return self._joiners(bind=joined)
         return self._writers() if write else self._readers()
+
+    def write_batch_connection(self) -> Connection | None:
+        return joined_connection(self.write_engine) if self.is_sqlite else None
+
+    def _writer_gate(self) -> WriterGate | None:
+        file = sqlite_file(self.write_engine.url.database)
+        return writer_gate(os.path.realpath(file)) if file else None
 
     def dispose(self) -> None:
         self.read_engine.dispose()

@@ -39,7 +39,8 @@ class UnitOfWork:
         """SQLite: read without the database write lock until lock_slots(), so that only counting
         and writing are serialised. Only a caller that re-checks after lock_slots() what it read
         before may use it; a no-op once the transaction has begun, and on PostgreSQL (row locks)."""
-        if self.write and self.database.is_sqlite and not self.session.in_transaction():
+        in_batch = self.database.write_batch_connection() is not None  # already under the lock
+        if self.write and self.database.is_sqlite and not in_batch and not self.session.in_transaction():
             self.session.connection(execution_options={DEFERRED_WRITE: True})
             self._deferred = True
 

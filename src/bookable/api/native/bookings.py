@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
 from bookable.api.errors import ApiError
-from bookable.api.execution import run_database_work
+from bookable.api.execution import run_write
 from bookable.api.native.context import Caller, caller, staff
 from bookable.api.native.crud import Input, location
 from bookable.api.native.http import JsonResponse, OrjsonRoute, created
@@ -171,14 +171,14 @@ def list_bookings(
 @router.post("", status_code=201, response_model=BookingOut)
 async def book(body: BookingIn, who: Caller = Depends(caller)) -> JsonResponse:
     """Book places. Full: 409 `full`, or with `waitlist: if_full` a waitlisted booking (201)."""
-    return await run_database_work(who.database, _book, who, body, WaitlistPolicy(body.waitlist))
+    return await run_write(who.database, _book, who, body, WaitlistPolicy(body.waitlist))
 
 
 @router.post("/waiting-list", status_code=201, response_model=BookingOut)
 async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> JsonResponse:
     """Join the waiting list of a full slot or course. While places are free this books them
     instead (status confirmed): nobody waits for a place that is free."""
-    return await run_database_work(who.database, _book, who, body, WaitlistPolicy.IF_FULL)
+    return await run_write(who.database, _book, who, body, WaitlistPolicy.IF_FULL)
 
 
 @router.get("/{booking_id}", response_model=BookingOut)

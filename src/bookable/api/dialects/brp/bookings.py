@@ -13,7 +13,7 @@ from bookable.api.dialects.brp.context import Caller, credential_of, integration
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_database_work
+from bookable.api.execution import run_checks, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
@@ -32,7 +32,7 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
     caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
-    return await run_database_work(caller.database, _book_activity, request, caller, actor, params)
+    return await run_write(caller.database, _book_activity, request, caller, actor, params)
 
 
 def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:

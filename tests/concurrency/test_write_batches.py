@@ -1,0 +1,89 @@
+"""Group commit (storage.write_batch, ADR 0010): concurrent writes share one SQLite transaction,
+each in a savepoint of its own. A write that fails leaves nothing behind and takes nothing of its
+batch's other writes with it; a caller hears of its write only once the batch has committed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import event, func, select
+from tests.concurrency.test_last_places import _people
+from tests.conftest import add_api_key
+
+from bookable.services import accounts
+from bookable.storage import models as m
+from bookable.storage.database import Database
+from bookable.storage.schema import upgrade
+from bookable.storage.unit_of_work import UnitOfWork
+
+PEOPLE = 30
+
+
+def test_concurrent_repeats_of_each_booking_are_refused_and_every_first_one_is_kept(world, live_server):
+    key = add_api_key(world)
+    slot_id = world.slots(world.offering(spaces=100).id)[0].id
+    people = _people(world, PEOPLE)
+    attempts = [person for person in people for _ in range(2)]
+    start = threading.Barrier(len(attempts))
+
+    def attempt(person_id: int) -> tuple[int, int, str]:
+        with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {key}"}, timeout=600) as http:
+            start.wait()
+            response = http.post("/api/v1/bookings", json={"slot_id": slot_id, "person_id": person_id})
+            return person_id, response.status_code, response.json().get("code", "")
+
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        outcomes = list(pool.map(attempt, attempts))
+
+    for person in people:
+        theirs = sorted((status, code) for who, status, code in outcomes if who == person)
+        assert theirs == [(201, ""), (409, "already_booked")]
+    with world.uow(write=False) as uow:
+        booked = Counter(uow.session.scalars(select(m.Booking.person_id).where(m.Booking.slot_id == slot_id)))
+        created = uow.session.scalar(select(func.count()).select_from(m.AuditEntry).where(
+            m.AuditEntry.tenant_id == world.tenant.id, m.AuditEntry.action == "booking.created"))
+    assert booked == Counter(people)
+    assert created == PEOPLE
+
+
+def _add_person(database: Database, tenant_id: int, name: str, fail_after_writing: bool = False) -> int:
+    with UnitOfWork(database, tenant_id) as uow:
+        person = m.Person(tenant_id=tenant_id, first_name=name, last_name="Batch", created_at=datetime.now(UTC))
+        uow.session.add(person)
+        uow.session.flush()  # written: the row is in the batch's transaction
+        if fail_after_writing:
+            raise RuntimeError(f"{name} failed after writing")
+        uow.commit()
+        return person.id
+
+
+def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_once(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'batch.db'}")
+    upgrade(database)
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "batch", timezone="Europe/Stockholm")
+        uow.commit()
+    commits: list[object] = []
+    event.listen(database.write_engine, "commit", commits.append)
+
+    async def ten_writes_at_once() -> list[object]:
+        writes = [database.write_batches.run(_add_person, database, tenant.id, f"P{n}", n == 4) for n in range(10)]
+        return await asyncio.gather(*writes, return_exceptions=True)
+
+    results = asyncio.run(ten_writes_at_once())
+    database.dispose()
+
+    assert isinstance(results[4], RuntimeError)
+    assert all(isinstance(result, int) for n, result in enumerate(results) if n != 4)
+    assert len(commits) == 1
+    reopened = Database(f"sqlite:///{tmp_path / 'batch.db'}")
+    with UnitOfWork(reopened, tenant.id, write=False) as uow:
+        names = sorted(uow.session.scalars(select(m.Person.first_name).where(m.Person.tenant_id == tenant.id)))
+    reopened.dispose()
+    assert names == sorted(f"P{n}" for n in range(10) if n != 4)
