@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from bookable.storage import models as m
+from bookable.storage.prepared import Prepared, one_of
 from bookable.storage.repositories import ACTIVE, HOLDING
 
 EVENT_PRODUCT_TYPE = "event"
@@ -277,12 +278,12 @@ def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_on
 
 def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:
     params = {"slot_id": slot_id, "tenant_id": tenant_id}
-    return session.connection().execute(_is_activity(), params).first() is not None
+    return _is_activity().first(session.connection(), params) is not None
 
 
 @functools.cache
-def _is_activity() -> Select[Any]:
-    return (
+def _is_activity() -> Prepared:
+    return Prepared(
         select(m.Slot.id)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
@@ -308,18 +309,19 @@ def member_bookings(
     starts_from: datetime | None = None, starts_before: datetime | None = None, booking_id: int | None = None,
 ) -> list[BookingRow]:
     """The person's activity bookings: one query, product block and business unit included."""
-    query = _member_bookings(starts_from is not None, starts_before is not None, booking_id is not None)
-    params = {"tenant_id": tenant_id, "person_id": person_id, "statuses": list(statuses),
-              "starts_from": starts_from, "starts_before": starts_before, "booking_id": booking_id}
+    query = _member_bookings(tuple(statuses), starts_from is not None, starts_before is not None,
+                             booking_id is not None)
+    params = {"tenant_id": tenant_id, "person_id": person_id, "starts_from": starts_from,
+              "starts_before": starts_before, "booking_id": booking_id}
     return [
         BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
-        for v in session.connection().execute(query, params)
+        for v in query.all(session.connection(), {name: value for name, value in params.items() if value is not None})
     ]
 
 
 @functools.cache
-def _member_bookings(from_start: bool, before_start: bool, one_booking: bool) -> Select[Any]:
-    """Built once per combination of filters: building it cost more than running it."""
+def _member_bookings(statuses: tuple[str, ...], from_start: bool, before_start: bool, one_booking: bool) -> Prepared:
+    """Built and compiled once per combination of filters: that cost more than running it."""
     query = (
         select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at, m.BusinessUnit.id,
                m.BusinessUnit.name, *_product_columns())
@@ -329,7 +331,7 @@ def _member_bookings(from_start: bool, before_start: bool, one_booking: bool) ->
         .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
         .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
         .where(m.Booking.tenant_id == bindparam("tenant_id"), m.Booking.person_id == bindparam("person_id"),
-               m.Booking.status.in_(bindparam("statuses", expanding=True)), ~is_brp_event())
+               one_of(m.Booking.status, statuses), ~is_brp_event())
         .order_by(m.Slot.starts_at, m.Booking.id)
     )
     if from_start:
@@ -338,7 +340,7 @@ def _member_bookings(from_start: bool, before_start: bool, one_booking: bool) ->
         query = query.where(m.Slot.starts_at < bindparam("starts_before", type_=m.UtcDateTime()))
     if one_booking:
         query = query.where(m.Booking.id == bindparam("booking_id"))
-    return query
+    return Prepared(query)
 
 
 # ---------------------------------------------------------------- events
