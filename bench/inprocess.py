@@ -103,7 +103,20 @@ def run_endpoints_inline() -> None:
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
 
 
-async def measure(call: Call, requests: int, profile: bool, lines: int) -> None:
+async def send_all(call: Call, requests: int, concurrency: int) -> None:
+    """Requests 0..requests-1, `concurrency` of them in flight at a time (one client each)."""
+    numbers = iter(range(requests))
+
+    async def client() -> None:
+        for n in numbers:
+            response = await call(n)
+            if response["status"] >= 400:
+                raise SystemExit(f"request {n} answered {response['status']}: {response['body'][:300]!r}")
+
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+
+
+async def measure(call: Call, requests: int, profile: bool, lines: int, concurrency: int = 1) -> None:
     for n in range(WARMUP):  # distinct from the measured requests: booking scenarios never repeat a pair
         await call(requests + n)
     pauses: list[float] = []
@@ -122,10 +135,7 @@ async def measure(call: Call, requests: int, profile: bool, lines: int) -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    for n in range(requests):
-        response = await call(n)
-        if response["status"] >= 400:
-            raise SystemExit(f"request {n} answered {response['status']}: {response['body'][:300]!r}")
+    await send_all(call, requests, concurrency)
     if profiler:
         profiler.disable()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -146,6 +156,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")
     parser.add_argument("--size", choices=sorted(PRESETS), default="quick", help="the seeded data set (default quick)")
     parser.add_argument("--lines", type=int, default=40, help="how many lines of the profile to print")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="requests in flight at once (SQLite writes then share batches: ADR 0010)")
     args = parser.parse_args()
     if args.profile:
         run_endpoints_inline()
@@ -156,7 +168,8 @@ def main() -> None:
         app = create_app(database, roll_horizons=False)
         gc.collect()
         gc.freeze()  # as a served worker does at start-up
-        asyncio.run(measure(scenario(args.scenario, app, run.manifest, slots), args.requests, args.profile, args.lines))
+        asyncio.run(measure(scenario(args.scenario, app, run.manifest, slots), args.requests, args.profile, args.lines,
+                            args.concurrency))
         database.dispose()
 
 
