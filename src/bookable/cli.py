@@ -121,6 +121,7 @@ def serve(
     import uvicorn
 
     from bookable import demo as demo_data
+    from bookable import serving
     from bookable.services import housekeeping
 
     database = database_from(ctx)
@@ -129,8 +130,8 @@ def serve(
     housekeeping.roll_all_horizons(database)  # once here, so workers start with nothing to add
     database.dispose()
     os.environ[DATABASE_ENV] = database.url
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, loop="auto", http="auto",
-                access_log=access_log, timeout_worker_healthcheck=worker_start_timeout)
+    serving.serve(uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers, loop="auto",
+                                 http="auto", access_log=access_log, timeout_worker_healthcheck=worker_start_timeout))
 
 
 @tenant_app.command("add")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -169,3 +171,60 @@ def test_serve_demo_loads_the_demo_once_and_prints_the_credentials(fresh_url, op
     assert first.count("(Europe/London, created)") == 2 and second.count("already loaded") == 3
     with open_database.session(write=False) as session:
         assert len(session.scalars(select(m.Tenant)).all()) == 3
+
+
+def _listening_pids(port: int) -> list[int]:
+    """The processes holding a socket that listens on `port` (bench.connections reads /proc)."""
+    from bench.connections import LISTENING, _socket_inodes, _sockets_on
+
+    listening = _sockets_on(port, LISTENING)
+    pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    return sorted(pid for pid in pids if _socket_inodes(pid) & listening)
+
+
+def _wait_for_listeners(port: int, count: int, gone: int | None = None) -> list[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pids = _listening_pids(port)
+        if len(pids) == count and gone not in pids:
+            break
+        time.sleep(0.2)
+    return pids
+
+
+def _healthz_over_new_connections(port: int, count: int) -> int:
+    answered = 0
+    for _ in range(count):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: bookable\r\n\r\n")
+            with contextlib.suppress(TimeoutError):
+                answered += connection.recv(200).startswith(b"HTTP/1.1 200")
+    return answered
+
+
+@pytest.mark.parametrize("fresh_url", ["sqlite"], indirect=True)
+def test_each_worker_listens_on_a_socket_of_its_own_and_a_replaced_worker_takes_over(fresh_url, tmp_path):
+    with running_server(fresh_url, tmp_path / "serve.log", "--workers", "2") as (base, process):
+        port = int(base.rsplit(":", 1)[1])
+        first = _wait_for_listeners(port, 2)  # the second worker may still be starting
+        os.kill(first[0], signal.SIGKILL)
+        replaced = _wait_for_listeners(port, 2, gone=first[0])
+        answered = _healthz_over_new_connections(port, 60)
+
+    assert len(first) == 2 and process.pid not in first  # the supervisor keeps no listening socket
+    assert len(replaced) == 2 and first[0] not in replaced
+    assert answered == 60  # none waits on the dead worker's socket: it closed with the worker
+
+
+@pytest.mark.parametrize("fresh_url", ["sqlite"], indirect=True)
+def test_a_second_server_on_a_port_in_use_refuses_to_start(fresh_url, tmp_path):
+    with running_server(fresh_url, tmp_path / "serve.log", "--workers", "2") as (base, _):
+        port = base.rsplit(":", 1)[1]
+        command = [*bookable_command(), "--database", fresh_url, "serve", "--port", port, "--workers", "2"]
+        second = subprocess.run(command, capture_output=True, text=True, env=cli_environment(), timeout=120,
+                                check=False)
+        still_up = httpx.get(f"{base}/healthz", timeout=10).status_code
+
+    assert second.returncode != 0
+    assert "Address already in use" in second.stderr
+    assert still_up == 200
