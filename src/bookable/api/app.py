@@ -9,6 +9,7 @@ import importlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,7 @@ from bookable.api import errors
 from bookable.api.auth import Authenticator
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
+from bookable.api.native.context import document_security
 from bookable.api.scoped_router import scoped
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
@@ -68,6 +70,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _include_apis(app)
+    _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)
     return app
@@ -77,6 +80,18 @@ def _include_apis(app: FastAPI) -> None:
     for name in API_MODULES:
         module = importlib.import_module(name)
         app.include_router(scoped(module.router, module.PATHS))
+
+
+def _document_native_security(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_security(generate())  # generate() keeps the document it returns in app.openapi_schema
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
