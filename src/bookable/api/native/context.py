@@ -72,7 +72,7 @@ def document_security(schema: dict[str, Any]) -> None:
     schema.setdefault("components", {})["securitySchemes"] = {
         scheme.scheme_name: scheme.model.model_dump(mode="json", by_alias=True, exclude_none=True)
         for scheme in schemes}
-    requirement = [{scheme.scheme_name: []} for scheme in schemes]
+    requirement: list[dict[str, list[str]]] = [{scheme.scheme_name: []} for scheme in schemes]
     for path, operations in schema["paths"].items():
         if path.startswith(PREFIX):
             for operation in operations.values():
