@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from bookable.api.errors import ApiError
-from bookable.api.native.context import Caller, admin, caller, staff
+from bookable.api.native.context import PREFIX, Caller, admin, caller, staff
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
@@ -19,7 +19,7 @@ from bookable.domain.errors import NotAllowed
 from bookable.services import catalog
 from bookable.storage import models as m
 
-router = APIRouter(prefix="/persons", tags=["persons"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/persons", tags=["persons"], route_class=OrjsonRoute)
 Gender = Literal["male", "female"]
 
 

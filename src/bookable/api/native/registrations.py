@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from bookable.api.native.context import Caller, admin, staff
+from bookable.api.native.context import PREFIX, Caller, admin, staff
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
@@ -16,7 +16,7 @@ from bookable.services import catalog, registrations
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/registrations", tags=["registrations"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/registrations", tags=["registrations"], route_class=OrjsonRoute)
 
 
 class RegistrationIn(Input):

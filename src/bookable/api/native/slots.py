@@ -9,7 +9,7 @@ from datetime import date, time, timedelta
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
-from bookable.api.native.context import Caller, caller, staff
+from bookable.api.native.context import PREFIX, Caller, caller, staff
 from bookable.api.native.crud import Input, changes_of
 from bookable.api.native.http import JsonResponse, OrjsonRoute
 from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
@@ -21,7 +21,7 @@ from bookable.services import register
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/slots", tags=["slots"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/slots", tags=["slots"], route_class=OrjsonRoute)
 
 
 class SlotPatch(Input):
