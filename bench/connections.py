@@ -1,9 +1,11 @@
 """How the load's connections are split between the server's workers, sampled while it runs.
 
-uvicorn's workers share one listening socket, and the first to wake accepts every connection
-waiting: four connections opened at once can all land on one worker, which then serves them on one
-core while the other idles (seen here: timetable p50 32 ms and 120 requests/s, against 10 ms and
-400/s when they split two and two). Each result says which split it ran with.
+With one shared listening socket (uvicorn's own supervisor) the first worker to wake accepts every
+connection waiting: four connections opened at once could all land on one worker, which then
+served them on one core while the other idled (seen here: timetable p50 32 ms and 120 requests/s,
+against 10 ms and 400/s when they split two and two). `bookable serve` now gives each worker a
+socket of its own (ADR 0011) and the kernel hashes connections across them: near even, not exact.
+Each result says which split it ran with.
 """
 
 from __future__ import annotations
