@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect, literal
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import Executable
 
 from bookable.domain.errors import ValidationError
@@ -27,7 +28,7 @@ from bookable.domain.errors import ValidationError
 Processor = Callable[[Any], Any]
 
 
-def one_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def one_of(column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     """`column IN (values)` with one bound parameter per value, not an expanding one."""
     return column.in_([literal(value, column.type) for value in values])
 

@@ -118,8 +118,8 @@ class WriteBatches:
             if not isinstance(error, Exception):
                 raise
             return
-        for queued, (value, error) in zip(batch, outcomes, strict=True):
-            _settle(queued.result, value, error)
+        for queued, (value, failure) in zip(batch, outcomes, strict=True):
+            _settle(queued.result, value, failure)
 
 
 def _outcome(work: Callable[[], Any], joined: tuple[Engine, Connection]) -> tuple[Any, BaseException | None]:
