@@ -12,8 +12,8 @@ from bookable.domain.errors import ValidationError
 from bookable.storage.locking import (
     GatedConnection,
     WriterGate,
+    gate_path,
     install_sqlite_transaction_modes,
-    sqlite_file,
     writer_gate,
 )
 from bookable.storage.sqlite_dialect import DRIVER_NAME
@@ -71,8 +71,8 @@ class Database:
         return joined_connection(self.write_engine) if self.is_sqlite else None
 
     def _writer_gate(self) -> WriterGate | None:
-        file = sqlite_file(self.write_engine.url.database)
-        return writer_gate(os.path.realpath(file)) if file else None
+        path = gate_path(self.write_engine)
+        return writer_gate(path) if path else None
 
     def dispose(self) -> None:
         self.read_engine.dispose()

@@ -201,9 +201,14 @@ GATE_HELD = "bookable_gate_held"
 """Execution option: the writer gate is already held for this connection (storage.write_batch)."""
 
 
-def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None:
+def gate_path(engine: Engine) -> str | None:
+    """Where the writer gate of a SQLite engine's database file lives (None: in memory, no gate)."""
     file = sqlite_file(engine.url.database)
-    path = os.path.realpath(file) if file else None
+    return os.path.realpath(file) if file else None
+
+
+def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None:
+    path = gate_path(engine)
 
     @event.listens_for(engine, "connect")
     def _take_over_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
