@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bookable.storage.locking import WriterGate
@@ -56,33 +58,32 @@ def test_writers_in_several_processes_never_overlap(tmp_path: Path) -> None:
     assert int(counter.read_text()) == WRITERS * TURNS
 
 
-def test_a_waiting_writer_gets_the_lock_only_after_the_other_process_releases_it(tmp_path: Path) -> None:
+@contextmanager
+def _held_by_another_process(tmp_path: Path) -> Iterator[tuple[WriterGate, Path]]:
+    """Another process holds the gate for 0.3 s, then writes "released" into the marker and lets
+    go. Yields this process's gate of the same database, and the marker."""
     database, marker = str(tmp_path / "gate.db"), tmp_path / "marker"
     context = multiprocessing.get_context("spawn")
     held = context.Event()
     holder = context.Process(target=_hold_then_release, args=(database, str(marker), held))
     holder.start()
     assert held.wait(timeout=60)
-    gate = WriterGate(database)
-    gate.acquire()
-    try:
-        assert marker.read_text() == "released"
-    finally:
-        gate.release()
+    yield WriterGate(database), marker
     holder.join(timeout=60)
     assert holder.exitcode == 0
 
 
-def test_an_event_loop_waiting_for_the_lock_goes_on_with_its_other_work(tmp_path: Path) -> None:
-    database, marker = str(tmp_path / "gate.db"), tmp_path / "marker"
-    context = multiprocessing.get_context("spawn")
-    held = context.Event()
-    holder = context.Process(target=_hold_then_release, args=(database, str(marker), held))
-    holder.start()
-    assert held.wait(timeout=60)
-    gate = WriterGate(database)
+def test_a_waiting_writer_gets_the_lock_only_after_the_other_process_releases_it(tmp_path: Path) -> None:
+    with _held_by_another_process(tmp_path) as (gate, marker):
+        gate.acquire()
+        try:
+            assert marker.read_text() == "released"
+        finally:
+            gate.release()
 
-    async def wait_while_ticking() -> int:
+
+def test_an_event_loop_waiting_for_the_lock_goes_on_with_its_other_work(tmp_path: Path) -> None:
+    async def wait_while_ticking(gate: WriterGate) -> int:
         ticks = 0
         waiting = asyncio.ensure_future(gate.acquire_async())
         while not waiting.done():
@@ -91,11 +92,10 @@ def test_an_event_loop_waiting_for_the_lock_goes_on_with_its_other_work(tmp_path
         await waiting
         return ticks
 
-    ticks = asyncio.run(wait_while_ticking())
-    try:
-        assert marker.read_text() == "released"
-    finally:
-        gate.release()
-    holder.join(timeout=60)
-    assert holder.exitcode == 0
+    with _held_by_another_process(tmp_path) as (gate, marker):
+        ticks = asyncio.run(wait_while_ticking(gate))
+        try:
+            assert marker.read_text() == "released"
+        finally:
+            gate.release()
     assert ticks >= 5  # the holder kept the lock 0.3 s: a blocked loop would not have ticked at all
