@@ -18,6 +18,7 @@ from tests.conftest import add_api_key
 
 from bookable.services import accounts
 from bookable.storage import models as m
+from bookable.storage import repositories
 from bookable.storage.database import Database
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
@@ -87,3 +88,31 @@ def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_o
         names = sorted(uow.session.scalars(select(m.Person.first_name).where(m.Person.tenant_id == tenant.id)))
     reopened.dispose()
     assert names == sorted(f"P{n}" for n in range(10) if n != 4)
+
+
+def _zone_of(database: Database, tenant_id: int) -> str:
+    with UnitOfWork(database, tenant_id) as uow:
+        return uow.tenants.zone(tenant_id)
+
+
+def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'zones.db'}")
+    upgrade(database)
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "zones", timezone="Europe/Stockholm")
+        uow.commit()
+    zones_read: list[str] = []
+
+    def count_zone_reads(_conn, _cursor, statement: str, *_args) -> None:
+        if "tenants.timezone" in statement:
+            zones_read.append(statement)
+
+    event.listen(database.write_engine, "before_cursor_execute", count_zone_reads)
+
+    async def batches_one_after_another() -> list[str]:
+        return [await database.write_batches.run(_zone_of, database, tenant.id) for _ in range(5)]
+
+    assert asyncio.run(batches_one_after_another()) == ["Europe/Stockholm"] * 5
+    database.dispose()
+    assert len(zones_read) == 1
+    assert len([key for key in repositories._zones if key[1] == tenant.id]) == 1

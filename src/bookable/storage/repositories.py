@@ -71,8 +71,9 @@ class Tenants:
 
     def zone(self, tenant_id: int) -> str:
         """The tenant's IANA time zone, remembered for a while per database: no service changes a
-        tenant's zone, and the hot paths need it on every call."""
-        key = (self.session.get_bind(), tenant_id)
+        tenant's zone, and the hot paths need it on every call. Keyed by the engine: a session in a
+        write batch is bound to that batch's connection, a new one each time."""
+        key = (self.session.get_bind().engine, tenant_id)
         cached = _zones.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
