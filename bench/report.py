@@ -32,7 +32,8 @@ def _git_head() -> str:
 def show(name: str, figures: dict[str, Any]) -> None:
     keys = ("mloops_per_second", "cores",
             "per_second", "p50_ms", "p99_ms", "places_held", "waiting", "exact", "ratio_to_ceiling", "statuses",
-            "transport_errors", "activities_per_response", "connections_per_worker")
+            "transport_errors", "activities_per_response", "connections_per_worker", "server_cpu_us_per_request",
+            "machine_cpu_us_per_request", "machine_idle_share")
     shown = ", ".join(f"{key}={figures[key]}" for key in keys if key in figures)
     print(f"{name:>18}: {shown}", flush=True)
 

@@ -35,7 +35,7 @@ class Context:
     def load(self, *phases: Phase) -> list[dict[str, Any]]:
         """Run the phases; each summary carries how the connections were split between workers."""
         with connections.sampled(self.server.port, self.server.worker_pids()) as samples:
-            results = run_load(self.server.host, self.server.port, list(phases))
+            results = run_load(self.server.host, self.server.port, list(phases), self.server.process_pids())
         for result in results:
             result["connections_per_worker"] = connections.summary(samples)
         return results

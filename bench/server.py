@@ -37,6 +37,10 @@ class Server:
         found = [int(pid) for pid in children.read_text().split()] if children.exists() else []
         return [pid for pid in found if _is_python(pid)]
 
+    def process_pids(self) -> list[int]:
+        """The supervisor and its workers: every process whose CPU is the server's."""
+        return [self.pid, *self.worker_pids()]
+
 
 def _is_python(pid: int) -> bool:
     try:

@@ -1,0 +1,55 @@
+"""CPU spent per phase: by the server's processes, and by the whole machine, read from /proc.
+
+The load process reads these around each phase, so a booking's cost over HTTP can be set beside its
+in-process cost (bench.inprocess): what the server spends in all, and whether the cores were busy or
+waited (on the lock, on the network)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_seconds(pids: list[int]) -> float:
+    """User plus system CPU of these processes so far (a process that has gone counts nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / TICKS
+
+
+def machine_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, over every core."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / TICKS, idle / TICKS
+
+
+class Meter:
+    """CPU of the server's processes and of the machine between start() and summary()."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.server_pids = server_pids
+        self.start()
+
+    def start(self) -> None:
+        self._server = process_seconds(self.server_pids)
+        self._busy, self._idle = machine_seconds()
+
+    def summary(self, requests: int) -> dict[str, Any]:
+        server = process_seconds(self.server_pids) - self._server
+        busy, idle = machine_seconds()
+        busy, idle = busy - self._busy, idle - self._idle
+        per_request = (lambda seconds: round(seconds / requests * 1e6, 1) if requests else None)
+        return {
+            "server_cpu_seconds": round(server, 2), "server_cpu_us_per_request": per_request(server),
+            "machine_cpu_us_per_request": per_request(busy),
+            "machine_idle_share": round(idle / (busy + idle), 3) if busy + idle else None,
+        }
