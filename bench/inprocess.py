@@ -25,6 +25,7 @@ from bench.fixture import RunSlots, prepare_run
 from bench.sizes import PRESETS
 from bookable.api.app import create_app
 from bookable.storage.database import Database
+from bookable.storage.write_batch import WriteBatches
 
 Call = Callable[[int], Awaitable[dict[str, Any]]]
 WARMUP = 50
@@ -116,6 +117,33 @@ async def send_all(call: Call, requests: int, concurrency: int) -> None:
     await asyncio.gather(*(client() for _ in range(concurrency)))
 
 
+class BatchClock:
+    """Time spent running write batches (storage.write_batch): the part of a booking that holds
+    SQLite's write lock, which every worker queues for."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.batches = 0
+        self._run_batch = WriteBatches._run_batch
+
+    def __enter__(self) -> BatchClock:
+        clock, run_batch = self, self._run_batch
+
+        def timed(batches: WriteBatches, *args: Any) -> None:
+            started = time.perf_counter()
+            try:
+                run_batch(batches, *args)
+            finally:
+                clock.seconds += time.perf_counter() - started
+                clock.batches += 1
+
+        WriteBatches._run_batch = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        WriteBatches._run_batch = self._run_batch  # type: ignore[method-assign]
+
+
 async def measure(call: Call, requests: int, profile: bool, lines: int, concurrency: int = 1) -> None:
     for n in range(WARMUP):  # distinct from the measured requests: booking scenarios never repeat a pair
         await call(requests + n)
@@ -135,7 +163,8 @@ async def measure(call: Call, requests: int, profile: bool, lines: int, concurre
     started, cpu_started = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    await send_all(call, requests, concurrency)
+    with BatchClock() as batches:
+        await send_all(call, requests, concurrency)
     if profiler:
         profiler.disable()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -144,6 +173,10 @@ async def measure(call: Call, requests: int, profile: bool, lines: int, concurre
           f"({cpu / requests * 1e6:.0f} us of CPU: less moved by a busy host), "
           f"{requests / elapsed:.0f}/s on one thread; full collections: {len(pauses)}, "
           f"longest {max(pauses, default=0) * 1e3:.1f} ms")
+    if batches.batches:
+        print(f"under the write lock: {batches.seconds / requests * 1e6:.0f} us per request "
+              f"({batches.seconds / elapsed:.0%} of the time), {batches.batches} batches of "
+              f"{requests / batches.batches:.1f} on average")
     if profiler:
         pstats.Stats(profiler).sort_stats(__import__("os").environ.get("PSORT", "cumulative")).print_stats(lines)
 

@@ -133,15 +133,21 @@ def _no_member_override(who: Caller, override: bool) -> None:
                        field="override_window")
 
 
-def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse:
+async def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse:
+    """Booked in a write batch; the response is rendered after it, outside the write lock."""
     _no_member_override(who, body.override_window)
+    outcome, zone = await run_write(who.database, _booked, who, body, waitlist)
+    return created(new_booking_out(outcome, zone), location("bookings", outcome.booking.id))
+
+
+def _booked(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> tuple[service.BookingOutcome, str]:
     with who.uow() as uow:
         outcome = service.book(uow, who.actor, person_id=body.person_id, slot_id=body.slot_id,
                                offering_id=body.offering_id, places=body.places, waitlist=waitlist,
                                confirmed=body.confirmed, override_window=body.override_window)
         zone = zone_of(uow)
         uow.commit()
-    return created(new_booking_out(outcome, zone), location("bookings", outcome.booking.id))
+    return outcome, zone
 
 
 @router.get("", response_model=PageOut[BookingOut], description="Members see only their own bookings.")
@@ -171,14 +177,14 @@ def list_bookings(
 @router.post("", status_code=201, response_model=BookingOut)
 async def book(body: BookingIn, who: Caller = Depends(caller)) -> JsonResponse:
     """Book places. Full: 409 `full`, or with `waitlist: if_full` a waitlisted booking (201)."""
-    return await run_write(who.database, _book, who, body, WaitlistPolicy(body.waitlist))
+    return await _book(who, body, WaitlistPolicy(body.waitlist))
 
 
 @router.post("/waiting-list", status_code=201, response_model=BookingOut)
 async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> JsonResponse:
     """Join the waiting list of a full slot or course. While places are free this books them
     instead (status confirmed): nobody waits for a place that is free."""
-    return await run_write(who.database, _book, who, body, WaitlistPolicy.IF_FULL)
+    return await _book(who, body, WaitlistPolicy.IF_FULL)
 
 
 @router.get("/{booking_id}", response_model=BookingOut)

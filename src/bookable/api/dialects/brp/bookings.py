@@ -13,11 +13,12 @@ from bookable.api.dialects.brp.context import Caller, credential_of, integration
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_write
+from bookable.api.execution import run_checks, run_database_work, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
 from bookable.services.bookings import WaitlistPolicy
+from bookable.storage import models as m
 from bookable.storage.queries import brp as reads
 from bookable.storage.repositories import ACTIVE
 
@@ -32,7 +33,8 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
     caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
-    return await run_write(caller.database, _book_activity, request, caller, actor, params)
+    booking = await run_write(caller.database, _book_activity, caller, actor, params)
+    return await run_database_work(caller.database, _booking_shown, request, caller, booking)
 
 
 def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:
@@ -42,7 +44,7 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], 
     return caller, params, member(request, caller)
 
 
-def _book_activity(request: Request, caller: Caller, actor: Actor, params: dict[str, Any]) -> Response:
+def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> m.Booking:
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
         uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
@@ -51,9 +53,14 @@ def _book_activity(request: Request, caller: Caller, actor: Actor, params: dict[
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
                                        waitlist=policy)
         uow.commit()
-    with caller.uow() as uow:  # read after the commit: SQLite's write lock is already free
-        [row] = reads.member_bookings(uow.session, caller.tenant_id, outcome.booking.person_id, statuses=ACTIVE,
-                                      booking_id=outcome.booking.id)
+    return outcome.booking
+
+
+def _booking_shown(request: Request, caller: Caller, booking: m.Booking) -> Response:
+    """Read once the booking's batch has committed, outside the write lock."""
+    with caller.uow() as uow:
+        [row] = reads.member_bookings(uow.session, caller.tenant_id, booking.person_id, statuses=ACTIVE,
+                                      booking_id=booking.id)
     return respond(request, "booking", blocks.booking(row, caller.zone))
 
 
