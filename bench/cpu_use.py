@@ -47,7 +47,9 @@ class Meter:
         server = process_seconds(self.server_pids) - self._server
         busy, idle = machine_seconds()
         busy, idle = busy - self._busy, idle - self._idle
-        per_request = (lambda seconds: round(seconds / requests * 1e6, 1) if requests else None)
+        def per_request(seconds: float) -> float | None:
+            return round(seconds / requests * 1e6, 1) if requests else None
+
         return {
             "server_cpu_seconds": round(server, 2), "server_cpu_us_per_request": per_request(server),
             "machine_cpu_us_per_request": per_request(busy),

@@ -23,7 +23,7 @@ from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import LocalOccurrence, Repeat
 from bookable.services import accounts
 from bookable.services.actor import Actor, Channel, Role, utc_now
-from bookable.services.bookings import WaitlistPolicy, book, record_payment
+from bookable.services.bookings import NewBooking, WaitlistPolicy, book, record_payment
 from bookable.services.offerings import Placement, change_capacity, create_offering, today_in
 from bookable.services.register import RegisterLine, add_to_register, replace_register
 from bookable.services.registrations import assign_sessions, create_registration
@@ -127,7 +127,7 @@ def add_people(
     return ids
 
 
-def book_all(uow: UnitOfWork, actor: Actor, people: list[int], **target: int) -> list[m.Booking]:
+def book_all(uow: UnitOfWork, actor: Actor, people: list[int], **target: int) -> list[NewBooking]:
     """Book each person in turn; once the target is full, the rest join its waiting list."""
     return [book(uow, actor, person_id=person_id, waitlist=WaitlistPolicy.IF_FULL, override_window=True,
                  **target).booking for person_id in people]  # type: ignore[arg-type]

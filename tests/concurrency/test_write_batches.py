@@ -115,4 +115,5 @@ def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_
     assert asyncio.run(batches_one_after_another()) == ["Europe/Stockholm"] * 5
     database.dispose()
     assert len(zones_read) == 1
-    assert len([key for key in repositories._zones if key[1] == tenant.id]) == 1
+    engine = database.write_engine
+    assert [key for key in repositories._zones if key[0] is engine] == [(engine, tenant.id)]

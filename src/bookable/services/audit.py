@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from bookable.services.actor import Actor, utc_now
-from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
 
-def snapshot(row: m.Base, fields: tuple[str, ...]) -> dict[str, Any]:
+def snapshot(row: object, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(row, name)) for name in fields}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from bookable.domain import windows
 from bookable.domain.attendance import default_attended, format_volunteering
@@ -113,9 +113,28 @@ class Target:
         return self.first_start, max(slot.ends_at for slot in self.slots)
 
 
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    """A booking just made, as written: the booking path inserts with Core and builds no ORM
+    object under the write lock. `uow.bookings.booking(id)` loads the ORM row when one is needed."""
+
+    id: int
+    tenant_id: int
+    person_id: int
+    offering_id: int
+    slot_id: int | None
+    registration_id: int | None
+    places: int
+    status: str
+    queue_number: int | None
+    channel: str
+    created_at: datetime
+    changed_at: datetime
+
+
 @dataclass
 class BookingOutcome:
-    booking: m.Booking
+    booking: NewBooking
     waitlisted: bool
     span: tuple[datetime, datetime]
     position: int | None = None
@@ -268,13 +287,13 @@ def _insert(
     queue: int | None,
     registration_id: int | None,
     now: datetime,
-) -> m.Booking:
-    values = {
+) -> NewBooking:
+    values: dict[str, Any] = {
         "tenant_id": actor.tenant_id, "person_id": person_id, "offering_id": target.offering.id,
         "slot_id": target.slot_id, "registration_id": registration_id, "places": places, "status": status,
         "queue_number": queue, "channel": actor.channel.value, "created_at": now, "changed_at": now,
     }
-    booking = uow.bookings.attach(m.Booking(id=uow.rows.insert_booking(values), **values))
+    booking = NewBooking(id=uow.rows.insert_booking(values), **values)
     action = "booking.waitlisted" if status == "waitlisted" else "booking.created"
     audit.record(uow, actor, action, "booking", booking.id, after=audit.snapshot(booking, BOOKING_FIELDS))
     return booking

@@ -84,7 +84,8 @@ def add_to_register(
     if booking is None:
         outcome: BookingOutcome = book(uow, actor, person_id=line.person_id, slot_id=slot_id,
                                        override_window=True, now=now)
-        booking = outcome.booking
+        booking = uow.bookings.booking(outcome.booking.id)
+        assert booking is not None
     mark_attendance(uow, actor, booking, slot, attended=line.attended, volunteering=line.volunteering, now=now)
     return booking
 

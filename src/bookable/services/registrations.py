@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bookable.domain.errors import NotFound, ValidationError
 from bookable.services import audit
 from bookable.services.actor import Actor, utc_now
-from bookable.services.bookings import Settlement, WaitlistPolicy, book, cancel
+from bookable.services.bookings import NewBooking, Settlement, WaitlistPolicy, book, cancel
 from bookable.services.offerings import get_offering
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -102,7 +102,7 @@ def assign_sessions(
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
 
 
-def _slot_ids_held(uow: UnitOfWork, booking: m.Booking) -> set[int]:
+def _slot_ids_held(uow: UnitOfWork, booking: m.Booking | NewBooking) -> set[int]:
     """A course booking (no slot of its own) holds every session of its course."""
     if booking.slot_id is not None:
         return {booking.slot_id}

@@ -202,6 +202,19 @@ _COURSE_LOADS = (
 )
 
 
+class BookingColumns(Protocol):
+    """An ORM booking or a booking just written (services.bookings.NewBooking): where it waits."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def queue_number(self) -> int | None: ...
+    @property
+    def slot_id(self) -> int | None: ...
+    @property
+    def offering_id(self) -> int: ...
+
+
 class SlotLike(Protocol):
     """An ORM slot or a Core row of one (storage.booking_rows): what counting places reads."""
 
@@ -244,7 +257,7 @@ class Bookings(TenantScoped):
         query = _target(query, slot_id, offering_id).order_by(m.Booking.queue_number, m.Booking.id)
         return [Waiting(booking_id=row.id, places=row.places) for row in self.session.execute(query)]
 
-    def waiting_position(self, booking: m.Booking) -> int | None:
+    def waiting_position(self, booking: BookingColumns) -> int | None:
         if booking.status != "waitlisted" or booking.queue_number is None:
             return None
         query = select(func.count()).where(

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from bookable.domain.attendance import parse_volunteering
 from bookable.domain.capacity import SlotLoad
 from bookable.domain.localtime import to_local
-from bookable.services.bookings import BookingOutcome
+from bookable.services.bookings import BookingOutcome, NewBooking
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
@@ -126,7 +126,7 @@ def new_booking_out(outcome: BookingOutcome, zone: str) -> BookingOut:
     return rendered_booking(outcome.booking, outcome.span, outcome.position, [], zone)
 
 
-def rendered_booking(booking: m.Booking, span: tuple[datetime, datetime] | None, position: int | None,
+def rendered_booking(booking: m.Booking | NewBooking, span: tuple[datetime, datetime] | None, position: int | None,
                      marks: Sequence[Any], zone: str) -> BookingOut:
     start, end = span or (None, None)
     return BookingOut(

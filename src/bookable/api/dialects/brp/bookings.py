@@ -17,8 +17,7 @@ from bookable.api.execution import run_checks, run_database_work, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
-from bookable.services.bookings import WaitlistPolicy
-from bookable.storage import models as m
+from bookable.services.bookings import NewBooking, WaitlistPolicy
 from bookable.storage.queries import brp as reads
 from bookable.storage.repositories import ACTIVE
 
@@ -44,7 +43,7 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], 
     return caller, params, member(request, caller)
 
 
-def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> m.Booking:
+def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> NewBooking:
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
         uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
@@ -56,7 +55,7 @@ def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> m.Bo
     return outcome.booking
 
 
-def _booking_shown(request: Request, caller: Caller, booking: m.Booking) -> Response:
+def _booking_shown(request: Request, caller: Caller, booking: NewBooking) -> Response:
     """Read once the booking's batch has committed, outside the write lock."""
     with caller.uow() as uow:
         [row] = reads.member_bookings(uow.session, caller.tenant_id, booking.person_id, statuses=ACTIVE,

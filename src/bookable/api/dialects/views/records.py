@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bookable.api.dialects.views.render import Node, Value
-from bookable.services.bookings import ledger_balance
+from bookable.services.bookings import NewBooking, ledger_balance
 from bookable.services.person_details import KeptValue
 from bookable.storage import models as m
 from bookable.storage.queries import views as queries
@@ -61,7 +61,9 @@ def session_node(uow: UnitOfWork, session: Session) -> Node:
     return Node("session", session.slot.id, [("participants", participants)])
 
 
-def booking_node(uow: UnitOfWork, session: Session, booking: m.Booking, kept: list[KeptValue] | None = None) -> Node:
+def booking_node(
+    uow: UnitOfWork, session: Session, booking: m.Booking | NewBooking, kept: list[KeptValue] | None = None
+) -> Node:
     person = uow.people.person(booking.person_id)
     assert person is not None
     attendance = queries.attendance_of(uow.session, booking.id, session.slot.id)

@@ -20,7 +20,7 @@ from bookable.api.errors import ApiError
 from bookable.domain.errors import NotFound
 from bookable.services import bookings, register
 from bookable.services.actor import Actor, Channel
-from bookable.services.bookings import Settlement, WaitlistPolicy
+from bookable.services.bookings import NewBooking, Settlement, WaitlistPolicy
 from bookable.services.person_details import fill_blank_details
 from bookable.storage import models as m
 from bookable.storage.queries import views as queries
@@ -176,6 +176,6 @@ def remove_participant(request: Request, sid: str, pid: str, body: bytes = Depen
     return response
 
 
-def _pay(uow: UnitOfWork, actor: Actor, booking: m.Booking, payment: commands.Payment) -> None:
+def _pay(uow: UnitOfWork, actor: Actor, booking: m.Booking | NewBooking, payment: commands.Payment) -> None:
     bookings.record_payment(uow, actor, booking.id, payment_type=payment.payment_type, amount=payment.amount,
                             fee=payment.fee, reference=payment.reference)
