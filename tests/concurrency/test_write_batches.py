@@ -117,3 +117,30 @@ def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_
     assert len(zones_read) == 1
     engine = database.write_engine
     assert [key for key in repositories._zones if key[0] is engine] == [(engine, tenant.id)]
+
+
+def _person_count_read_with_the_orm(database: Database, tenant_id: int) -> int:
+    with UnitOfWork(database, tenant_id, write=False) as uow:
+        return len(uow.people.list(m.Person))
+
+
+def test_units_of_work_in_a_batch_end_their_savepoints_whether_they_used_the_orm_or_not(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'savepoints.db'}")
+    upgrade(database)
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "savepoints", timezone="Europe/Stockholm")
+        uow.commit()
+
+    async def mixed_writes() -> list[object]:
+        writes = [database.write_batches.run(_add_person, database, tenant.id, "Core", True),
+                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant.id),
+                  database.write_batches.run(_add_person, database, tenant.id, "Kept"),
+                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant.id),
+                  database.write_batches.run(_zone_of, database, tenant.id)]
+        return await asyncio.gather(*writes, return_exceptions=True)
+
+    failed, before, kept_id, after, zone = asyncio.run(mixed_writes())
+    database.dispose()
+    assert isinstance(failed, RuntimeError)
+    assert (before, after, zone) == (0, 1, "Europe/Stockholm")
+    assert isinstance(kept_id, int)

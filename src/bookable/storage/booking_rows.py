@@ -9,11 +9,10 @@ read-only records whose attribute names are the ORM models' own (`slot.spaces`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, false, func, insert, select
-from sqlalchemy.orm import Session
 
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared, one_of
@@ -69,12 +68,9 @@ INSERT_AUDIT = Prepared(insert(_audit), column_keys=AUDIT_VALUES)
 class BookingRows:
     """The rows one booking reads and writes, in the unit of work's own transaction."""
 
-    def __init__(self, session: Session, tenant_id: int) -> None:
-        self.session = session
+    def __init__(self, connection: Callable[[], Connection], tenant_id: int) -> None:
+        self._connection = connection
         self.tenant_id = tenant_id
-
-    def _connection(self) -> Connection:
-        return self.session.connection()
 
     def slot(self, slot_id: int) -> Any | None:
         return SLOT.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})

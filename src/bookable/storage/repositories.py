@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Select, bindparam, func, select
-from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload
 
 from bookable.domain.capacity import SlotLoad, Waiting
 from bookable.storage import models as m
@@ -37,13 +37,6 @@ class TenantScoped:
     def add(self, row: Row) -> Row:
         self.session.add(row)
         self.session.flush()
-        return row
-
-    def attach(self, row: Row) -> Row:
-        """A row just inserted with Core (storage.booking_rows), made a persistent ORM object of this
-        session without reading it back."""
-        make_transient_to_detached(row)
-        self.session.add(row)
         return row
 
     def delete(self, row: m.Base) -> None:
@@ -154,12 +147,12 @@ class Offerings(TenantScoped):
 class Loads:
     """How full slots are, counted from bookings (the only source of truth)."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
 
     def for_slots(self, slots: Sequence[SlotLike], course_offering_ids: Iterable[int] = ()) -> dict[int, SlotLoad]:
         counts: dict[int, dict[str, int]] = {slot.id: defaultdict(int) for slot in slots}
-        connection = self.session.connection()
+        connection = self._connection()
         if len(slots) == 1:
             for row in _DIRECT_LOADS_ON_SLOT.all(connection, {"slot_id": slots[0].id}):
                 counts[slots[0].id][row.status] += int(row.places)

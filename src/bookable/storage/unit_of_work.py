@@ -1,17 +1,26 @@
-"""One request = one unit of work = one transaction. Services never commit; callers do."""
+"""One request = one unit of work = one transaction. Services never commit; callers do.
+
+In a SQLite write batch (storage.write_batch, ADR 0010) a unit of work is a savepoint of the batch's
+transaction, opened on the batch's connection. Core statements (storage.booking_rows, the booking
+path) run straight on that connection; the ORM session joins in a savepoint of its own only when
+ORM work begins, so a booking pays for no ORM transaction at all.
+"""
 
 from __future__ import annotations
 
+import itertools
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.orm import Session
 
 from bookable.storage import repositories as r
 from bookable.storage.booking_rows import BookingRows
 from bookable.storage.database import Database
 from bookable.storage.locking import DEFERRED_WRITE, lock_offering, lock_slots
+
+_savepoint_numbers = itertools.count(1)
 
 
 class UnitOfWork:
@@ -21,25 +30,35 @@ class UnitOfWork:
         self.write = write
         self.session: Session
         self._deferred = False
+        self._batch: Connection | None = None
+        self._savepoint = ""
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.database.session(write=self.write)
         self.committed = False
+        self._batch = self.database.write_batch_connection()
+        if self._batch is not None:
+            self._savepoint = f"bookable_uow_{next(_savepoint_numbers)}"
+            self._batch.dialect.do_savepoint(self._batch, self._savepoint)
         self.tenants = r.Tenants(self.session)
         self.offerings = r.Offerings(self.session, self.tenant_id)
         self.bookings = r.Bookings(self.session, self.tenant_id)
         self.people = r.People(self.session, self.tenant_id)
         self.audit = r.Audit(self.session, self.tenant_id)
         self.catalog = r.TenantScoped(self.session, self.tenant_id)
-        self.loads = r.Loads(self.session)
-        self.rows = BookingRows(self.session, self.tenant_id)
+        self.loads = r.Loads(self.connection)
+        self.rows = BookingRows(self.connection, self.tenant_id)
         return self
+
+    def connection(self) -> Connection:
+        """Where Core statements run in this unit of work's transaction."""
+        return self._batch if self._batch is not None else self.session.connection()
 
     def defer_write_lock(self) -> None:
         """SQLite: read without the database write lock until lock_slots(), so that only counting
         and writing are serialised. Only a caller that re-checks after lock_slots() what it read
         before may use it; a no-op once the transaction has begun, and on PostgreSQL (row locks)."""
-        in_batch = self.database.write_batch_connection() is not None  # already under the lock
+        in_batch = self._batch is not None  # already under the lock
         if self.write and self.database.is_sqlite and not in_batch and not self.session.in_transaction():
             self.session.connection(execution_options={DEFERRED_WRITE: True})
             self._deferred = True
@@ -66,15 +85,32 @@ class UnitOfWork:
         lock_offering(self.session, offering_id)
 
     def commit(self) -> None:
-        self.session.commit()
+        if self._orm_began():
+            self.session.commit()
+        if self._batch is not None:
+            self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)
+            self._batch = None  # from here on statements go through the session, as outside a batch
         self.committed = True
+
+    def _orm_began(self) -> bool:
+        """Outside a batch, always (the session holds the transaction). In a batch, whether any ORM
+        work began: a booking's Core statements alone leave the session without a transaction."""
+        session = self.session
+        return self._batch is None or session.in_transaction() or bool(session.new) or bool(session.deleted)
 
     def rollback(self) -> None:
         self.session.rollback()
+        if self._batch is not None:
+            self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self.write and not self.committed:
-            self.session.rollback()
-        self.session.close()
+        try:
+            if self.write and not self.committed:
+                self.session.rollback()
+        finally:
+            self.session.close()  # first: the session's own savepoint, if it began one, is inside ours
+            if self._batch is not None:  # not committed: nothing it wrote stays
+                self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
+                self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)

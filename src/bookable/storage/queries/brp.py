@@ -14,7 +14,20 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, String, and_, bindparam, case, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -276,9 +289,9 @@ def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_on
     return query.order_by(m.Slot.starts_at, m.Slot.id)
 
 
-def is_activity(session: Session, tenant_id: int, slot_id: int) -> bool:
+def is_activity(connection: Connection, tenant_id: int, slot_id: int) -> bool:
     params = {"slot_id": slot_id, "tenant_id": tenant_id}
-    return _is_activity().first(session.connection(), params) is not None
+    return _is_activity().first(connection, params) is not None
 
 
 @functools.cache

@@ -47,7 +47,7 @@ def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> NewB
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
         uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
-        if not reads.is_activity(uow.session, caller.tenant_id, params["activityid"]):
+        if not reads.is_activity(uow.connection(), caller.tenant_id, params["activityid"]):
             raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
                                        waitlist=policy)
