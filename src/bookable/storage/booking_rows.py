@@ -24,11 +24,13 @@ _bookings = m.Booking.__table__
 _persons = m.Person.__table__
 _audit = m.AuditEntry.__table__
 
-SLOT_COLUMNS = tuple(
-    _slots.c[name]
-    for name in ("id", "tenant_id", "offering_id", "business_unit_id", "starts_at", "ends_at", "local_date",
-                 "local_time", "duration", "spaces", "online_spaces", "cancelled")
-)
+SLOT_COLUMNS = tuple(_slots.c[name] for name in (
+    "id", "offering_id", "starts_at", "ends_at", "spaces", "online_spaces", "cancelled"))
+"""What booking reads of a slot (services.bookings.SlotLike): each column more costs its conversion."""
+OFFERING_COLUMNS = tuple(_offerings.c[name] for name in (
+    "id", "tenant_id", "kind", "disabled", "bookable_from_internet", "max_num_bookings", "waitlist_enabled",
+    "auto_promote", "max_advance", "booking_cutoff_minutes", "min_cancel"))
+"""What booking reads of an offering (services.bookings.OfferingLike)."""
 
 SLOT = Prepared(select(*SLOT_COLUMNS).where(
     _slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.deleted == false()))
@@ -38,7 +40,7 @@ SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
 SLOT_FOR_UPDATE = Prepared(select(*SLOT_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
 SLOTS_FOR_UPDATE = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
                     .order_by(_slots.c.id).with_for_update())
-OFFERING = Prepared(select(_offerings).where(
+OFFERING = Prepared(select(*OFFERING_COLUMNS).where(
     _offerings.c.id == bindparam("offering_id"), _offerings.c.tenant_id == bindparam("tenant_id"),
     _offerings.c.deleted == false()))
 PERSON = Prepared(select(_persons.c.id).where(

@@ -9,10 +9,11 @@ ORM work begins, so a booking pays for no ORM transaction at all.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bookable.storage import repositories as r
@@ -68,10 +69,14 @@ class UnitOfWork:
         self._end_deferred_read()
         lock_slots(self.session, slot_ids)
 
-    def lock_slot_rows(self, slot_ids: list[int]) -> list[Row[Any]]:
-        """Lock the slots and return them freshly read, as Core rows (storage.booking_rows)."""
+    def lock_slot_rows(self, slots: Sequence[Any]) -> list[Any]:
+        """The slots (Core rows, storage.booking_rows), current and held against concurrent bookings
+        until the transaction ends. In a write batch this unit of work has held SQLite's write lock
+        since it began, so the rows it read are current already; elsewhere they are read again."""
+        if self._batch is not None:
+            return list(slots)
         self._end_deferred_read()
-        return self.rows.lock_slots(slot_ids)
+        return self.rows.lock_slots([slot.id for slot in slots])
 
     def _end_deferred_read(self) -> None:
         if not self._deferred:
