@@ -59,12 +59,15 @@ class Database:
         install_sqlite_transaction_modes(engine, immediate=immediate)
         return engine
 
-    def session(self, *, write: bool) -> Session:
+    def session(self, *, write: bool, on: Connection | None = None) -> Session:
         """Inside a write batch (storage.write_batch) every session joins the batch's transaction,
-        in a savepoint of its own; elsewhere a session has a transaction of its own."""
+        in a savepoint of its own; a reading session may be given the connection (and transaction)
+        it reads in; elsewhere a session has a transaction of its own."""
         joined = self.write_batch_connection()
         if joined is not None:
             return self._joiners(bind=joined)
+        if on is not None:
+            return self._readers(bind=on)
         return self._writers() if write else self._readers()
 
     def write_batch_connection(self) -> Connection | None:

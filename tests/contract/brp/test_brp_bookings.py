@@ -53,6 +53,8 @@ def test_posting_an_ordinary_booking_books_the_logged_in_member(brp, fmt):
     assert content["start"] == f"{IN_TWO_DAYS.isoformat()} 18:00"
     assert content["end"] == f"{IN_TWO_DAYS.isoformat()} 18:45"
     assert content["product"]["name"] == "Spinn B45" and content["product"]["id"] == str(c.spinn)
+    _, listed = document(brp.get("bookings", fmt))
+    assert listed["booking"] == [content]  # the answer is the booking as every later read shows it
 
 
 def test_the_booking_parameters_may_also_come_in_the_query_string(brp):

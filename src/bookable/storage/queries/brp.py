@@ -289,17 +289,31 @@ def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_on
     return query.order_by(m.Slot.starts_at, m.Slot.id)
 
 
-def is_activity(connection: Connection, tenant_id: int, slot_id: int) -> bool:
-    params = {"slot_id": slot_id, "tenant_id": tenant_id}
-    return _is_activity().first(connection, params) is not None
+@dataclass(frozen=True)
+class ActivityHeader:
+    """What a booking's answer shows of its activity besides the times."""
+
+    business_unit: tuple[int, str] | None
+    product: ProductRow | None
+
+
+def activity_header(connection: Connection, tenant_id: int, slot_id: int) -> ActivityHeader | None:
+    """None unless the slot is one of the tenant's activities (not an event booked whole, nor a course)."""
+    found = _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
+    if found is None:
+        return None
+    return ActivityHeader((found[0], found[1]) if found[0] is not None else None, _product_of(found[2:11]))
 
 
 @functools.cache
-def _is_activity() -> Prepared:
+def _activity_header() -> Prepared:
     return Prepared(
-        select(m.Slot.id)
+        select(m.BusinessUnit.id, m.BusinessUnit.name, *_product_columns())
+        .select_from(m.Slot)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
+        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
+        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
         .where(m.Slot.id == bindparam("slot_id"), m.Slot.tenant_id == bindparam("tenant_id"),
                m.Slot.deleted.is_(False), m.Offering.deleted.is_(False), ~is_brp_event())
     )
@@ -319,13 +333,12 @@ class BookingRow:
 
 def member_bookings(
     session: Session, tenant_id: int, person_id: int, *, statuses: Sequence[str],
-    starts_from: datetime | None = None, starts_before: datetime | None = None, booking_id: int | None = None,
+    starts_from: datetime | None = None, starts_before: datetime | None = None,
 ) -> list[BookingRow]:
     """The person's activity bookings: one query, product block and business unit included."""
-    query = _member_bookings(tuple(statuses), starts_from is not None, starts_before is not None,
-                             booking_id is not None)
+    query = _member_bookings(tuple(statuses), starts_from is not None, starts_before is not None)
     params = {"tenant_id": tenant_id, "person_id": person_id, "starts_from": starts_from,
-              "starts_before": starts_before, "booking_id": booking_id}
+              "starts_before": starts_before}
     return [
         BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
         for v in query.all(session.connection(), {name: value for name, value in params.items() if value is not None})
@@ -333,7 +346,7 @@ def member_bookings(
 
 
 @functools.cache
-def _member_bookings(statuses: tuple[str, ...], from_start: bool, before_start: bool, one_booking: bool) -> Prepared:
+def _member_bookings(statuses: tuple[str, ...], from_start: bool, before_start: bool) -> Prepared:
     """Built and compiled once per combination of filters: that cost more than running it."""
     query = (
         select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at, m.BusinessUnit.id,
@@ -351,8 +364,6 @@ def _member_bookings(statuses: tuple[str, ...], from_start: bool, before_start: 
         query = query.where(m.Slot.starts_at >= bindparam("starts_from", type_=m.UtcDateTime()))
     if before_start:
         query = query.where(m.Slot.starts_at < bindparam("starts_before", type_=m.UtcDateTime()))
-    if one_booking:
-        query = query.where(m.Booking.id == bindparam("booking_id"))
     return Prepared(query)
 
 

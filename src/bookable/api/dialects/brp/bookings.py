@@ -17,9 +17,8 @@ from bookable.api.execution import run_checks, run_database_work, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
-from bookable.services.bookings import NewBooking, WaitlistPolicy
+from bookable.services.bookings import BookingOutcome, WaitlistPolicy
 from bookable.storage.queries import brp as reads
-from bookable.storage.repositories import ACTIVE
 
 TYPES = ("ordinary", "waitinglist")
 STATUSES = {"ordinary": ("confirmed", "reserved"), "waitinglist": ("waitlisted",)}
@@ -32,8 +31,11 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
     caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
-    booking = await run_write(caller.database, _book_activity, caller, actor, params)
-    return await run_database_work(caller.database, _booking_shown, request, caller, booking)
+    activity = await run_database_work(caller.database, _activity, caller, params["activityid"])
+    outcome = await run_write(caller.database, _book_activity, caller, actor, params)
+    booking = outcome.booking
+    row = reads.BookingRow(booking.id, booking.status, *outcome.span, activity.business_unit, activity.product)
+    return respond(request, "booking", blocks.booking(row, caller.zone))
 
 
 def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:
@@ -43,24 +45,23 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], 
     return caller, params, member(request, caller)
 
 
-def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> NewBooking:
+def _activity(caller: Caller, activity_id: int) -> reads.ActivityHeader:
+    """Read before the write batch, outside the write lock: the booking checks the slot again under it."""
+    with caller.uow() as uow:
+        found = reads.activity_header(uow.connection(), caller.tenant_id, activity_id)
+    if found is None:
+        raise NotFound(f"Activity {activity_id} not found.", field="activityid")
+    return found
+
+
+def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> BookingOutcome:
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
         uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
-        if not reads.is_activity(uow.connection(), caller.tenant_id, params["activityid"]):
-            raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
                                        waitlist=policy)
         uow.commit()
-    return outcome.booking
-
-
-def _booking_shown(request: Request, caller: Caller, booking: NewBooking) -> Response:
-    """Read once the booking's batch has committed, outside the write lock."""
-    with caller.uow() as uow:
-        [row] = reads.member_bookings(uow.session, caller.tenant_id, booking.person_id, statuses=ACTIVE,
-                                      booking_id=booking.id)
-    return respond(request, "booking", blocks.booking(row, caller.zone))
+    return outcome
 
 
 @endpoint("GET", "bookings")
