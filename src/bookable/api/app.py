@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.concurrency import run_in_threadpool
@@ -21,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bookable.api import errors
+from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
 from bookable.api.native.context import document_security
-from bookable.api.scoped_router import scoped
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
 from bookable.storage.database import Database
@@ -79,16 +80,19 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
 def _include_apis(app: FastAPI) -> None:
     for name in API_MODULES:
         module = importlib.import_module(name)
-        app.include_router(scoped(module.router, module.PATHS))
+        app.router.routes.append(api_routes(module.router, module.PATHS))
 
 
 def _document_native_security(app: FastAPI) -> None:
-    generate = app.openapi
+    """The OpenAPI document of every API's routes (api_routes.documented_routes), with the native
+    API's security schemes written in (native.context.document_security)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document_security(generate())  # generate() keeps the document it returns in app.openapi_schema
-        assert app.openapi_schema is not None
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=list(documented_routes(app.routes)))
+            document_security(schema)
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

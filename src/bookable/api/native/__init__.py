@@ -31,7 +31,7 @@ NATIVE_STATUS = {"invalid_parameter": 422, "too_many_places": 422}
 
 # One flat list of routes, the busiest resource first: FastAPI matches routes in order, at a cost
 # per route tried, and each router included (rather than its routes) costs a walk of the router
-# tree on every request (app.scoped_router). The modules' routers carry the full prefix.
+# tree on every request (api.api_routes). The modules' routers carry the full prefix.
 router = APIRouter(routes=[route for module in (bookings, slots, offerings, persons, registrations, business_units,
                                                 resources, product_groups, product_labels, products, audit)
                            for route in module.router.routes])
