@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -185,12 +185,13 @@ def target_of(uow: UnitOfWork, booking: m.Booking) -> Target:
 
 
 def free_places(uow: UnitOfWork, target: Target, *, online: bool = False) -> int:
-    return course_available_places(list(loads_of(uow, target).values()), online=online)
+    """Counts only the places held: a slot's waiting list can be long, and does not change this."""
+    return course_available_places(list(loads_of(uow, target, waiting=False).values()), online=online)
 
 
-def loads_of(uow: UnitOfWork, target: Target) -> dict[int, SlotLoad]:
+def loads_of(uow: UnitOfWork, target: Target, *, waiting: bool = True) -> dict[int, SlotLoad]:
     courses = [target.offering.id] if target.offering.kind == "course" else []
-    return uow.loads.for_slots(target.slots, courses)
+    return uow.loads.for_slots(target.slots, courses, waiting=waiting)
 
 
 def book(

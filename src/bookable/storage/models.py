@@ -282,6 +282,7 @@ class Booking(Base):
     __table_args__ = (
         Index("ix_bookings_slot_status", "slot_id", "status", "places"),  # covers places held per slot
         Index("ix_bookings_slot_queue", "slot_id", "queue_number"),
+        Index("ix_bookings_slot_person", "slot_id", "person_id"),  # the double-booking check
         Index("ix_bookings_offering_status", "offering_id", "status"),
         Index("ix_bookings_person", "person_id", "status"),
         Index("ix_bookings_tenant_created", "tenant_id", "created_at"),
