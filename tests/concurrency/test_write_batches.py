@@ -64,17 +64,22 @@ def _add_person(database: Database, tenant_id: int, name: str, fail_after_writin
         return person.id
 
 
-def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_once(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'batch.db'}")
+def _database_with_a_tenant(path: Path, slug: str) -> tuple[Database, int]:
+    database = Database(f"sqlite:///{path}")
     upgrade(database)
     with UnitOfWork(database, 0) as uow:
-        tenant = accounts.add_tenant(uow, "batch", timezone="Europe/Stockholm")
+        tenant = accounts.add_tenant(uow, slug, timezone="Europe/Stockholm")
         uow.commit()
+    return database, tenant.id
+
+
+def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_once(tmp_path: Path) -> None:
+    database, tenant_id = _database_with_a_tenant(tmp_path / "batch.db", "batch")
     commits: list[object] = []
     event.listen(database.write_engine, "commit", commits.append)
 
     async def ten_writes_at_once() -> list[object]:
-        writes = [database.write_batches.run(_add_person, database, tenant.id, f"P{n}", n == 4) for n in range(10)]
+        writes = [database.write_batches.run(_add_person, database, tenant_id, f"P{n}", n == 4) for n in range(10)]
         return await asyncio.gather(*writes, return_exceptions=True)
 
     results = asyncio.run(ten_writes_at_once())
@@ -84,8 +89,8 @@ def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_o
     assert all(isinstance(result, int) for n, result in enumerate(results) if n != 4)
     assert len(commits) == 1
     reopened = Database(f"sqlite:///{tmp_path / 'batch.db'}")
-    with UnitOfWork(reopened, tenant.id, write=False) as uow:
-        names = sorted(uow.session.scalars(select(m.Person.first_name).where(m.Person.tenant_id == tenant.id)))
+    with UnitOfWork(reopened, tenant_id, write=False) as uow:
+        names = sorted(uow.session.scalars(select(m.Person.first_name).where(m.Person.tenant_id == tenant_id)))
     reopened.dispose()
     assert names == sorted(f"P{n}" for n in range(10) if n != 4)
 
@@ -96,11 +101,7 @@ def _zone_of(database: Database, tenant_id: int) -> str:
 
 
 def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'zones.db'}")
-    upgrade(database)
-    with UnitOfWork(database, 0) as uow:
-        tenant = accounts.add_tenant(uow, "zones", timezone="Europe/Stockholm")
-        uow.commit()
+    database, tenant_id = _database_with_a_tenant(tmp_path / "zones.db", "zones")
     zones_read: list[str] = []
 
     def count_zone_reads(_conn, _cursor, statement: str, *_args) -> None:
@@ -110,13 +111,13 @@ def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_
     event.listen(database.write_engine, "before_cursor_execute", count_zone_reads)
 
     async def batches_one_after_another() -> list[str]:
-        return [await database.write_batches.run(_zone_of, database, tenant.id) for _ in range(5)]
+        return [await database.write_batches.run(_zone_of, database, tenant_id) for _ in range(5)]
 
     assert asyncio.run(batches_one_after_another()) == ["Europe/Stockholm"] * 5
     database.dispose()
     assert len(zones_read) == 1
     engine = database.write_engine
-    assert [key for key in repositories._zones if key[0] is engine] == [(engine, tenant.id)]
+    assert [key for key in repositories._zones if key[0] is engine] == [(engine, tenant_id)]
 
 
 def _person_count_read_with_the_orm(database: Database, tenant_id: int) -> int:
@@ -125,18 +126,14 @@ def _person_count_read_with_the_orm(database: Database, tenant_id: int) -> int:
 
 
 def test_units_of_work_in_a_batch_end_their_savepoints_whether_they_used_the_orm_or_not(tmp_path: Path) -> None:
-    database = Database(f"sqlite:///{tmp_path / 'savepoints.db'}")
-    upgrade(database)
-    with UnitOfWork(database, 0) as uow:
-        tenant = accounts.add_tenant(uow, "savepoints", timezone="Europe/Stockholm")
-        uow.commit()
+    database, tenant_id = _database_with_a_tenant(tmp_path / "savepoints.db", "savepoints")
 
     async def mixed_writes() -> list[object]:
-        writes = [database.write_batches.run(_add_person, database, tenant.id, "Core", True),
-                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant.id),
-                  database.write_batches.run(_add_person, database, tenant.id, "Kept"),
-                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant.id),
-                  database.write_batches.run(_zone_of, database, tenant.id)]
+        writes = [database.write_batches.run(_add_person, database, tenant_id, "Core", True),
+                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant_id),
+                  database.write_batches.run(_add_person, database, tenant_id, "Kept"),
+                  database.write_batches.run(_person_count_read_with_the_orm, database, tenant_id),
+                  database.write_batches.run(_zone_of, database, tenant_id)]
         return await asyncio.gather(*writes, return_exceptions=True)
 
     failed, before, kept_id, after, zone = asyncio.run(mixed_writes())
