@@ -97,7 +97,7 @@ def test_a_write_failing_after_it_wrote_rolls_back_alone_and_the_batch_commits_o
 
 def _zone_of(database: Database, tenant_id: int) -> str:
     with UnitOfWork(database, tenant_id) as uow:
-        return uow.tenants.zone(tenant_id)
+        return uow.zone(tenant_id)
 
 
 def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_path: Path) -> None:
@@ -116,8 +116,7 @@ def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_
     assert asyncio.run(batches_one_after_another()) == ["Europe/Stockholm"] * 5
     database.dispose()
     assert len(zones_read) == 1
-    engine = database.write_engine
-    assert [key for key in repositories._zones if key[0] is engine] == [(engine, tenant_id)]
+    assert [key for key in repositories.TENANT_ZONES._zones if key[0] is database] == [(database, tenant_id)]
 
 
 def _person_count_read_with_the_orm(database: Database, tenant_id: int) -> int:

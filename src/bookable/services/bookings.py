@@ -265,7 +265,7 @@ def booking_window_of(uow: UnitOfWork, target: Target) -> windows.BookingWindow:
         target.first_start,
         max_advance_days=target.offering.max_advance,
         cutoff_minutes=target.offering.booking_cutoff_minutes,
-        zone=uow.tenants.zone(target.offering.tenant_id),
+        zone=uow.zone(target.offering.tenant_id),
     )
 
 
@@ -327,7 +327,7 @@ def cancel(
     held_places = booking.status != "waitlisted"
     if held_places:
         deadline = windows.cancellation_deadline(
-            target.first_start, min_cancel_days=target.offering.min_cancel, zone=uow.tenants.zone(actor.tenant_id)
+            target.first_start, min_cancel_days=target.offering.min_cancel, zone=uow.zone(actor.tenant_id)
         )
         windows.check_can_cancel(deadline, now, override=override_window and actor.is_staff)
     uow.lock_slots([slot.id for slot in target.slots])

@@ -19,9 +19,30 @@ from bookable.storage.prepared import Prepared, one_of
 Row = TypeVar("Row", bound=m.Base)
 
 ACTIVE = ("confirmed", "reserved", "waitlisted")
-ZONE_SECONDS = 300.0
-_zones: dict[tuple[Any, int], tuple[float, str]] = {}
 HOLDING = ("confirmed", "reserved")
+
+
+class TenantZones:
+    """Tenants' IANA time zones, remembered for ZONE_SECONDS per database: no service changes a
+    tenant's zone, and the hot paths need it on every call. Keyed by the Database object, which
+    lives as long as its process serves it."""
+
+    ZONE_SECONDS = 300.0
+
+    def __init__(self) -> None:
+        self._zones: dict[tuple[object, int], tuple[float, str]] = {}
+
+    def zone(self, database: object, tenant_id: int, read: Callable[[], str]) -> str:
+        key = (database, tenant_id)
+        cached = self._zones.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        zone = read()
+        self._zones[key] = (time.monotonic() + self.ZONE_SECONDS, zone)
+        return zone
+
+
+TENANT_ZONES = TenantZones()
 
 
 class TenantScoped:
@@ -64,17 +85,9 @@ class Tenants:
         return self.session.get(m.Tenant, tenant_id)
 
     def zone(self, tenant_id: int) -> str:
-        """The tenant's IANA time zone, remembered for a while per database: no service changes a
-        tenant's zone, and the hot paths need it on every call. Keyed by the engine: a session in a
-        write batch is bound to that batch's connection, a new one each time."""
-        key = (self.session.get_bind().engine, tenant_id)
-        cached = _zones.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
         zone = self.session.scalar(select(m.Tenant.timezone).where(m.Tenant.id == tenant_id))
         if zone is None:
             raise LookupError(f"tenant {tenant_id} does not exist")
-        _zones[key] = (time.monotonic() + ZONE_SECONDS, zone)
         return zone
 
     def all_ids(self) -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -29,7 +30,6 @@ class UnitOfWork:
         self.database = database
         self.tenant_id = tenant_id
         self.write = write
-        self.session: Session
         self._deferred = False
         self._batch: Connection | None = None
         self._savepoint = ""
@@ -44,16 +44,46 @@ class UnitOfWork:
         elif not self.write:
             self._reading = self.database.read_engine.connect()
             self._reading.begin()
-        self.session = self.database.session(write=self.write, on=self._reading)
-        self.tenants = r.Tenants(self.session)
-        self.offerings = r.Offerings(self.session, self.tenant_id)
-        self.bookings = r.Bookings(self.session, self.tenant_id)
-        self.people = r.People(self.session, self.tenant_id)
-        self.audit = r.Audit(self.session, self.tenant_id)
-        self.catalog = r.TenantScoped(self.session, self.tenant_id)
         self.loads = r.Loads(self.connection)
         self.rows = BookingRows(self.connection, self.tenant_id)
         return self
+
+    @cached_property
+    def session(self) -> Session:
+        """Made at the first ORM use: a booking in a write batch runs Core statements only, and a
+        session costs ~20 us to make and close."""
+        return self.database.session(write=self.write, on=self._reading)
+
+    @cached_property
+    def tenants(self) -> r.Tenants:
+        return r.Tenants(self.session)
+
+    @cached_property
+    def offerings(self) -> r.Offerings:
+        return r.Offerings(self.session, self.tenant_id)
+
+    @cached_property
+    def bookings(self) -> r.Bookings:
+        return r.Bookings(self.session, self.tenant_id)
+
+    @cached_property
+    def people(self) -> r.People:
+        return r.People(self.session, self.tenant_id)
+
+    @cached_property
+    def audit(self) -> r.Audit:
+        return r.Audit(self.session, self.tenant_id)
+
+    @cached_property
+    def catalog(self) -> r.TenantScoped:
+        return r.TenantScoped(self.session, self.tenant_id)
+
+    def zone(self, tenant_id: int) -> str:
+        """The tenant's IANA time zone (repositories.TENANT_ZONES: remembered per database)."""
+        return r.TENANT_ZONES.zone(self.database, tenant_id, lambda: self.tenants.zone(tenant_id))
+
+    def _session_made(self) -> bool:
+        return "session" in self.__dict__
 
     def connection(self) -> Connection:
         """Where Core statements run in this unit of work's transaction: the batch's connection, a
@@ -107,12 +137,18 @@ class UnitOfWork:
 
     def _orm_began(self) -> bool:
         """Outside a batch, always (the session holds the transaction). In a batch, whether any ORM
-        work began: a booking's Core statements alone leave the session without a transaction."""
+        work began: a booking's Core statements alone leave the session without a transaction, or
+        never make one."""
+        if self._batch is None:
+            return True
+        if not self._session_made():
+            return False
         session = self.session
-        return self._batch is None or session.in_transaction() or bool(session.new) or bool(session.deleted)
+        return session.in_transaction() or bool(session.new) or bool(session.deleted)
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self._session_made():
+            self.session.rollback()
         if self._batch is not None:
             self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
 
@@ -120,10 +156,11 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         try:
-            if self.write and not self.committed:
+            if self.write and not self.committed and self._session_made():
                 self.session.rollback()
         finally:
-            self.session.close()  # first: the session's own savepoint, if it began one, is inside ours
+            if self._session_made():
+                self.session.close()  # first: the session's own savepoint, if it began one, is inside ours
             if self._batch is not None:  # not committed: nothing it wrote stays
                 self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
                 self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)

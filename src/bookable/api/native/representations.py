@@ -34,7 +34,7 @@ def epoch(instant: datetime) -> int:
 
 
 def zone_of(uow: UnitOfWork) -> str:
-    return uow.tenants.zone(uow.tenant_id)
+    return uow.zone(uow.tenant_id)
 
 
 class SlotOut(BaseModel):

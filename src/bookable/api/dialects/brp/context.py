@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from bookable.api.auth import Remembered, authenticator
+from bookable.api.auth import authenticator
 from bookable.api.dialects.brp.params import RawParams
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
@@ -15,9 +15,8 @@ from bookable.services.accounts import Principal
 from bookable.services.actor import Actor, Channel
 from bookable.storage.database import Database
 from bookable.storage.queries import brp as reads
+from bookable.storage.repositories import TENANT_ZONES
 from bookable.storage.unit_of_work import UnitOfWork
-
-ZONE_CACHE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -30,18 +29,15 @@ class Caller:
         return UnitOfWork(self.database, self.tenant_id, write=write)
 
 
-_zones: Remembered[tuple[Database, int], str] = Remembered(ttl=ZONE_CACHE_SECONDS)
-"""Tenant time zones, remembered briefly so that a list page costs one query, not two."""
-
-
 def _zone_of(database: Database, tenant_id: int) -> str:
-    zone = _zones.get((database, tenant_id))
-    if zone is None:
+    """Remembered per database (repositories.TENANT_ZONES), so that a list page costs one query."""
+
+    def read() -> str:
         about_to_look_up()
         with UnitOfWork(database, tenant_id, write=False) as uow:
-            zone = reads.tenant_zone(uow.session, tenant_id) or "UTC"
-        _zones.put((database, tenant_id), zone)
-    return zone
+            return reads.tenant_zone(uow.session, tenant_id) or "UTC"
+
+    return TENANT_ZONES.zone(database, tenant_id, read)
 
 
 def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
