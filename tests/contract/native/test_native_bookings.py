@@ -93,6 +93,9 @@ def test_bad_booking_requests_are_422_or_404_and_book_nothing(client, world, sta
     response = client.post(f"{API}/bookings", content=b'{"person_id": ', headers={**staff,
                                                                                  "Content-Type": "application/json"})
     assert_problem(response, 422, "invalid_parameter")
+    for query in ("?note=%00", "?note=a%00b"):
+        nul = client.post(f"{API}/bookings{query}", json={"person_id": person, "slot_id": slot_id}, headers=staff)
+        assert "NUL" in assert_problem(nul, 422, "invalid_parameter")["detail"]
     assert db_bookings_of(world, person) == []
 
 

@@ -82,7 +82,8 @@ def document_security(schema: dict[str, Any]) -> None:
 async def caller(request: Request) -> Caller:
     """Async: a caller already verified (the credential cache, ADR 0004) is known on the event
     loop; only a first sight of a credential takes a worker thread (api/execution.run_checks)."""
-    if "\x00" in request.url.query or "%00" in request.url.query:
+    query: bytes = request.scope.get("query_string", b"")  # not request.url: building it costs ~5 us
+    if b"\x00" in query or b"%00" in query:
         raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database
     slug = request.headers.get(TENANT_HEADER)
