@@ -26,7 +26,7 @@ from bench.dataset import seed
 from bench.sizes import Sizes
 from bookable.storage.database import Database, database_url
 
-SQLITE_FILES = ("", "-wal", "-shm", "-writers.lock")
+SQLITE_FILES = ("", "-wal", "-shm", "-writers.lock", "-writers.wake")
 CACHE = Path(os.environ.get("BENCH_CACHE_DIR") or Path(__file__).parent / ".cache")
 
 
@@ -91,6 +91,8 @@ def _build_sqlite(sizes: Sizes, cached: Path, manifest_path: Path) -> float:
         connection.execute("ANALYZE")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     building.replace(cached)
+    for suffix in SQLITE_FILES[1:]:
+        Path(f"{building}{suffix}").unlink(missing_ok=True)
     elapsed = time.perf_counter() - started
     manifest_path.write_text(json.dumps({**manifest, "seed_seconds": round(elapsed, 1)}, indent=1))
     log(f"seeded in {elapsed:.1f} s")
