@@ -15,7 +15,7 @@ list must be written as separate values (`column.in_([literal(v) for v in values
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +38,13 @@ class _Compiled:
     sql: str
     defaults: dict[str, Any]  # the statement's own values (literals, LIMIT), overridden by the caller's
     names: tuple[str, ...] | None  # parameter order when the driver's paramstyle is positional
-    bind_processors: tuple[tuple[str, Processor], ...]
+    bind_processors: dict[str, Processor]
     columns: tuple[Any, ...]  # the result's columns, for their types
     record: Any  # a namedtuple class of the result's column keys, or None
     result_processors: tuple[Processor | None, ...] | None = None  # known at the first result
+
+    def __post_init__(self) -> None:
+        self._positional = tuple((name, self.bind_processors.get(name)) for name in self.names or ())
 
     def processors(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
         """A column's processor may depend on the type the driver reports (PostgreSQL numerics)."""
@@ -52,18 +55,31 @@ class _Compiled:
         return self.result_processors
 
     def arguments(self, params: Mapping[str, Any]) -> Any:
-        if any(type(value) is str and "\x00" in value for value in params.values()):
-            raise ValidationError("Text may not contain NUL characters.")
-        values = {**self.defaults, **params}
-        for name, process in self.bind_processors:
-            values[name] = process(values[name])
-        return tuple(values[name] for name in self.names) if self.names is not None else values
+        """The driver's parameters: a tuple in statement order (SQLite), else a dict (PostgreSQL)."""
+        if self.names is None:
+            values = {**self.defaults, **params}
+            for name, process in self.bind_processors.items():
+                values[name] = process(values[name])
+            _refuse_nul(values.values())
+            return values
+        defaults, bound = self.defaults, []
+        for name, process in self._positional:
+            value = params[name] if name in params else defaults[name]
+            bound.append(value if process is None else process(value))
+        _refuse_nul(bound)
+        return bound
 
     def records(self, rows: Sequence[Sequence[Any]], processors: tuple[Processor | None, ...]) -> list[Any]:
         if not any(processors):
             return [self.record._make(row) for row in rows]
         return [self.record._make([value if process is None else process(value)
                                    for process, value in zip(processors, row, strict=True)]) for row in rows]
+
+
+def _refuse_nul(values: Iterable[Any]) -> None:
+    for value in values:
+        if type(value) is str and "\x00" in value:
+            raise ValidationError("Text may not contain NUL characters.")
 
 
 class Prepared:
@@ -99,11 +115,11 @@ class Prepared:
     def _compile(self, dialect: Dialect) -> _Compiled:
         kwargs = {"column_keys": self.column_keys} if self.column_keys is not None else {}
         compiled = self.statement.compile(dialect=dialect, **kwargs)  # type: ignore[attr-defined]
-        binds = []
+        binds = {}
         for name, parameter in compiled.binds.items():
             process = parameter.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                binds.append((name, process))
+                binds[name] = process
         columns = list(getattr(self.statement, "exported_columns", None) or [])
         keys = [column.key for column in columns]
         record = namedtuple("Record", keys, rename=True) if columns else None  # type: ignore[misc]
@@ -111,7 +127,7 @@ class Prepared:
             sql=compiled.string,
             defaults=dict(compiled.params),
             names=tuple(compiled.positiontup) if compiled.positional else None,
-            bind_processors=tuple(binds),
+            bind_processors=binds,
             columns=tuple(columns),
             record=record,
         )
