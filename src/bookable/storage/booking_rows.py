@@ -9,6 +9,7 @@ read-only records whose attribute names are the ORM models' own (`slot.spaces`,
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,8 +33,15 @@ OFFERING_COLUMNS = tuple(_offerings.c[name] for name in (
     "auto_promote", "max_advance", "booking_cutoff_minutes", "min_cancel"))
 """What booking reads of an offering (services.bookings.OfferingLike)."""
 
-SLOT = Prepared(select(*SLOT_COLUMNS).where(
-    _slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.deleted == false()))
+SlotRecord = namedtuple("SlotRecord", [column.key for column in SLOT_COLUMNS])  # type: ignore[misc]
+OfferingRecord = namedtuple("OfferingRecord", [column.key for column in OFFERING_COLUMNS])  # type: ignore[misc]
+SLOT_WITH_OFFERING = Prepared(
+    select(*SLOT_COLUMNS, *(column.label(f"o_{column.key}") for column in OFFERING_COLUMNS))
+    .join_from(_slots, _offerings, and_(_offerings.c.id == _slots.c.offering_id,
+                                        _offerings.c.tenant_id == bindparam("tenant_id"), _offerings.c.deleted == false()))
+    .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
+           _slots.c.deleted == false()))
+"""A slot and its offering in one statement: the booking path reads both, under the write lock."""
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
                     .order_by(_slots.c.starts_at, _slots.c.id))
@@ -73,14 +81,26 @@ class BookingRows:
     def __init__(self, connection: Callable[[], Connection], tenant_id: int) -> None:
         self._connection = connection
         self.tenant_id = tenant_id
+        self._offerings_read: dict[int, Any] = {}
 
     def slot(self, slot_id: int) -> Any | None:
-        return SLOT.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+        """The slot, if it and its offering are the tenant's and not deleted; its offering is read in
+        the same statement, and offering() answers from it for the rest of this transaction."""
+        found = SLOT_WITH_OFFERING.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+        if found is None:
+            return None
+        width = len(SLOT_COLUMNS)
+        offering = OfferingRecord._make(found[width:])
+        self._offerings_read[offering.id] = offering
+        return SlotRecord._make(found[:width])
 
     def slots_of(self, offering_id: int) -> list[Any]:
         return SLOTS_OF.all(self._connection(), {"offering_id": offering_id})
 
     def offering(self, offering_id: int) -> Any | None:
+        read_with_its_slot = self._offerings_read.get(offering_id)
+        if read_with_its_slot is not None:
+            return read_with_its_slot
         return OFFERING.first(self._connection(), {"offering_id": offering_id, "tenant_id": self.tenant_id})
 
     def person_exists(self, person_id: int) -> bool:
