@@ -38,7 +38,8 @@ OfferingRecord = namedtuple("OfferingRecord", [column.key for column in OFFERING
 SLOT_WITH_OFFERING = Prepared(
     select(*SLOT_COLUMNS, *(column.label(f"o_{column.key}") for column in OFFERING_COLUMNS))
     .join_from(_slots, _offerings, and_(_offerings.c.id == _slots.c.offering_id,
-                                        _offerings.c.tenant_id == bindparam("tenant_id"), _offerings.c.deleted == false()))
+                                        _offerings.c.tenant_id == bindparam("tenant_id"),
+                                        _offerings.c.deleted == false()))
     .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
            _slots.c.deleted == false()))
 """A slot and its offering in one statement: the booking path reads both, under the write lock."""
@@ -90,7 +91,7 @@ class BookingRows:
         if found is None:
             return None
         width = len(SLOT_COLUMNS)
-        offering = OfferingRecord._make(found[width:])
+        offering: Any = OfferingRecord._make(found[width:])
         self._offerings_read[offering.id] = offering
         return SlotRecord._make(found[:width])
 

@@ -63,9 +63,9 @@ class _Compiled:
             _refuse_nul(values.values())
             return values
         defaults, bound = self.defaults, []
-        for name, process in self._positional:
+        for name, convert in self._positional:
             value = params[name] if name in params else defaults[name]
-            bound.append(value if process is None else process(value))
+            bound.append(value if convert is None else convert(value))
         _refuse_nul(bound)
         return bound
 
