@@ -47,9 +47,7 @@ class Placement:
 
 
 def tenant_zone(uow: UnitOfWork, actor: Actor) -> str:
-    tenant = uow.tenants.get(actor.tenant_id)
-    assert tenant is not None
-    return tenant.timezone
+    return uow.zone(actor.tenant_id)
 
 
 def today_in(zone: str, now: datetime | None = None) -> date:
