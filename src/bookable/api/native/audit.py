@@ -7,14 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin
-from bookable.api.native.http import JsonResponse, OrjsonRoute
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import local_iso, zone_of
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 
-router = APIRouter(prefix=f"{PREFIX}/audit", tags=["audit"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/audit", tags=["audit"], route_class=DirectRoute)
 
 
 class AuditOut(BaseModel):

@@ -14,11 +14,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
 from bookable.api.execution import run_write
 from bookable.api.native.context import PREFIX, Caller, caller, staff
 from bookable.api.native.crud import Input, location
-from bookable.api.native.http import JsonResponse, OrjsonRoute, created
+from bookable.api.native.http import JsonResponse, created
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import (
     BookingOut,
@@ -35,7 +36,7 @@ from bookable.services.bookings import Settlement, WaitlistPolicy
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix=f"{PREFIX}/bookings", tags=["bookings"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/bookings", tags=["bookings"], route_class=DirectRoute)
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2,
                                   description="Pounds.pence; send a string such as \"20.00\".")]

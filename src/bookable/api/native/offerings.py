@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 from starlette.responses import Response
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
 from bookable.api.native.context import PREFIX, Caller, admin, caller, staff
 from bookable.api.native.crud import Input, changes_of, location
-from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import SlotOut, local_iso, slots_out, zone_of
 from bookable.domain.localtime import to_utc
@@ -29,7 +30,7 @@ from bookable.services import offerings as service
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 
-router = APIRouter(prefix=f"{PREFIX}/offerings", tags=["offerings"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/offerings", tags=["offerings"], route_class=DirectRoute)
 
 Price = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2,
                                  description="decimal(8,2); send a string such as \"12.50\".")]

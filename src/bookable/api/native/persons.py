@@ -9,17 +9,18 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
 from bookable.api.native.context import PREFIX, Caller, admin, caller, staff
 from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import local_iso, zone_of
 from bookable.domain.errors import NotAllowed
 from bookable.services import catalog
 from bookable.storage import models as m
 
-router = APIRouter(prefix=f"{PREFIX}/persons", tags=["persons"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/persons", tags=["persons"], route_class=DirectRoute)
 Gender = Literal["male", "female"]
 
 

@@ -12,14 +12,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement
 from starlette.responses import Response
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.services import catalog
 from bookable.storage import models as m
 
-router = APIRouter(prefix=f"{PREFIX}/products", tags=["catalogue"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/products", tags=["catalogue"], route_class=DirectRoute)
 ProductType = Literal["groupActivity", "subscription", "package", "article", "service", "event", "stockProduct",
                       "valueCard", "entry"]
 

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, staff
 from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, OrjsonRoute, created, no_content
+from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import BookingOut, bookings_out, local_iso, zone_of
 from bookable.services import catalog, registrations
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix=f"{PREFIX}/registrations", tags=["registrations"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/registrations", tags=["registrations"], route_class=DirectRoute)
 
 
 class RegistrationIn(Input):

@@ -9,9 +9,10 @@ from datetime import date, time, timedelta
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
+from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, caller, staff
 from bookable.api.native.crud import Input, changes_of
-from bookable.api.native.http import JsonResponse, OrjsonRoute
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
 from bookable.api.native.representations import SlotOut, slots_out, zone_of
 from bookable.domain.attendance import parse_volunteering
@@ -21,7 +22,7 @@ from bookable.services import register
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix=f"{PREFIX}/slots", tags=["slots"], route_class=OrjsonRoute)
+router = APIRouter(prefix=f"{PREFIX}/slots", tags=["slots"], route_class=DirectRoute)
 
 
 class SlotPatch(Input):

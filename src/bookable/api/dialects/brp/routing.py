@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from bookable.api.dialects.brp.errors import invalid
 from bookable.api.dialects.brp.render import Content, document_response, format_of
+from bookable.api.direct_route import DirectRoute
 from bookable.domain.localtime import to_local, to_utc
 from bookable.services.actor import utc_now
 
@@ -20,7 +21,7 @@ SUFFIXES = (".xml", ".json", "")
 DEFAULT_DAYS = 14
 MAX_RANGE_DAYS = 92
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DirectRoute)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
 
 
