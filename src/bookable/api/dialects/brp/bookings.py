@@ -13,7 +13,7 @@ from bookable.api.dialects.brp.context import Caller, credential_of, integration
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_database_work, run_write
+from bookable.api.execution import run_checks, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
 from bookable.services.actor import Actor
@@ -31,8 +31,7 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
     caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
-    activity = await run_database_work(caller.database, _activity, caller, params["activityid"])
-    outcome = await run_write(caller.database, _book_activity, caller, actor, params)
+    outcome, activity = await run_write(caller.database, _book_activity, caller, actor, params)
     booking = outcome.booking
     row = reads.BookingRow(booking.id, booking.status, *outcome.span, activity.business_unit, activity.product)
     return respond(request, "booking", blocks.booking(row, caller.zone))
@@ -45,23 +44,18 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], 
     return caller, params, member(request, caller)
 
 
-def _activity(caller: Caller, activity_id: int) -> reads.ActivityHeader:
-    """Read before the write batch, outside the write lock: the booking checks the slot again under it."""
-    with caller.uow() as uow:
-        found = reads.activity_header(uow.connection(), caller.tenant_id, activity_id)
-    if found is None:
-        raise NotFound(f"Activity {activity_id} not found.", field="activityid")
-    return found
-
-
-def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> BookingOutcome:
+def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> tuple[BookingOutcome, reads.ActivityHeader]:
+    """The activity is read in the booking's own transaction: a unit of work of its own before the
+    write batch cost more (its BEGIN and COMMIT) than the one statement it adds under the lock."""
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
-        uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
+        activity = reads.activity_header(uow.connection(), caller.tenant_id, params["activityid"])
+        if activity is None:
+            raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
                                        waitlist=policy)
         uow.commit()
-    return outcome
+    return outcome, activity
 
 
 @endpoint("GET", "bookings")
