@@ -100,7 +100,9 @@ def _direct_handler(dependant: Dependant, embed_body_fields: bool) -> Handler:
         received = await _received_body(request) if body_fields else None
         values: dict[str, Any] = {}
         for name, call, its_request in dependencies:
-            values[name] = await (call(**{its_request: request}) if its_request else call())
+            value = await (call(**{its_request: request}) if its_request else call())
+            if name is not None:  # None: declared in the decorator's dependencies=[...], run for its effect
+                values[name] = value
         if body_fields:
             body_values, errors = await request_body_to_args(body_fields, received, embed_body_fields)
             if errors:

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from native_support import API, assert_problem, basic, create_offering, create_person, db_bookings_of
 
 from bookable.api import direct_route
-from bookable.api.app import create_app
 from bookable.api.api_routes import documented_routes
+from bookable.api.app import create_app
 
 JSON = {"Content-Type": "application/json"}
 BAD_REQUESTS: dict[str, tuple[bytes, dict[str, str], bool]] = {
