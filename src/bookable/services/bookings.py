@@ -210,13 +210,14 @@ def book(
 ) -> BookingOutcome:
     now = now or utc_now()
     uow.defer_write_lock()
+    uow.rows.booking_for(actor.person_id if actor.is_member else person_id)
     target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id, rows=True)
     person = _person_id_for(uow, actor, person_id)
     fresh = uow.lock_slot_rows(target.slots)  # every check below reads current slots
     target = Target(target.offering, fresh, target.slot_id)
     _check_bookable(uow, actor, target, places, now, override=override_window and actor.is_staff)
     _refuse_double_booking(uow, person, target)
-    if places <= free_places(uow, target, online=actor.is_member):
+    if places <= _free_places_now(uow, target, online=actor.is_member):
         status = "confirmed" if confirmed else "reserved"
         booking = _insert(uow, actor, person, target, places, status, None, registration_id, now)
         return BookingOutcome(booking, waitlisted=False, span=target.span)
@@ -227,6 +228,14 @@ def book(
     queue_number, position = uow.rows.next_in_queue(target.slot_id, target.offering.id)
     booking = _insert(uow, actor, person, target, places, "waitlisted", queue_number, registration_id, now)
     return BookingOutcome(booking, waitlisted=True, span=target.span, position=position)
+
+
+def _free_places_now(uow: UnitOfWork, target: Target, *, online: bool) -> int:
+    """free_places(), from the places held as read with the slot if they were (BookingRows)."""
+    load = uow.rows.load_read(target.slot_id) if target.slot_id is not None else None
+    if load is None:
+        return free_places(uow, target, online=online)
+    return course_available_places([load], online=online)
 
 
 def _person_id_for(uow: UnitOfWork, actor: Actor, person_id: int | None) -> int:

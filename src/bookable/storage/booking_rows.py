@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, false, func, insert, select
 
+from bookable.domain.capacity import SlotLoad
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared, one_of
-from bookable.storage.repositories import ACTIVE
+from bookable.storage.repositories import ACTIVE, HOLDING, slot_load
 
 _slots = m.Slot.__table__
 _offerings = m.Offering.__table__
@@ -43,6 +45,32 @@ SLOT_WITH_OFFERING = Prepared(
     .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
            _slots.c.deleted == false()))
 """A slot and its offering in one statement: the booking path reads both, under the write lock."""
+
+
+def _active_here(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The person's active booking on the slot (at most one: the double-booking check)."""
+    return (select(column).where(_bookings.c.person_id == bindparam("person_id"),
+                                 _bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, ACTIVE))
+            .order_by(_bookings.c.id).limit(1).scalar_subquery())
+
+
+def _held(status: str) -> ColumnElement[Any]:
+    return (select(func.coalesce(func.sum(_bookings.c.places), 0))
+            .where(_bookings.c.slot_id == bindparam("slot_id"), _bookings.c.status == status).scalar_subquery())
+
+
+BOOKING_CHECKS = (
+    select(_persons.c.id).where(_persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id"))
+    .scalar_subquery().label("b_person"),
+    _active_here(_bookings.c.id).label("b_active_id"),
+    _active_here(_bookings.c.status).label("b_active_status"),
+    *(_held(status).label(f"b_{status}") for status in HOLDING),
+)
+"""What a booking of one slot checks besides the slot: that the person exists, their active booking
+on it, and the places held there (storage.repositories.HOLDING)."""
+SLOT_FOR_BOOKING = Prepared(SLOT_WITH_OFFERING.statement.add_columns(*BOOKING_CHECKS))  # type: ignore[attr-defined]
+"""SLOT_WITH_OFFERING and BOOKING_CHECKS in one statement: under SQLite's write lock, one statement
+instead of four (each costs its own Python around SQLite's work)."""
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
                     .order_by(_slots.c.starts_at, _slots.c.id))
@@ -76,24 +104,54 @@ AUDIT_VALUES = ("tenant_id", "actor", "channel", "action", "entity", "entity_id"
 INSERT_AUDIT = Prepared(insert(_audit), column_keys=AUDIT_VALUES)
 
 
-class BookingRows:
-    """The rows one booking reads and writes, in the unit of work's own transaction."""
+@dataclass(frozen=True)
+class _BookingChecks:
+    """BOOKING_CHECKS as read with a slot, for the one booking of `person_id` on `slot_id`."""
 
-    def __init__(self, connection: Callable[[], Connection], tenant_id: int) -> None:
+    person_id: int
+    slot_id: int
+    person_found: bool
+    active: Any | None  # (id, status) of the person's active booking on the slot
+    load: SlotLoad
+
+
+class BookingRows:
+    """The rows one booking reads and writes, in the unit of work's own transaction.
+
+    `current` says that the transaction has held SQLite's write lock since it began (a write batch):
+    what it reads stays true until it writes. Only then may slot() read the booking's checks with
+    the slot (booking_for()); they are answered once, and forgotten at the next write."""
+
+    def __init__(self, connection: Callable[[], Connection], tenant_id: int, *, current: bool = False) -> None:
         self._connection = connection
         self.tenant_id = tenant_id
+        self._current = current
         self._offerings_read: dict[int, Any] = {}
+        self._booking_person: int | None = None
+        self._checks: _BookingChecks | None = None
+
+    def booking_for(self, person_id: int | None) -> None:
+        """The next slot() read is for a booking by this person: read its checks with the slot."""
+        self._booking_person = person_id if self._current else None
 
     def slot(self, slot_id: int) -> Any | None:
         """The slot, if it and its offering are the tenant's and not deleted; its offering is read in
         the same statement, and offering() answers from it for the rest of this transaction."""
-        found = SLOT_WITH_OFFERING.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+        person_id, self._booking_person, self._checks = self._booking_person, None, None
+        params = {"slot_id": slot_id, "tenant_id": self.tenant_id}
+        if person_id is None:
+            found = SLOT_WITH_OFFERING.first(self._connection(), params)
+        else:
+            found = SLOT_FOR_BOOKING.first(self._connection(), {**params, "person_id": person_id})
         if found is None:
             return None
-        width = len(SLOT_COLUMNS)
-        offering: Any = OfferingRecord._make(found[width:])
+        width, checks = len(SLOT_COLUMNS), len(OFFERING_COLUMNS) + len(SLOT_COLUMNS)
+        offering: Any = OfferingRecord._make(found[width:checks])
         self._offerings_read[offering.id] = offering
-        return SlotRecord._make(found[:width])
+        slot = SlotRecord._make(found[:width])
+        if person_id is not None:
+            self._checks = _checks_read(person_id, slot, found[checks:])
+        return slot
 
     def slots_of(self, offering_id: int) -> list[Any]:
         return SLOTS_OF.all(self._connection(), {"offering_id": offering_id})
@@ -105,6 +163,8 @@ class BookingRows:
         return OFFERING.first(self._connection(), {"offering_id": offering_id, "tenant_id": self.tenant_id})
 
     def person_exists(self, person_id: int) -> bool:
+        if self._checks is not None and self._checks.person_id == person_id:
+            return self._checks.person_found
         return PERSON.first(self._connection(), {"person_id": person_id, "tenant_id": self.tenant_id}) is not None
 
     def lock_slots(self, slot_ids: Sequence[int]) -> list[Any]:
@@ -117,6 +177,9 @@ class BookingRows:
         return rows
 
     def active_of_person(self, person_id: int, slot_id: int | None, offering_id: int) -> Any | None:
+        checks = self._checks
+        if checks is not None and (checks.person_id, checks.slot_id) == (person_id, slot_id):
+            return checks.active
         if slot_id is not None:
             return ACTIVE_OF_PERSON_ON_SLOT.first(self._connection(), {"person_id": person_id, "slot_id": slot_id})
         params = {"person_id": person_id, "offering_id": offering_id}
@@ -133,8 +196,25 @@ class BookingRows:
         queue = statement.first(self._connection(), params)
         return int(queue.last_number or 0) + 1, int(queue.waiting) + 1
 
+    def load_read(self, slot_id: int) -> SlotLoad | None:
+        """The places held on the slot, if read with it for this booking (waiting left out)."""
+        checks = self._checks
+        return checks.load if checks is not None and checks.slot_id == slot_id else None
+
     def insert_booking(self, values: dict[str, Any]) -> int:
+        self._checks = None
         return int(INSERT_BOOKING.first(self._connection(), values).id)
 
     def insert_audit(self, values: dict[str, Any]) -> None:
         INSERT_AUDIT.all(self._connection(), values)
+
+
+_Active = namedtuple("_Active", ["id", "status"])
+
+
+def _checks_read(person_id: int, slot: Any, values: Sequence[Any]) -> _BookingChecks:
+    found, active_id, active_status, *held = values
+    counts = dict(zip(HOLDING, (int(places) for places in held), strict=True))
+    return _BookingChecks(
+        person_id=person_id, slot_id=slot.id, person_found=found is not None,
+        active=_Active(active_id, active_status) if active_id is not None else None, load=slot_load(slot, counts))

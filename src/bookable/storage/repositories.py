@@ -179,7 +179,7 @@ class Loads:
             for slot_id, status, places in connection.execute(_direct_loads(statuses), {"slot_ids": list(counts)}):
                 counts[slot_id][status] += int(places)
         self._add_course_bookings(connection, slots, set(course_offering_ids), counts, statuses)
-        return {slot.id: _load(slot, counts[slot.id]) for slot in slots}
+        return {slot.id: slot_load(slot, counts[slot.id]) for slot in slots}
 
     def _add_course_bookings(
         self, connection: Connection, slots: Sequence[SlotLike], course_ids: set[int],
@@ -253,7 +253,7 @@ class SlotLike(Protocol):
     def online_spaces(self) -> int | None: ...
 
 
-def _load(slot: SlotLike, counts: dict[str, int]) -> SlotLoad:
+def slot_load(slot: SlotLike, counts: dict[str, int]) -> SlotLoad:
     return SlotLoad(
         spaces=slot.spaces,
         online_spaces=slot.online_spaces,
