@@ -140,3 +140,72 @@ def test_units_of_work_in_a_batch_end_their_savepoints_whether_they_used_the_orm
     assert isinstance(failed, RuntimeError)
     assert (before, after, zone) == (0, 1, "Europe/Stockholm")
     assert isinstance(kept_id, int)
+
+
+def _add_person_but_leave_uncommitted(database: Database, tenant_id: int) -> str:
+    with UnitOfWork(database, tenant_id) as uow:
+        uow.session.add(m.Person(tenant_id=tenant_id, first_name="Uncommitted", last_name="Batch",
+                                 created_at=datetime.now(UTC)))
+        uow.session.flush()
+    return "returned without committing"
+
+
+def _traced_statements(database: Database) -> list[str]:
+    statements: list[str] = []
+
+    @event.listens_for(database.write_engine, "connect")
+    def _trace(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(statements.append)
+
+    database.write_engine.dispose()  # connections opened from here on are traced
+    return statements
+
+
+def _names(path: Path, tenant_id: int) -> list[str]:
+    reopened = Database(f"sqlite:///{path}")
+    with UnitOfWork(reopened, tenant_id, write=False) as uow:
+        names = sorted(uow.session.scalars(select(m.Person.first_name).where(m.Person.tenant_id == tenant_id)))
+    reopened.dispose()
+    return names
+
+
+def test_a_unit_of_work_that_wrote_and_returned_uncommitted_leaves_nothing_and_the_others_stand(
+    tmp_path: Path,
+) -> None:
+    database, tenant_id = _database_with_a_tenant(tmp_path / "uncommitted.db", "uncommitted")
+    statements = _traced_statements(database)
+
+    async def writes_at_once() -> list[object]:
+        return await asyncio.gather(
+            database.write_batches.run(_add_person, database, tenant_id, "First"),
+            database.write_batches.run(_add_person_but_leave_uncommitted, database, tenant_id),
+            database.write_batches.run(_add_person, database, tenant_id, "Last"))
+
+    first, uncommitted, last = asyncio.run(writes_at_once())
+    database.dispose()
+    assert uncommitted == "returned without committing"
+    assert isinstance(first, int) and isinstance(last, int)
+    assert _names(tmp_path / "uncommitted.db", tenant_id) == ["First", "Last"]
+    assert statements.count("ROLLBACK") == 1  # the spoiled run was undone once
+    assert any("bookable_uow" in sql for sql in statements)  # and the writes ran again with savepoints
+
+
+def test_writes_that_fail_before_writing_need_no_savepoint_of_their_own(tmp_path: Path) -> None:
+    database, tenant_id = _database_with_a_tenant(tmp_path / "nosavepoints.db", "nosavepoints")
+    statements = _traced_statements(database)
+
+    def refused(n: int) -> None:
+        with UnitOfWork(database, tenant_id):
+            raise ValueError(f"write {n} refused before writing")
+
+    async def writes_at_once() -> list[object]:
+        writes = [database.write_batches.run(_add_person, database, tenant_id, f"P{n}") for n in range(4)]
+        writes += [database.write_batches.run(refused, n) for n in range(4)]
+        return await asyncio.gather(*writes, return_exceptions=True)
+
+    results = asyncio.run(writes_at_once())
+    database.dispose()
+    assert [type(result) for result in results] == [int] * 4 + [ValueError] * 4
+    assert _names(tmp_path / "nosavepoints.db", tenant_id) == ["P0", "P1", "P2", "P3"]
+    assert not any("bookable_uow" in sql for sql in statements)
+    assert "ROLLBACK" not in statements

@@ -18,7 +18,7 @@ from bookable.storage.locking import (
     writer_gate,
 )
 from bookable.storage.sqlite_dialect import DRIVER_NAME
-from bookable.storage.write_batch import WriteBatches, joined_connection
+from bookable.storage.write_batch import JoinedBatch, WriteBatches, joined_batch
 
 DEFAULT_URL = "sqlite:///bookable.db"
 
@@ -74,7 +74,12 @@ class Database:
         return self._writers() if write else self._readers()
 
     def write_batch_connection(self) -> Connection | None:
-        return joined_connection(self.write_engine) if self.is_sqlite else None
+        joined = self.write_batch()
+        return joined.connection if joined is not None else None
+
+    def write_batch(self) -> JoinedBatch | None:
+        """The SQLite write batch that the current write runs in, if any (storage.write_batch)."""
+        return joined_batch(self.write_engine) if self.is_sqlite else None
 
     def _writer_gate(self) -> WriterGate | None:
         path = gate_path(self.write_engine)

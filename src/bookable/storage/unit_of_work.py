@@ -1,7 +1,9 @@
 """One request = one unit of work = one transaction. Services never commit; callers do.
 
-In a SQLite write batch (storage.write_batch, ADR 0010) a unit of work is a savepoint of the batch's
-transaction, opened on the batch's connection. Core statements (storage.booking_rows, the booking
+In a SQLite write batch (storage.write_batch, ADR 0010) a unit of work runs in the batch's
+transaction, on the batch's connection: in a savepoint of its own when the batch asks for them, and
+otherwise, if it ends uncommitted after writing, it spoils the batch's run, which then runs again
+with savepoints (storage.write_batch). Core statements (storage.booking_rows, the booking
 path) run straight on that connection; the ORM session joins in a savepoint of its own only when
 ORM work begins, so a booking pays for no ORM transaction at all.
 """
@@ -21,6 +23,7 @@ from bookable.storage import repositories as r
 from bookable.storage.booking_rows import BookingRows
 from bookable.storage.database import Database
 from bookable.storage.locking import DEFERRED_WRITE, lock_offering, lock_slots
+from bookable.storage.write_batch import JoinedBatch
 
 _savepoint_numbers = itertools.count(1)
 
@@ -32,20 +35,25 @@ class UnitOfWork:
         self.write = write
         self._deferred = False
         self._batch: Connection | None = None
+        self._joined: JoinedBatch | None = None
         self._savepoint = ""
+        self._changes_at_start = 0
         self._reading: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         self.committed = False
-        self._batch = self.database.write_batch_connection()
-        if self._batch is not None:
+        self._joined = self.database.write_batch()
+        self._batch = self._joined.connection if self._joined is not None else None
+        if self._joined is not None and self._joined.savepoints:
             self._savepoint = f"bookable_uow_{next(_savepoint_numbers)}"
-            self._batch.dialect.do_savepoint(self._batch, self._savepoint)
+            self._joined.connection.dialect.do_savepoint(self._joined.connection, self._savepoint)
+        elif self._joined is not None:
+            self._changes_at_start = self._joined.changes()
         elif not self.write:
             self._reading = self.database.read_engine.connect()
             self._reading.begin()
         self.loads = r.Loads(self.connection)
-        self.rows = BookingRows(self.connection, self.tenant_id)
+        self.rows = BookingRows(self.connection, self.tenant_id, current=self._batch is not None)
         return self
 
     @cached_property
@@ -130,9 +138,9 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._orm_began():
             self.session.commit()
-        if self._batch is not None:
+        if self._batch is not None and self._savepoint:
             self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)
-            self._batch = None  # from here on statements go through the session, as outside a batch
+        self._batch = self._joined = None  # from here on statements go through the session, as outside a batch
         self.committed = True
 
     def _orm_began(self) -> bool:
@@ -149,8 +157,17 @@ class UnitOfWork:
     def rollback(self) -> None:
         if self._session_made():
             self.session.rollback()
-        if self._batch is not None:
+        self._undo_in_batch()
+
+    def _undo_in_batch(self) -> None:
+        """Undo what this unit of work wrote in its batch: back to its savepoint, or, without one,
+        spoil the batch's run if it wrote anything (storage.write_batch)."""
+        if self._batch is None:
+            return
+        if self._savepoint:
             self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
+        elif self._joined is not None and self._joined.changes() != self._changes_at_start:
+            self._joined.spoiled = True
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -162,7 +179,8 @@ class UnitOfWork:
             if self._session_made():
                 self.session.close()  # first: the session's own savepoint, if it began one, is inside ours
             if self._batch is not None:  # not committed: nothing it wrote stays
-                self._batch.dialect.do_rollback_to_savepoint(self._batch, self._savepoint)
-                self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)
+                self._undo_in_batch()
+                if self._savepoint:
+                    self._batch.dialect.do_release_savepoint(self._batch, self._savepoint)
             if self._reading is not None:
                 self._reading.close()

@@ -2,10 +2,18 @@
 
 SQLite admits one writer at a time, across every worker process. A write submitted here joins its
 worker's queue; the worker takes the writer gate without blocking its event loop, then runs every
-queued write, up to MAX_BATCH, one after another in a single `BEGIN IMMEDIATE` transaction, each
-in a SAVEPOINT of its own, and commits once. A write that fails rolls back to its savepoint alone;
-the others stand. Each caller gets its result once the batch has committed, so nothing is
-answered that could still be lost.
+queued write, up to MAX_BATCH, one after another in a single `BEGIN IMMEDIATE` transaction, and
+commits once. A write that fails leaves nothing behind; the others stand. Each caller gets its
+result once the batch has committed, so nothing is answered that could still be lost.
+
+How a failed write leaves nothing behind (ADR 0010, amended in round 8): almost every write that
+fails, fails before it has written (a full slot, a double booking, bad input), so a batch first
+runs its writes with no savepoint open. An open savepoint made each insert about twice as
+expensive (SQLite keeps the pages it changes in a sub-journal to undo them), on top of the two
+statements it costs. A unit of work that ends uncommitted after it has written spoils that run
+(JoinedBatch.spoiled): the batch rolls back its transaction, begins another while still holding
+the writer gate, and runs every write again, each in a SAVEPOINT of its own, from which a failed
+write rolls back alone.
 
 While one worker writes, the other goes on reading requests and checking credentials, and its
 writes gather for its next turn. The cost of a transaction (begin, commit, the gate's hand-over,
@@ -35,15 +43,30 @@ T = TypeVar("T")
 MAX_BATCH = 32
 """At most this many writes per transaction, so that one worker's turn at the lock stays short."""
 
-_joined: ContextVar[tuple[Engine, Connection] | None] = ContextVar("bookable_write_batch", default=None)
+@dataclass
+class JoinedBatch:
+    """The batch that the current write runs in: its connection, and whether its units of work
+    each open a savepoint (see the module's docstring)."""
+
+    engine: Engine
+    connection: Connection
+    savepoints: bool
+    spoiled: bool = False  # a unit of work ended uncommitted after writing, without a savepoint
+
+    def changes(self) -> int:
+        """Rows written on this connection so far (only ever grows): a unit of work compares."""
+        return int(self.connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
 
 
-def joined_connection(engine: Engine) -> Connection | None:
-    """The connection of the batch that the current write runs in, if it runs in one of `engine`."""
+_joined: ContextVar[JoinedBatch | None] = ContextVar("bookable_write_batch", default=None)
+
+
+def joined_batch(engine: Engine) -> JoinedBatch | None:
+    """The batch that the current write runs in, if it runs in one of `engine`."""
     joined = _joined.get()
-    if joined is None or joined[0] is not engine:
+    if joined is None or joined.engine is not engine:
         return None
-    return joined[1]
+    return joined
 
 
 @dataclass
@@ -110,8 +133,7 @@ class WriteBatches:
         try:
             with connection:
                 connection.begin()  # BEGIN IMMEDIATE, adopting the gate; the commit releases it
-                joined = (self._engine, connection)
-                outcomes = [queued.context.run(_outcome, queued.work, joined) for queued in batch]
+                outcomes = self._outcomes(batch, connection)
                 connection.commit()
         except BaseException as error:  # the batch did not commit: nothing in it happened
             _settle_all(batch, error)
@@ -121,8 +143,38 @@ class WriteBatches:
         for queued, (value, failure) in zip(batch, outcomes, strict=True):
             _settle(queued.result, value, failure)
 
+    def _outcomes(self, batch: list[_Queued], connection: Connection) -> list[tuple[Any, BaseException | None]]:
+        """Run the writes without savepoints; if that run is spoiled, undo it and run them again
+        with a savepoint each (see the module's docstring)."""
+        outcomes = self._run_writes(batch, connection, savepoints=False)
+        if outcomes is None:
+            _begin_again(connection)
+            outcomes = self._run_writes(batch, connection, savepoints=True)
+            assert outcomes is not None  # a unit of work in a savepoint never spoils a run
+        return outcomes
 
-def _outcome(work: Callable[[], Any], joined: tuple[Engine, Connection]) -> tuple[Any, BaseException | None]:
+    def _run_writes(
+        self, batch: list[_Queued], connection: Connection, *, savepoints: bool
+    ) -> list[tuple[Any, BaseException | None]] | None:
+        """Each write's outcome; None if a write without savepoints spoiled the run."""
+        outcomes = []
+        for queued in batch:
+            joined = JoinedBatch(self._engine, connection, savepoints)
+            outcomes.append(queued.context.run(_outcome, queued.work, joined))
+            if joined.spoiled:
+                return None
+        return outcomes
+
+
+def _begin_again(connection: Connection) -> None:
+    """Undo the whole transaction and begin another, keeping the writer gate: straight on the driver,
+    so that neither SQLAlchemy nor the gated connection ends the batch's turn at the lock."""
+    driver: Any = connection.connection.dbapi_connection
+    driver.execute("ROLLBACK")
+    driver.execute("BEGIN IMMEDIATE")
+
+
+def _outcome(work: Callable[[], Any], joined: JoinedBatch) -> tuple[Any, BaseException | None]:
     token = _joined.set(joined)
     try:
         return work(), None
