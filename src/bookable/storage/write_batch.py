@@ -6,7 +6,7 @@ queued write, up to MAX_BATCH, one after another in a single `BEGIN IMMEDIATE` t
 commits once. A write that fails leaves nothing behind; the others stand. Each caller gets its
 result once the batch has committed, so nothing is answered that could still be lost.
 
-How a failed write leaves nothing behind (ADR 0010, amended in round 8): almost every write that
+How a failed write leaves nothing behind (ADR 0014, amending ADR 0010): almost every write that
 fails, fails before it has written (a full slot, a double booking, bad input), so a batch first
 runs its writes with no savepoint open. An open savepoint made each insert about twice as
 expensive (SQLite keeps the pages it changes in a sub-journal to undo them), on top of the two
@@ -42,6 +42,7 @@ from bookable.storage.locking import GATE_HELD, WriterGate
 T = TypeVar("T")
 MAX_BATCH = 32
 """At most this many writes per transaction, so that one worker's turn at the lock stays short."""
+
 
 @dataclass
 class JoinedBatch:
