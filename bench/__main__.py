@@ -99,10 +99,13 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
                 ceilings[concurrency] = scenarios.ceiling(context, concurrency)
                 report.show(f"ceiling c={concurrency}", ceilings[concurrency])
             results["ceilings"] = {str(c): figures for c, figures in ceilings.items()}
+            latest = dict(ceilings)
             for name in names:
-                results["scenarios"][name] = _run_scenario(context, name, args)
-                report.ratio(results["scenarios"][name], ceilings)
-                report.show(name, results["scenarios"][name])
+                figures = results["scenarios"][name] = _run_scenario(context, name, args)
+                concurrency = figures.get("concurrency")
+                if concurrency in latest:
+                    latest[concurrency] = _ratio_to_adjacent_ceilings(context, figures, latest[concurrency])
+                report.show(name, figures)
             if wrk.available() and not args.no_wrk:
                 results["wrk_check"] = wrk.healthz(server.base_url, sizes.throughput_concurrency,
                                                    sizes.ceiling_seconds)
@@ -114,6 +117,16 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
         database.dispose()
     results["targets"] = report.verdicts(results)
     return results
+
+
+def _ratio_to_adjacent_ceilings(context: scenarios.Context, figures: dict[str, Any],
+                                before: dict[str, Any]) -> dict[str, Any]:
+    """Measures the ceiling again right after a scenario, and rates the scenario against the ceilings
+    on either side of it; returns the new one, the next scenario's ceiling before."""
+    after = scenarios.ceiling(context, figures["concurrency"])
+    report.show("ceiling after", after)
+    report.ratio(figures, before, after)
+    return after
 
 
 def _run_scenario(context: scenarios.Context, name: str, args: argparse.Namespace) -> dict[str, Any]:
