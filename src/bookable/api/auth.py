@@ -1,6 +1,8 @@
 """Who is calling: HTTP Basic (staff users, or members by email / card / customer number) and Bearer
 API keys. Verifying argon2 costs tens of milliseconds, so a successful check is remembered for a
-short while, keyed by a hash of the exact credentials (see docs/adr/0004-credential-cache.md)."""
+short while, keyed by a hash of the exact credentials; once that has expired, the login is checked
+again against the database, and argon2 runs again only if the stored hash has changed (see
+docs/adr/0004-credential-cache.md)."""
 
 from __future__ import annotations
 
@@ -40,20 +42,29 @@ class Remembered(Generic[K, V]):
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
+        """What is remembered under `key`, unless it has expired."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] < time.monotonic():
-                del self._entries[key]
+            if entry is None or entry[0] < time.monotonic():
                 return None
             return entry[1]
+
+    def expired(self, key: K) -> V | None:
+        """What was remembered under `key` and has expired: kept until `size` pushes it out."""
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry[1] if entry is not None and entry[0] < time.monotonic() else None
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
             self._entries[key] = (time.monotonic() + self.ttl, value)
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def forget(self, key: K) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -100,30 +111,36 @@ class Authenticator:
         self.tenant_ids: Remembered[str, int] = Remembered()
 
     def _cached(
-        self, key: bytes, lookup: Callable[[UnitOfWork], Principal | None], tenant_id: int = 0
+        self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0
     ) -> Principal | None:
+        """A remembered principal; else the lookup's, given the proof of an expired one, so that an
+        unchanged password is renewed with one read instead of another argon2 verification."""
         principal = self.cache.get(key)
         if principal is not None:
             return principal
         about_to_look_up()
+        expired = self.cache.expired(key)
         with UnitOfWork(self.database, tenant_id, write=False) as uow:
-            principal = lookup(uow)
-        if principal is not None:
+            principal = lookup(uow, expired.proof if expired is not None else None)
+        if principal is None:
+            self.cache.forget(key)
+        else:
             self.cache.put(key, principal)
         return principal
 
     def staff(self, username: str, password: str) -> Principal | None:
         return self._cached(
-            self.cache.key("staff", username, password), lambda uow: accounts.staff_principal(uow, username, password)
+            self.cache.key("staff", username, password),
+            lambda uow, proof: accounts.staff_principal(uow, username, password, proof),
         )
 
     def api_key(self, key: str) -> Principal | None:
-        return self._cached(self.cache.key("key", key), lambda uow: accounts.api_key_principal(uow, key))
+        return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key))
 
     def member(self, tenant_id: int, login: str, password: str) -> Principal | None:
         return self._cached(
             self.cache.key("member", str(tenant_id), login, password),
-            lambda uow: accounts.member_principal(uow, login, password),
+            lambda uow, proof: accounts.member_principal(uow, login, password, proof),
             tenant_id,
         )
 
