@@ -57,7 +57,7 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, reads.ActivityFi
 def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first: date, last: date) -> Response:
     with caller.uow() as uow:
         rows = reads.activity_values(uow.session, caller.tenant_id, wanted)
-    fmt, with_booking = format_of(request.url.path), wanted.person_id is not None
+    fmt, with_booking = format_of(request.scope["path"]), wanted.person_id is not None
     items = [_activity(values, caller.zone, with_booking, fmt) for values in rows]
     starts = [timepoint(rows[0][1], caller.zone), timepoint(rows[-1][1], caller.zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}

@@ -37,7 +37,8 @@ class RawParams:
 
 async def raw_params(request: Request) -> RawParams:
     """FastAPI dependency: every parameter of the call, once each, from the query and a form body."""
-    pairs = list(request.query_params.multi_items())
+    query = request.scope.get("query_string", b"").decode("latin-1")  # as Starlette reads it, without its QueryParams
+    pairs = parse_qsl(query, keep_blank_values=True)
     pairs += _form_pairs(await request.body(), request.headers.get("content-type", ""))
     values: dict[str, str] = {}
     for name, value in pairs:

@@ -37,7 +37,7 @@ def endpoint(method: str, resource: str) -> Callable[[Endpoint], Endpoint]:
 
 
 def respond(request: Request, tag: str, content: Content, *, status: int = 200) -> Response:
-    return document_response(format_of(request.url.path), tag, content, status=status)
+    return document_response(format_of(request.scope["path"]), tag, content, status=status)  # not request.url: ~5 us
 
 
 def today_in(zone: str) -> date:
