@@ -49,6 +49,8 @@ class Database:
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
         self._joiners = sessionmaker(expire_on_commit=False, autoflush=True, join_transaction_mode="create_savepoint")
+        # resolved once: every write batch asks for the gate, and realpath costs ~14 us of syscalls
+        self._gate_path = gate_path(self.write_engine) if self.is_sqlite else None
         self.write_batches = WriteBatches(self.write_engine, self._writer_gate)
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
@@ -82,8 +84,7 @@ class Database:
         return joined_batch(self.write_engine) if self.is_sqlite else None
 
     def _writer_gate(self) -> WriterGate | None:
-        path = gate_path(self.write_engine)
-        return writer_gate(path) if path else None
+        return writer_gate(self._gate_path) if self._gate_path else None
 
     def dispose(self) -> None:
         self.read_engine.dispose()
