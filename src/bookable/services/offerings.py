@@ -64,8 +64,12 @@ def get_offering(uow: UnitOfWork, offering_id: int) -> m.Offering:
 def get_slot(uow: UnitOfWork, slot_id: int) -> m.Slot:
     slot = uow.offerings.slot(slot_id)
     if slot is None:
-        raise NotFound(f"Slot {slot_id} not found.", field="slot_id")
+        raise slot_not_found(slot_id)
     return slot
+
+
+def slot_not_found(slot_id: int) -> NotFound:
+    return NotFound(f"Slot {slot_id} not found.", field="slot_id")
 
 
 def create_offering(

@@ -146,3 +146,27 @@ def test_an_unknown_slot_is_404(client, world, admin):
     assert_problem(client.post(f"{API}/slots/987654/restore", headers=admin), 404, "not_found")
     with world.uow(write=False) as uow:
         assert uow.catalog.list(m.Slot) == []
+
+
+def test_a_slot_read_or_listed_shows_its_offering_unit_and_resources_and_a_deleted_one_is_gone(client, world, admin):
+    unit = client.post(f"{API}/business-units", json={"name": "Centrum"}, headers=admin).json()["id"]
+    rooms = [client.post(f"{API}/resources", json={"name": name}, headers=admin).json()["id"]
+             for name in ("Sal 2", "Sal 1")]
+    offering = create_offering(client, admin, name="Yoga", kind="recurring", repeat=1, start_date=in_days(1),
+                               end_date=in_days(8), business_unit_id=unit, resource_ids=rooms[::-1])
+    bare = create_offering(client, admin, name="Open gym", start_date=in_days(2))
+    expected = {"offering_id": offering["id"], "offering_name": "Yoga", "kind": "recurring",
+                "business_unit_id": unit, "resource_ids": sorted(rooms)}
+    first = offering["slots"][0]["id"]
+    shown = client.get(f"{API}/slots/{first}", headers=admin).json()
+    assert {key: shown[key] for key in expected} == expected
+    listed = client.get(f"{API}/slots", params={"offering_id": offering["id"]}, headers=admin).json()["items"]
+    assert [row["id"] for row in listed] == [slot["id"] for slot in offering["slots"]] and len(listed) == 2
+    assert all({key: row[key] for key in expected} == expected for row in listed)
+    bare_slot = client.get(f"{API}/slots/{bare['slots'][0]['id']}", headers=admin).json()
+    assert (bare_slot["offering_name"], bare_slot["business_unit_id"], bare_slot["resource_ids"]) == \
+        ("Open gym", None, [])
+    assert client.delete(f"{API}/offerings/{bare['id']}", headers=admin).status_code == 204
+    assert_problem(client.get(f"{API}/slots/{bare['slots'][0]['id']}", headers=admin), 404, "not_found")
+    with world.uow(write=False) as uow:
+        assert uow.session.get(m.Slot, bare["slots"][0]["id"]).deleted

@@ -159,7 +159,7 @@ def render(row: m.Offering, zone: str) -> OfferingOut:
 def detail(uow: Any, row: m.Offering) -> OfferingDetailOut:
     zone = zone_of(uow)
     uow.session.flush()
-    slots = slots_out(uow, uow.offerings.slots_of(row.id), zone)
+    slots = slots_out(uow, q.slot_views_of(uow.connection(), row.id), zone)
     return OfferingDetailOut(**render(row, zone).model_dump(), slots=slots)
 
 

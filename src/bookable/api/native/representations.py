@@ -62,7 +62,8 @@ class SlotOut(BaseModel):
     resource_ids: list[int]
 
 
-def slot_out(slot: m.Slot, offering: m.Offering, load: SlotLoad, zone: str) -> SlotOut:
+def slot_out(slot: Any, offering: Any, load: SlotLoad, resource_ids: list[int], zone: str) -> SlotOut:
+    """`slot`: an ORM slot or a row of q.SLOT_VIEW; `offering`: its name and kind (q.offering_names)."""
     return SlotOut(
         id=slot.id, offering_id=slot.offering_id, offering_name=offering.name, kind=offering.kind,
         business_unit_id=slot.business_unit_id, date=slot.local_date.isoformat(),
@@ -72,15 +73,17 @@ def slot_out(slot: m.Slot, offering: m.Offering, load: SlotLoad, zone: str) -> S
         spaces=slot.spaces, online_spaces=slot.online_spaces, confirmed=load.confirmed, reserved=load.reserved,
         held=load.held, waiting=load.waiting, free=load.available_places(),
         free_online=load.available_places(online=True), cancelled=slot.cancelled,
-        resource_ids=sorted(resource.id for resource in slot.resources),
+        resource_ids=resource_ids,
     )
 
 
-def slots_out(uow: UnitOfWork, slots: Sequence[m.Slot], zone: str) -> list[SlotOut]:
-    offerings = q.offerings_by_id(uow.session, uow.tenant_id, [slot.offering_id for slot in slots])
+def slots_out(uow: UnitOfWork, slots: Sequence[Any], zone: str) -> list[SlotOut]:
+    offerings = q.offering_names(uow.connection(), uow.tenant_id, [slot.offering_id for slot in slots])
     courses = [offering.id for offering in offerings.values() if offering.kind == "course"]
     loads = uow.loads.for_slots(slots, courses)
-    return [slot_out(slot, offerings[slot.offering_id], loads[slot.id], zone) for slot in slots]
+    resources = q.slot_resource_ids(uow.connection(), [slot.id for slot in slots])
+    return [slot_out(slot, offerings[slot.offering_id], loads[slot.id], resources.get(slot.id, []), zone)
+            for slot in slots]
 
 
 class AttendanceOut(BaseModel):

@@ -67,7 +67,10 @@ class ParticipantOut(BaseModel):
 
 def one_slot(uow: UnitOfWork, slot_id: int) -> SlotOut:
     uow.session.flush()
-    return slots_out(uow, [service.get_slot(uow, slot_id)], zone_of(uow))[0]
+    slot = q.slot_view(uow.connection(), uow.tenant_id, slot_id)
+    if slot is None:
+        raise service.slot_not_found(slot_id)
+    return slots_out(uow, [slot], zone_of(uow))[0]
 
 
 @router.get("", response_model=PageOut[SlotOut])

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bookable.storage import models as m
+from bookable.storage.prepared import Prepared
 
 MAX_LIMIT = 500
 
@@ -90,18 +91,41 @@ def _keyset(columns: Sequence[Any], after: tuple[Any, ...]) -> ColumnElement[boo
     return or_(first > value, and_(first == value, _keyset(rest, tuple(more))))
 
 
-def _paged(session: Session, query: Any, order: Sequence[Any], page: Page) -> list[Any]:
+def _paged(session: Session, query: Any, order: Sequence[Any], page: Page, *, rows: bool = False) -> list[Any]:
+    """ORM objects (the query's first entity), or Core rows when `rows`."""
     if page.after is not None:
         query = query.where(_keyset(order, page.after))
     elif page.offset:
         query = query.offset(page.offset)
-    return list(session.scalars(query.order_by(*order).limit(page.limit + 1)))
+    query = query.order_by(*order).limit(page.limit + 1)
+    return list(session.execute(query).all() if rows else session.scalars(query))
 
 
-def slot_page(session: Session, tenant_id: int, f: SlotFilter, page: Page) -> list[m.Slot]:
+_slots = m.Slot.__table__
+SLOT_VIEW = select(*(_slots.c[name] for name in (
+    "id", "offering_id", "business_unit_id", "local_date", "local_time", "duration", "starts_at", "ends_at",
+    "spaces", "online_spaces", "cancelled")))
+"""What the native API shows of a slot, as Core rows: loading ORM slots, their offerings and the
+resources of both cost ~2 ms of Python per slot read, around ~0.1 ms of SQL."""
+_ONE_SLOT_VIEW = Prepared(SLOT_VIEW.where(
+    _slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.deleted.is_(False)))
+_SLOT_VIEWS_OF = Prepared(SLOT_VIEW.where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted.is_(False))
+                          .order_by(_slots.c.starts_at, _slots.c.id))
+
+
+def slot_view(connection: Connection, tenant_id: int, slot_id: int) -> Any | None:
+    return _ONE_SLOT_VIEW.first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
+
+
+def slot_views_of(connection: Connection, offering_id: int) -> list[Any]:
+    """An offering's slots in start order (the offering itself is the caller's, so the tenant's)."""
+    return _SLOT_VIEWS_OF.all(connection, {"offering_id": offering_id})
+
+
+def slot_page(session: Session, tenant_id: int, f: SlotFilter, page: Page) -> list[Row[Any]]:
     """Slots by start time; one row more than the limit, so the caller knows a next page exists."""
-    query = select(m.Slot).where(m.Slot.tenant_id == tenant_id, m.Slot.deleted.is_(False),
-                                 *_offering_conditions(f, m.Slot.offering_id))
+    query = SLOT_VIEW.where(m.Slot.tenant_id == tenant_id, m.Slot.deleted.is_(False),
+                            *_offering_conditions(f, m.Slot.offering_id))
     if f.starts_from is not None:
         query = query.where(m.Slot.starts_at >= f.starts_from)
     if f.starts_before is not None:
@@ -111,7 +135,7 @@ def slot_page(session: Session, tenant_id: int, f: SlotFilter, page: Page) -> li
     if f.resource_ids:
         query = query.where(exists().where(m.SlotResource.slot_id == m.Slot.id,
                                            m.SlotResource.resource_id.in_(f.resource_ids)))
-    return _paged(session, query, (m.Slot.starts_at, m.Slot.id), page)
+    return _paged(session, query, (m.Slot.starts_at, m.Slot.id), page, rows=True)
 
 
 def offering_page(session: Session, tenant_id: int, f: OfferingFilter, page: Page) -> list[m.Offering]:
@@ -179,14 +203,34 @@ def audit_page(session: Session, tenant_id: int, page: Page, *, entity: str | No
 
 # Bulk loads for rendering a page without one query per row.
 
-def offerings_by_id(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, m.Offering]:
+_offerings = m.Offering.__table__
+_OFFERING_NAMES = select(_offerings.c.id, _offerings.c.name, _offerings.c.kind).where(
+    _offerings.c.tenant_id == bindparam("tenant_id"), _offerings.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def offering_names(connection: Connection, tenant_id: int, ids: Sequence[int]) -> dict[int, Any]:
+    """Name and kind of each offering (what a slot shows of its offering)."""
     if not ids:
         return {}
-    query = select(m.Offering).where(m.Offering.tenant_id == tenant_id, m.Offering.id.in_(set(ids)))
-    return {row.id: row for row in session.scalars(query)}
+    rows = connection.execute(_OFFERING_NAMES, {"tenant_id": tenant_id, "ids": sorted(set(ids))})
+    return {row.id: row for row in rows}
 
 
-_slots = m.Slot.__table__
+_slot_resources = m.SlotResource.__table__
+_SLOT_RESOURCES = (select(_slot_resources.c.slot_id, _slot_resources.c.resource_id)
+                   .where(_slot_resources.c.slot_id.in_(bindparam("ids", expanding=True)))
+                   .order_by(_slot_resources.c.slot_id, _slot_resources.c.resource_id))
+
+
+def slot_resource_ids(connection: Connection, slot_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Each slot's resource ids, in order."""
+    found: dict[int, list[int]] = defaultdict(list)
+    if slot_ids:
+        for slot_id, resource_id in connection.execute(_SLOT_RESOURCES, {"ids": sorted(set(slot_ids))}):
+            found[slot_id].append(resource_id)
+    return found
+
+
 _SLOT_SPANS = select(_slots.c.id, _slots.c.starts_at, _slots.c.ends_at).where(
     _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.id.in_(bindparam("ids", expanding=True)))
 
