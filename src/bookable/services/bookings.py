@@ -212,8 +212,8 @@ def book(
     uow.defer_write_lock()
     uow.rows.booking_for(actor.person_id if actor.is_member else person_id)
     target = resolve_target(uow, slot_id=slot_id, offering_id=offering_id, rows=True)
+    fresh = uow.lock_slot_rows(target.slots)  # every check below reads current slots (and bookings)
     person = _person_id_for(uow, actor, person_id)
-    fresh = uow.lock_slot_rows(target.slots)  # every check below reads current slots
     target = Target(target.offering, fresh, target.slot_id)
     _check_bookable(uow, actor, target, places, now, override=override_window and actor.is_staff)
     _refuse_double_booking(uow, person, target)

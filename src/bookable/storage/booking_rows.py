@@ -71,6 +71,9 @@ on it, and the places held there (storage.repositories.HOLDING)."""
 SLOT_FOR_BOOKING = Prepared(SLOT_WITH_OFFERING.statement.add_columns(*BOOKING_CHECKS))  # type: ignore[attr-defined]
 """SLOT_WITH_OFFERING and BOOKING_CHECKS in one statement: under SQLite's write lock, one statement
 instead of four (each costs its own Python around SQLite's work)."""
+CHECKS_ONLY = Prepared(select(*BOOKING_CHECKS))
+"""BOOKING_CHECKS alone, right after the slot's row lock (PostgreSQL): not in the locking statement,
+whose snapshot predates the wait for the lock, so it could miss a booking committed meanwhile."""
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
                     .order_by(_slots.c.starts_at, _slots.c.id))
@@ -120,7 +123,9 @@ class BookingRows:
 
     `current` says that the transaction has held SQLite's write lock since it began (a write batch):
     what it reads stays true until it writes. Only then may slot() read the booking's checks with
-    the slot (booking_for()); they are answered once, and forgotten at the next write."""
+    the slot (booking_for()). Elsewhere (PostgreSQL) they are read by lock_slots(), in a statement
+    of their own right after the slot's row lock, so that they see every booking committed before
+    it. Either way they are answered once, and forgotten at the next write."""
 
     def __init__(self, connection: Callable[[], Connection], tenant_id: int, *, current: bool = False) -> None:
         self._connection = connection
@@ -131,13 +136,17 @@ class BookingRows:
         self._checks: _BookingChecks | None = None
 
     def booking_for(self, person_id: int | None) -> None:
-        """The next slot() read is for a booking by this person: read its checks with the slot."""
-        self._booking_person = person_id if self._current else None
+        """The next slot() read (when current), or else the next lock of one slot, is for a booking
+        by this person: read its checks with it."""
+        self._booking_person = person_id
 
     def slot(self, slot_id: int) -> Any | None:
         """The slot, if it and its offering are the tenant's and not deleted; its offering is read in
         the same statement, and offering() answers from it for the rest of this transaction."""
-        person_id, self._booking_person, self._checks = self._booking_person, None, None
+        self._checks = None
+        person_id = self._booking_person if self._current else None
+        if self._current:
+            self._booking_person = None
         params = {"slot_id": slot_id, "tenant_id": self.tenant_id}
         if person_id is None:
             found = SLOT_WITH_OFFERING.first(self._connection(), params)
@@ -169,10 +178,16 @@ class BookingRows:
 
     def lock_slots(self, slot_ids: Sequence[int]) -> list[Any]:
         """Re-read the slots under the lock (FOR UPDATE on PostgreSQL; on SQLite the unit of work
-        already holds the database write lock, and FOR UPDATE is not rendered)."""
+        already holds the database write lock, and FOR UPDATE is not rendered). A booking of one
+        slot reads its checks next (booking_for()): one statement instead of three."""
         ids = sorted(set(slot_ids))
+        person_id, self._booking_person = self._booking_person, None
         if len(ids) == 1:
-            return SLOT_FOR_UPDATE.all(self._connection(), {"slot_id": ids[0]})
+            locked = SLOT_FOR_UPDATE.all(self._connection(), {"slot_id": ids[0]})
+            if person_id is not None and locked:
+                params = {"person_id": person_id, "slot_id": ids[0], "tenant_id": self.tenant_id}
+                self._checks = _checks_read(person_id, locked[0], CHECKS_ONLY.all(self._connection(), params)[0])
+            return locked
         rows: list[Row[Any]] = list(self._connection().execute(SLOTS_FOR_UPDATE, {"slot_ids": ids})) if ids else []
         return rows
 
