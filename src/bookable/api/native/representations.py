@@ -63,7 +63,7 @@ class SlotOut(BaseModel):
 
 
 def slot_out(slot: Any, offering: Any, load: SlotLoad, resource_ids: list[int], zone: str) -> SlotOut:
-    """`slot`: an ORM slot or a row of q.SLOT_VIEW; `offering`: its name and kind (q.offering_names)."""
+    """`slot`: a row of q.SLOT_VIEW; `offering`: its name and kind (q.offering_names)."""
     return SlotOut(
         id=slot.id, offering_id=slot.offering_id, offering_name=offering.name, kind=offering.kind,
         business_unit_id=slot.business_unit_id, date=slot.local_date.isoformat(),
