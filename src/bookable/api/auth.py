@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
+from bookable.api.received import header
 from bookable.services import accounts
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
@@ -84,8 +85,7 @@ def unauthorized(message: str = "Authentication required.", realm: str = "bookab
 
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
+    scheme, _, encoded = (header(request.scope, b"authorization") or "").partition(" ")
     if scheme.lower() != "basic" or not encoded:
         return None
     try:
@@ -99,8 +99,7 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = (header(request.scope, b"authorization") or "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 

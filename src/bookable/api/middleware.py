@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookable.api import errors
 from bookable.api.errors import ApiError
+from bookable.api.received import headers_of, keep_body
 from bookable.storage import idempotency
 from bookable.storage.database import Database
 
@@ -87,7 +88,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope["headers"]}
+        headers = headers_of(scope)
         try:
             declared = int(headers.get(b"content-length", b"0") or 0)
             if declared > self.max_body:
@@ -99,6 +100,7 @@ class RequestGuard:
         except ApiError as error:
             await _send_error(scope, send, error)
             return
+        keep_body(scope, body)
         key = headers.get(b"idempotency-key")
         if key is None or scope["method"] not in MUTATING:
             await self.app(scope, replay_receive(body), send)

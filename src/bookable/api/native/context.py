@@ -17,12 +17,14 @@ from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
 from bookable.api.auth import authenticator, unauthorized
 from bookable.api.errors import ApiError
 from bookable.api.execution import run_checks
+from bookable.api.received import header
 from bookable.services.accounts import Principal
 from bookable.services.actor import Actor, Channel, Role
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork
 
 TENANT_HEADER = "X-Bookable-Tenant"
+TENANT_KEY = TENANT_HEADER.lower().encode()
 PREFIX = "/api/v1"
 
 # Declared only so that OpenAPI shows how to authenticate; the Authenticator does the work. They
@@ -86,8 +88,8 @@ async def caller(request: Request) -> Caller:
     if b"\x00" in query or b"%00" in query:
         raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database
-    slug = request.headers.get(TENANT_HEADER)
-    credential = ("native", request.headers.get("authorization"), slug)
+    slug = header(request.scope, TENANT_KEY)
+    credential = ("native", header(request.scope, b"authorization"), slug)
     return Caller(await run_checks(credential, _authenticate, request, slug), database)
 
 

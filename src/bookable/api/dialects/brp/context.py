@@ -11,6 +11,7 @@ from bookable.api.auth import authenticator
 from bookable.api.dialects.brp.params import RawParams
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
+from bookable.api.received import header
 from bookable.services.accounts import Principal
 from bookable.services.actor import Actor, Channel
 from bookable.storage.database import Database
@@ -42,7 +43,7 @@ def _zone_of(database: Database, tenant_id: int) -> str:
 
 def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
     """What identifies a BRP caller (api/execution.run_checks): path tenant, apikey, member login."""
-    return "brp", request.path_params.get("tenant"), raw.apikey, request.headers.get("authorization")
+    return "brp", request.path_params.get("tenant"), raw.apikey, header(request.scope, b"authorization")
 
 
 def integration(request: Request, raw: RawParams) -> Caller:

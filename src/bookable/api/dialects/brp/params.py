@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from bookable.api.dialects.brp.errors import LANGUAGES, invalid, missing
 from bookable.api.errors import ApiError
+from bookable.api.received import body_of, header
 from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import parse_date
 
@@ -39,7 +40,7 @@ async def raw_params(request: Request) -> RawParams:
     """FastAPI dependency: every parameter of the call, once each, from the query and a form body."""
     query = request.scope.get("query_string", b"").decode("latin-1")  # as Starlette reads it, without its QueryParams
     pairs = parse_qsl(query, keep_blank_values=True)
-    pairs += _form_pairs(await request.body(), request.headers.get("content-type", ""))
+    pairs += _form_pairs(await body_of(request), header(request.scope, b"content-type") or "")
     values: dict[str, str] = {}
     for name, value in pairs:
         if name in values:
@@ -49,7 +50,7 @@ async def raw_params(request: Request) -> RawParams:
     if lang not in LANGUAGES:
         raise invalid("lang", "lang must be sv or en.")
     request.state.brp_lang = lang
-    apikey = values.get("apikey") or request.headers.get("apikey")
+    apikey = values.get("apikey") or header(request.scope, b"apikey")
     return RawParams(values, apikey, lang)
 
 
