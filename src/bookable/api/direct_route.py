@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args
+from fastapi.dependencies.utils import _get_form_models, _should_embed_body_fields, request_body_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import Form
 from fastapi.routing import APIRoute
@@ -38,6 +38,8 @@ from pydantic_core import PydanticUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+
+from bookable.api.received import body_of, header
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -95,6 +97,7 @@ def _direct_handler(dependant: Dependant, embed_body_fields: bool) -> Handler:
     request_name = dependant.request_param_name
     dependencies = [(d.name, _awaitable(d.call), d.request_param_name) for d in dependant.dependencies]
     body_fields = dependant.body_params
+    validate_body = _body_validator(body_fields, embed_body_fields) if body_fields else None
 
     async def direct(request: Request) -> Response:
         received = await _received_body(request) if body_fields else None
@@ -103,11 +106,8 @@ def _direct_handler(dependant: Dependant, embed_body_fields: bool) -> Handler:
             value = await (call(**{its_request: request}) if its_request else call())
             if name is not None:  # None: declared in the decorator's dependencies=[...], run for its effect
                 values[name] = value
-        if body_fields:
-            body_values, errors = await request_body_to_args(body_fields, received, embed_body_fields)
-            if errors:
-                raise RequestValidationError(errors, body=received)
-            values.update(body_values)
+        if validate_body is not None:
+            values.update(await validate_body(received))
         if request_name:
             values[request_name] = request
         response = await endpoint(**values)
@@ -116,6 +116,27 @@ def _direct_handler(dependant: Dependant, embed_body_fields: bool) -> Handler:
         return response
 
     return direct
+
+
+def _body_validator(body_fields: list[Any], embed_body_fields: bool) -> Callable[[Any], Awaitable[dict[str, Any]]]:
+    """FastAPI's request_body_to_args, with what it decides from the fields alone decided once: a
+    body that is one model, not embedded, is validated by its field straight away (as FastAPI
+    does, with the same loc), and FastAPI itself answers every other shape and a missing body."""
+    field = body_fields[0]
+    whole_body = (len(body_fields) == 1 and not embed_body_fields and not _should_embed_body_fields(body_fields)
+                  and not _get_form_models(field))
+
+    async def validated(received: Any) -> dict[str, Any]:
+        if whole_body and received is not PydanticUndefined:
+            value, errors = field.validate(received, {}, loc=("body",))
+            body_values = {field.name: value}
+        else:
+            body_values, errors = await request_body_to_args(body_fields, received, embed_body_fields)
+        if errors:
+            raise RequestValidationError(errors, body=received)
+        return body_values
+
+    return validated
 
 
 def _awaitable(call: Callable[..., Any] | None) -> Callable[..., Awaitable[Any]]:
@@ -132,10 +153,10 @@ def _awaitable(call: Callable[..., Any] | None) -> Callable[..., Awaitable[Any]]
 async def _received_body(request: Request) -> Any:
     """FastAPI's reading of a JSON body: none when empty (then "Field required"), the raw bytes
     unless the content type is JSON (then a type error), else the parsed document."""
-    body = await request.body()
+    body = await body_of(request)
     if not body:
         return PydanticUndefined
-    content_type = request.headers.get("content-type")
+    content_type = header(request.scope, b"content-type")
     if content_type is None or not (content_type == "application/json" or _is_json_type(content_type)):
         return body
     try:
