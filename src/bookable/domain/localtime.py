@@ -42,8 +42,10 @@ def validate_zone(zone: str) -> str:
     return zone
 
 
+@cache
 def zone_info(zone: str) -> ZoneInfo:
-    """The ZoneInfo for a validated IANA name (ValidationError(timezone) when unknown)."""
+    """The ZoneInfo for a validated IANA name (ValidationError(timezone) when unknown, which is
+    never remembered). Remembered: every time a response shows is converted through it."""
     return _zoneinfo(validate_zone(zone))
 
 

@@ -56,6 +56,7 @@ def test_if_full_joins_the_waiting_list_in_order_and_a_cancellation_promotes_the
                                                                  "slot_id": slot_id}, headers=staff).json()
                for _ in range(2)]
     assert [(w["status"], w["waiting_position"]) for w in waiting] == [("waitlisted", 1), ("waitlisted", 2)]
+    assert client.get(f"{API}/bookings/{waiting[1]['id']}", headers=staff).json() == waiting[1]  # as read back
     response = client.post(f"{API}/bookings/{first['id']}/cancel", json={}, headers=staff)
     assert response.status_code == 200, response.text
     outcome = response.json()
@@ -72,6 +73,7 @@ def test_a_whole_course_is_booked_once_and_holds_every_slot(client, world, staff
     booking = book(client, staff, person_id=person, offering_id=course["id"]).json()
     assert booking["slot_id"] is None and booking["start"] == course["slots"][0]["start"]
     assert booking["end"] == course["slots"][1]["end"]
+    assert client.get(f"{API}/bookings/{booking['id']}", headers=staff).json() == booking
     for slot in course["slots"]:
         assert client.get(f"{API}/slots/{slot['id']}", headers=staff).json()["held"] == 1
     assert_problem(book(client, staff, person_id=person, slot_id=course["slots"][1]["id"]), 409, "already_booked")

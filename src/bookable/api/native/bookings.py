@@ -26,7 +26,7 @@ from bookable.api.native.representations import (
     booking_out,
     bookings_out,
     local_iso,
-    new_booking_out,
+    new_booking_document,
     zone_of,
 )
 from bookable.domain.errors import NotAllowed, NotFound
@@ -138,7 +138,7 @@ async def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonRe
     """Booked in a write batch; the response is rendered after it, outside the write lock."""
     _no_member_override(who, body.override_window)
     outcome, zone = await run_write(who.database, _booked, who, body, waitlist)
-    return created(new_booking_out(outcome, zone), location("bookings", outcome.booking.id))
+    return created(new_booking_document(outcome, zone), location("bookings", outcome.booking.id))
 
 
 def _booked(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> tuple[service.BookingOutcome, str]:

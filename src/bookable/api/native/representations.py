@@ -124,25 +124,34 @@ def bookings_out(uow: UnitOfWork, bookings: Sequence[m.Booking], zone: str) -> l
     ]
 
 
-def new_booking_out(outcome: BookingOutcome, zone: str) -> BookingOut:
-    """A booking just made: everything shown is in the outcome, so no query is needed."""
-    return rendered_booking(outcome.booking, outcome.span, outcome.position, [], zone)
+def new_booking_document(outcome: BookingOutcome, zone: str) -> dict[str, Any]:
+    """A booking just made, as its JSON document: everything shown is in the outcome, so no query
+    is needed, and no BookingOut is built (booking_document)."""
+    return booking_document(outcome.booking, outcome.span, outcome.position, [], zone)
 
 
 def rendered_booking(booking: m.Booking | NewBooking, span: tuple[datetime, datetime] | None, position: int | None,
                      marks: Sequence[Any], zone: str) -> BookingOut:
+    return BookingOut(**booking_document(booking, span, position, marks, zone))
+
+
+def booking_document(booking: m.Booking | NewBooking, span: tuple[datetime, datetime] | None,
+                     position: int | None, marks: Sequence[Any], zone: str) -> dict[str, Any]:
+    """A BookingOut's fields, in its order, as the JSON values it dumps to: a booking's response
+    is rendered straight from this, without building and dumping a model."""
     start, end = span or (None, None)
-    return BookingOut(
-        id=booking.id, person_id=booking.person_id, offering_id=booking.offering_id, slot_id=booking.slot_id,
-        registration_id=booking.registration_id, places=booking.places, status=booking.status,
-        waiting_position=position, channel=booking.channel,
-        start=local_iso(start, zone), end=local_iso(end, zone),
-        start_epoch=epoch(start) if start else None, end_epoch=epoch(end) if end else None,
-        created_at=local_iso(booking.created_at, zone), changed_at=local_iso(booking.changed_at, zone),
-        attendance=[AttendanceOut(slot_id=mark.slot_id, attended=mark.attended,
-                                  volunteering=list(parse_volunteering(mark.volunteering)))
-                    for mark in marks],
-    )
+    created_at = local_iso(booking.created_at, zone)
+    changed_at = created_at if booking.changed_at == booking.created_at else local_iso(booking.changed_at, zone)
+    return {
+        "id": booking.id, "person_id": booking.person_id, "offering_id": booking.offering_id,
+        "slot_id": booking.slot_id, "registration_id": booking.registration_id, "places": booking.places,
+        "status": booking.status, "waiting_position": position, "channel": booking.channel,
+        "start": local_iso(start, zone), "end": local_iso(end, zone),
+        "start_epoch": epoch(start) if start else None, "end_epoch": epoch(end) if end else None,
+        "created_at": created_at, "changed_at": changed_at,
+        "attendance": [{"slot_id": mark.slot_id, "attended": bool(mark.attended),
+                        "volunteering": list(parse_volunteering(mark.volunteering))} for mark in marks],
+    }
 
 
 def booking_out(uow: UnitOfWork, booking: m.Booking) -> BookingOut:
