@@ -8,7 +8,10 @@ API's own routes only for its own paths.
 Why not an included router: FastAPI 0.165 matches a request against an included router's routes
 twice (once to choose the router, once inside it), and before each match walks the router's
 subtree to see whether its routes changed. That cost about as much as the rest of the routing.
-`ApiRoutes` matches once and remembers the route it chose in the request's scope.
+`ApiRoutes` matches once and remembers the route it chose in the request's scope. A route whose
+path has no parameters matches one path only: once a request has been matched to it, later
+requests with that method and path go straight to it (`_static`), without trying the routes
+before it (a native booking tried seven).
 The routes themselves are FastAPI's own `APIRoute`s, unchanged; `documented_routes()` gives them
 to the OpenAPI document.
 """
@@ -30,14 +33,22 @@ class ApiRoutes(BaseRoute):
     def __init__(self, paths: re.Pattern[str], routes: Sequence[BaseRoute]) -> None:
         self.paths = paths
         self.routes = list(routes)
+        self._static: dict[tuple[str, str, str], BaseRoute] = {}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if not self.paths.match(scope.get("path", "")):
             return Match.NONE, {}
+        key = _static_key(scope)
+        known = self._static.get(key) if key is not None else None
+        if known is not None:
+            return Match.FULL, {"endpoint": known.endpoint, "path_params": {}, "route": known,  # type: ignore[attr-defined]
+                                CHOSEN: known}
         partial: tuple[BaseRoute, Scope] | None = None
         for route in self.routes:
             match, child_scope = route.matches(scope)
             if match == Match.FULL:
+                if key is not None and not getattr(route, "param_convertors", True):
+                    self._static[key] = route
                 return Match.FULL, {**child_scope, CHOSEN: route}
             if match == Match.PARTIAL and partial is None:
                 partial = (route, child_scope)  # the path is this route's, the method is not (405)
@@ -47,6 +58,14 @@ class ApiRoutes(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await scope[CHOSEN].handle(scope, receive, send)
+
+
+def _static_key(scope: Scope) -> tuple[str, str, str] | None:
+    """What a parameterless route's match depends on, for an HTTP request that comes with no
+    path parameters of its own (at the application's top level it never does)."""
+    if scope["type"] != "http" or scope.get("path_params"):
+        return None
+    return scope["method"], scope["path"], scope.get("root_path", "")
 
 
 def api_routes(router: APIRouter, paths: re.Pattern[str]) -> ApiRoutes:
