@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from bookable.domain import windows
 from bookable.domain.attendance import default_attended, format_volunteering
@@ -113,10 +113,10 @@ class Target:
         return self.first_start, max(slot.ends_at for slot in self.slots)
 
 
-@dataclass(frozen=True, slots=True)
-class NewBooking:
+class NewBooking(NamedTuple):
     """A booking just made, as written: the booking path inserts with Core and builds no ORM
-    object under the write lock. `uow.bookings.booking(id)` loads the ORM row when one is needed."""
+    object under the write lock. `uow.bookings.booking(id)` loads the ORM row when one is needed.
+    A named tuple: as immutable as a frozen dataclass, built in a third of its time."""
 
     id: int
     tenant_id: int

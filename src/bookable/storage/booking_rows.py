@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, false, func, insert, select
 
@@ -107,8 +106,7 @@ AUDIT_VALUES = ("tenant_id", "actor", "channel", "action", "entity", "entity_id"
 INSERT_AUDIT = Prepared(insert(_audit), column_keys=AUDIT_VALUES)
 
 
-@dataclass(frozen=True)
-class _BookingChecks:
+class _BookingChecks(NamedTuple):
     """BOOKING_CHECKS as read with a slot, for the one booking of `person_id` on `slot_id`."""
 
     person_id: int
