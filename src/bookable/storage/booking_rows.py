@@ -101,7 +101,7 @@ QUEUE_ON_SLOT = _queue(_bookings.c.slot_id == bindparam("slot_id"))
 QUEUE_ON_COURSE = _queue(and_(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)))
 BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
                   "queue_number", "channel", "created_at", "changed_at")
-INSERT_BOOKING = Prepared(insert(_bookings).returning(_bookings.c.id), column_keys=BOOKING_VALUES)
+INSERT_BOOKING = Prepared(insert(_bookings), column_keys=BOOKING_VALUES, returning_id=_bookings.c.id)
 AUDIT_VALUES = ("tenant_id", "actor", "channel", "action", "entity", "entity_id", "before", "after", "at")
 INSERT_AUDIT = Prepared(insert(_audit), column_keys=AUDIT_VALUES)
 
@@ -216,7 +216,7 @@ class BookingRows:
 
     def insert_booking(self, values: dict[str, Any]) -> int:
         self._checks = None
-        return int(INSERT_BOOKING.first(self._connection(), values).id)
+        return INSERT_BOOKING.inserted_id(self._connection(), values)
 
     def insert_audit(self, values: dict[str, Any]) -> None:
         INSERT_AUDIT.all(self._connection(), values)

@@ -83,11 +83,14 @@ def _refuse_nul(values: Iterable[Any]) -> None:
 
 
 class Prepared:
-    """One statement; `column_keys` names the columns an INSERT sets (all its parameters)."""
+    """One statement; `column_keys` names the columns an INSERT sets (all its parameters), and
+    `returning_id` the integer primary key that inserted_id() answers with."""
 
-    def __init__(self, statement: Executable, *, column_keys: Sequence[str] | None = None) -> None:
+    def __init__(self, statement: Executable, *, column_keys: Sequence[str] | None = None,
+                 returning_id: ColumnElement[int] | None = None) -> None:
         self.statement = statement
         self.column_keys = list(column_keys) if column_keys is not None else None
+        self.returning_id = returning_id
         self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
@@ -105,6 +108,22 @@ class Prepared:
         found = self.all(connection, params)
         return found[0] if found else None
 
+    def inserted_id(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        """Run an INSERT and return the new row's integer primary key. On SQLite that is the
+        driver's lastrowid (the key must be an INTEGER PRIMARY KEY, the rowid), and the statement
+        has no RETURNING: SQLite runs a RETURNING insert to the end into a temporary table first,
+        ~20 of a booking insert's ~40 us. Elsewhere, RETURNING."""
+        assert self.returning_id is not None, "inserted_id() needs a Prepared made with returning_id"
+        if connection.dialect.name != "sqlite":
+            return int(self.all(connection, params)[0][0])
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.arguments(params))
+            return int(cursor.lastrowid)
+        finally:
+            cursor.close()
+
     def _for(self, dialect: Dialect) -> _Compiled:
         key = (type(dialect), dialect.paramstyle)
         compiled = self._compiled.get(key)
@@ -114,13 +133,16 @@ class Prepared:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         kwargs = {"column_keys": self.column_keys} if self.column_keys is not None else {}
-        compiled = self.statement.compile(dialect=dialect, **kwargs)  # type: ignore[attr-defined]
+        statement, columns = self.statement, list(getattr(self.statement, "exported_columns", None) or [])
+        if self.returning_id is not None and dialect.name != "sqlite":  # SQLite: inserted_id reads lastrowid
+            # named, not read off the copy: a copy made after a compile exports no columns
+            statement, columns = statement.returning(self.returning_id), [self.returning_id]  # type: ignore[attr-defined]
+        compiled = statement.compile(dialect=dialect, **kwargs)  # type: ignore[attr-defined]
         binds = {}
         for name, parameter in compiled.binds.items():
             process = parameter.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binds[name] = process
-        columns = list(getattr(self.statement, "exported_columns", None) or [])
         keys = [column.key for column in columns]
         record = namedtuple("Record", keys, rename=True) if columns else None  # type: ignore[misc]
         return _Compiled(
