@@ -90,16 +90,29 @@ class WriteBatches:
         self._engine = engine
         self._gate = gate
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
+        self._last: tuple[asyncio.AbstractEventLoop, _Queue] | None = None
 
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        queue = self._queues.setdefault(loop, _Queue())
+        queue = self._queue_of(loop)
         queued = _Queued(functools.partial(work, *args, **kwargs), loop.create_future(), copy_context())
         queue.pending.append(queued)
         if queue.drainer is None:
             queue.drainer = loop.create_task(self._drain(queue))
         result: T = await queued.result
         return result
+
+    def _queue_of(self, loop: asyncio.AbstractEventLoop) -> _Queue:
+        """The loop's queue; the last one asked for is remembered (a worker has one loop), since a
+        WeakKeyDictionary.setdefault makes a weak reference and a queue each time (~3 us)."""
+        last = self._last
+        if last is not None and last[0] is loop:
+            return last[1]
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
+        self._last = (loop, queue)
+        return queue
 
     async def _drain(self, queue: _Queue) -> None:
         try:
