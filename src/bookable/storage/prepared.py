@@ -26,6 +26,7 @@ from sqlalchemy.sql.expression import Executable
 from bookable.domain.errors import ValidationError
 
 Processor = Callable[[Any], Any]
+NUL_REFUSED = "Text may not contain NUL characters."
 
 
 def one_of(column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -41,10 +42,24 @@ class _Compiled:
     bind_processors: dict[str, Processor]
     columns: tuple[Any, ...]  # the result's columns, for their types
     record: Any  # a namedtuple class of the result's column keys, or None
+    fixed: frozenset[str] = frozenset()  # the statement's own anonymous values (literals, LIMIT)
     result_processors: tuple[Processor | None, ...] | None = None  # known at the first result
 
     def __post_init__(self) -> None:
-        self._positional = tuple((name, self.bind_processors.get(name)) for name in self.names or ())
+        """Positional parameters: the statement's own values converted once, into a template that
+        each call copies and fills with the caller's (a booking's slot read has 25 parameters, of
+        which 15 are its own)."""
+        template: list[Any] = []
+        given = []
+        for index, name in enumerate(self.names or ()):
+            convert = self.bind_processors.get(name)
+            if name in self.fixed:
+                value = self.defaults[name]
+                template.append(value if convert is None else convert(value))
+            else:
+                template.append(None)
+                given.append((index, name, convert))
+        self._template, self._given = template, tuple(given)
 
     def processors(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
         """A column's processor may depend on the type the driver reports (PostgreSQL numerics)."""
@@ -62,11 +77,14 @@ class _Compiled:
                 values[name] = process(values[name])
             _refuse_nul(values.values())
             return values
-        defaults, bound = self.defaults, []
-        for name, convert in self._positional:
+        defaults, bound = self.defaults, self._template.copy()
+        for index, name, convert in self._given:
             value = params[name] if name in params else defaults[name]
-            bound.append(value if convert is None else convert(value))
-        _refuse_nul(bound)
+            if convert is not None:
+                value = convert(value)
+            if type(value) is str and "\x00" in value:
+                raise ValidationError(NUL_REFUSED)
+            bound[index] = value
         return bound
 
     def records(self, rows: Sequence[Sequence[Any]], processors: tuple[Processor | None, ...]) -> list[Any]:
@@ -79,7 +97,7 @@ class _Compiled:
 def _refuse_nul(values: Iterable[Any]) -> None:
     for value in values:
         if type(value) is str and "\x00" in value:
-            raise ValidationError("Text may not contain NUL characters.")
+            raise ValidationError(NUL_REFUSED)
 
 
 class Prepared:
@@ -152,4 +170,5 @@ class Prepared:
             bind_processors=binds,
             columns=tuple(columns),
             record=record,
+            fixed=frozenset(name for name, parameter in compiled.binds.items() if parameter.unique),
         )
