@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bookable.domain.errors import ValidationError
 
+TIMES_REMEMBERED = 16_384
+"""How many instants' local renderings an API remembers (a bounded LRU: ~2 MB)."""
+
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 

@@ -14,12 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
-from bookable.domain.localtime import to_local
+from bookable.domain.localtime import TIMES_REMEMBERED, to_local
 
 XML = "xml"
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -142,15 +143,15 @@ def document_response(fmt: str, tag: str, content: Content, *, status: int = 200
 
 def timepoint(instant: datetime | None, zone: str) -> str | None:
     """Tidpunkt: `yyyy-MM-dd HH:mm` in the tenant's local time."""
-    return None if instant is None else _minutes(to_local(instant, zone))
+    return None if instant is None else _local_minutes(instant, zone)
 
 
 def local_date(instant: datetime | None, zone: str) -> str | None:
-    return None if instant is None else _minutes(to_local(instant, zone))[:10]
+    return None if instant is None else _local_minutes(instant, zone)[:10]
 
 
 def local_time(instant: datetime | None, zone: str) -> str | None:
-    return None if instant is None else _minutes(to_local(instant, zone))[11:]
+    return None if instant is None else _local_minutes(instant, zone)[11:]
 
 
 def _minutes(local: datetime) -> str:
@@ -159,11 +160,18 @@ def _minutes(local: datetime) -> str:
     return local.isoformat(" ", "minutes")[:16]
 
 
+@lru_cache(maxsize=TIMES_REMEMBERED)
+def _local_minutes(instant: datetime, zone: str) -> str:
+    """Remembered: the same instants (a class's start and end, its booking window) are shown by
+    every timetable page and booking that includes them."""
+    return _minutes(to_local(instant, zone))
+
+
 def timepoint_block(instant: datetime | None, zone: str) -> dict[str, Any] | None:
     """Spec 002's `<timepoint>`: Unix epoch (UTC) plus the local datetime, date and time."""
     if instant is None:
         return None
-    local = _minutes(to_local(instant, zone))
+    local = _local_minutes(instant, zone)
     return {"timepoint": {"timestamp": int(instant.timestamp()), "datetime": local, "date": local[:10],
                           "time": local[11:]}}
 
