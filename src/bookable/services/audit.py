@@ -14,8 +14,14 @@ def snapshot(row: object, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(row, name)) for name in fields}
 
 
+_AS_IS = (int, str, bool, float, type(None))
+_AS_ISO = (datetime, date, time)
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
+    if type(value) in _AS_IS:  # most values: checked first, and without a union built per call
+        return value
+    if isinstance(value, _AS_ISO):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
