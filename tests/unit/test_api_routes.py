@@ -45,3 +45,28 @@ def test_an_unknown_path_under_the_api_is_404_each_time():
     client = client_for(router)
     for _ in range(2):
         assert client.post("/things/elsewhere").status_code == 404
+
+
+def test_a_parameter_route_answers_each_path_with_its_own_parameters_each_time():
+    router = APIRouter(prefix="/things")
+    router.add_api_route("/{thing_id}", lambda thing_id: {"route": "read", "id": thing_id}, methods=["GET"])
+    router.add_api_route("/{thing_id}", lambda thing_id: {"route": "write", "id": thing_id}, methods=["PUT"])
+    client = client_for(router)
+    for _ in range(3):
+        for thing in ("7", "8", "a-b"):
+            assert client.get(f"/things/{thing}").json() == {"route": "read", "id": thing}
+            assert client.put(f"/things/{thing}").json() == {"route": "write", "id": thing}
+        assert client.post("/things/7").status_code == 405
+
+
+def test_routes_are_still_chosen_right_when_the_remembered_paths_are_full_or_too_long(monkeypatch):
+    monkeypatch.setattr("bookable.api.api_routes.ROUTES_REMEMBERED", 2)
+    router = APIRouter(prefix="/things")
+    router.add_api_route("/{thing_id}", lambda thing_id: {"id": thing_id}, methods=["GET"])
+    client = client_for(router)
+    long_name = "x" * 300
+    for _ in range(2):
+        for thing in ("1", "2", "3", long_name):
+            assert client.get(f"/things/{thing}").json() == {"id": thing}
+    routes = next(route for route in client.app.router.routes if isinstance(route, ApiRoutes))
+    assert len(routes._known) == 2
