@@ -29,6 +29,8 @@ SCENARIOS: dict[str, Callable[[scenarios.Context], dict[str, Any]]] = {
     "timetable": scenarios.timetable,
 }
 ALIASES = {"throughput": ["throughput_native", "throughput_brp"], "all": list(SCENARIOS)}
+INTERLEAVED = {"throughput_native", "throughput_brp"}
+"""Scenarios that measure their own ceiling in slices between theirs (scenarios.interleaved)."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -99,11 +101,13 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
                 ceilings[concurrency] = scenarios.ceiling(context, concurrency)
                 report.show(f"ceiling c={concurrency}", ceilings[concurrency])
             results["ceilings"] = {str(c): figures for c, figures in ceilings.items()}
-            latest = dict(ceilings)
+            latest = {concurrency: figures["per_second"] for concurrency, figures in ceilings.items()}
             for name in names:
                 figures = results["scenarios"][name] = _run_scenario(context, name, args)
                 concurrency = figures.get("concurrency")
-                if concurrency in latest:
+                if name in INTERLEAVED:
+                    latest[concurrency] = figures["ceiling_after"]  # its last ceiling slice
+                elif concurrency in latest:
                     latest[concurrency] = _ratio_to_adjacent_ceilings(context, figures, latest[concurrency])
                 report.show(name, figures)
             if wrk.available() and not args.no_wrk:
@@ -119,19 +123,26 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
     return results
 
 
-def _ratio_to_adjacent_ceilings(context: scenarios.Context, figures: dict[str, Any],
-                                before: dict[str, Any]) -> dict[str, Any]:
+def _ratio_to_adjacent_ceilings(context: scenarios.Context, figures: dict[str, Any], before: float) -> float:
     """Measures the ceiling again right after a scenario, and rates the scenario against the ceilings
-    on either side of it; returns the new one, the next scenario's ceiling before."""
+    (requests/s) on either side of it; returns the new one, the next scenario's ceiling before."""
     after = scenarios.ceiling(context, figures["concurrency"])
     report.show("ceiling after", after)
-    report.ratio(figures, before, after)
-    return after
+    report.ratio(figures, before, after["per_second"])
+    return float(after["per_second"])
+
+
+def _profiled_seconds(sizes: Sizes, name: str) -> float:
+    """How long --profile samples the workers: the scenario's load, warm-up and ceiling slices included."""
+    seconds = sizes.throughput_seconds + sizes.warmup_seconds
+    if name in INTERLEAVED:
+        seconds += (sizes.throughput_slices + 1) * sizes.ceiling_slice_seconds
+    return seconds
 
 
 def _run_scenario(context: scenarios.Context, name: str, args: argparse.Namespace) -> dict[str, Any]:
     booking = name != "timetable"
-    seconds = context.sizes.throughput_seconds + context.sizes.warmup_seconds
+    seconds = _profiled_seconds(context.sizes, name)
     profile = profiled(context.server, name, seconds, report.RESULTS) if args.profile and booking else nullcontext()
     with profile:
         return SCENARIOS[name](context)

@@ -3,7 +3,8 @@
 `concurrency` connections each send one request at a time; request k is the template formatted
 with variant k (cycling through the variants when `cycle`, else stopping when they run out). A phase
 ends after `duration` seconds or `max_requests` requests, whichever comes first, and never later
-than HARD_LIMIT_SECONDS.
+than HARD_LIMIT_SECONDS. Phases of one `group` are slices of one measurement: each goes on through
+the variants from where the one before stopped, and their tallies merge into one (bench.loadgen).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Phase:
     duration: float | None = None
     max_requests: int | None = None
     cycle: bool = False
+    group: str | None = None
 
 
 @dataclass
@@ -51,6 +53,15 @@ class Tally:
     samples: dict[int, str] = field(default_factory=dict)
     transport_errors: int = 0
     elapsed: float = 0.0
+
+    def add(self, other: Tally) -> None:
+        """Adds a later phase's tally: latencies pooled, counts and times summed, first sample bodies kept."""
+        self.latencies_ns += other.latencies_ns
+        self.statuses.update(other.statuses)
+        for status, body in other.samples.items():
+            self.samples.setdefault(status, body)
+        self.transport_errors += other.transport_errors
+        self.elapsed += other.elapsed
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ns)
@@ -109,9 +120,9 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
 
 
 class Run:
-    def __init__(self, host: str, port: int, phase: Phase) -> None:
+    def __init__(self, host: str, port: int, phase: Phase, first_variant: int = 0) -> None:
         self.host, self.port, self.phase = host, port, phase
-        self.next_index = 0
+        self.first_variant = self.next_index = first_variant
         self.tally = Tally()
         self.deadline = float("inf")
 
@@ -119,7 +130,7 @@ class Run:
         phase, index = self.phase, self.next_index
         if time.perf_counter() >= self.deadline:
             return None
-        if phase.max_requests is not None and index >= phase.max_requests:
+        if phase.max_requests is not None and index - self.first_variant >= phase.max_requests:
             return None
         if not phase.cycle and index >= len(phase.variants):
             return None
@@ -163,11 +174,13 @@ def _close(writer: asyncio.StreamWriter | None) -> None:
     return None
 
 
-def run_phase(host: str, port: int, phase: Phase) -> dict[str, Any]:
+def run_phase(host: str, port: int, phase: Phase, first_variant: int = 0) -> tuple[Tally, int]:
+    """Runs the phase from variant `first_variant` on; returns its tally and the first variant it did not send."""
     try:
         import uvloop
 
         runner = uvloop.run
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         runner = asyncio.run
-    return runner(Run(host, port, phase).run()).summary()
+    run = Run(host, port, phase, first_variant)
+    return runner(run.run()), run.next_index

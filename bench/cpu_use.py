@@ -7,6 +7,8 @@ waited (on the lock, on the network)."""
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,34 @@ def machine_seconds() -> tuple[float, float]:
     return (sum(values[:8]) - idle) / TICKS, idle / TICKS
 
 
+@dataclass(frozen=True)
+class Spent:
+    """CPU seconds spent over a phase (or, added up, over several): by the load client (this process),
+    by the server's processes, and by the whole machine busy and idle."""
+
+    client: float = 0.0
+    server: float = 0.0
+    busy: float = 0.0
+    idle: float = 0.0
+
+    def __add__(self, other: Spent) -> Spent:
+        return Spent(self.client + other.client, self.server + other.server, self.busy + other.busy,
+                     self.idle + other.idle)
+
+    def figures(self, requests: int) -> dict[str, Any]:
+        def per_request(seconds: float) -> float | None:
+            return round(seconds / requests * 1e6, 1) if requests else None
+
+        return {
+            "client_cpu_seconds": round(self.client, 3), "client_cpu_us_per_request": per_request(self.client),
+            "server_cpu_seconds": round(self.server, 2), "server_cpu_us_per_request": per_request(self.server),
+            "machine_cpu_us_per_request": per_request(self.busy),
+            "machine_idle_share": round(self.idle / (self.busy + self.idle), 3) if self.busy + self.idle else None,
+        }
+
+
 class Meter:
-    """CPU of the server's processes and of the machine between start() and summary()."""
+    """CPU of this process, of the server's processes and of the machine between start() and spent()."""
 
     def __init__(self, server_pids: list[int]) -> None:
         self.server_pids = server_pids
@@ -42,16 +70,9 @@ class Meter:
     def start(self) -> None:
         self._server = process_seconds(self.server_pids)
         self._busy, self._idle = machine_seconds()
+        self._client = time.process_time()
 
-    def summary(self, requests: int) -> dict[str, Any]:
-        server = process_seconds(self.server_pids) - self._server
+    def spent(self) -> Spent:
+        client = time.process_time() - self._client
         busy, idle = machine_seconds()
-        busy, idle = busy - self._busy, idle - self._idle
-        def per_request(seconds: float) -> float | None:
-            return round(seconds / requests * 1e6, 1) if requests else None
-
-        return {
-            "server_cpu_seconds": round(server, 2), "server_cpu_us_per_request": per_request(server),
-            "machine_cpu_us_per_request": per_request(busy),
-            "machine_idle_share": round(idle / (busy + idle), 3) if busy + idle else None,
-        }
+        return Spent(client, process_seconds(self.server_pids) - self._server, busy - self._busy, idle - self._idle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,10 @@ from bookable.storage import models as m
 from bookable.storage.database import Database
 
 ROOMY = 1_000_000
+BRP_BOOKINGS_PER_SECOND = 5_000
+"""BRP's members are few (64 at full size), so its slots are as many as its measured time needs at up to this rate
+(at least `throughput_slots`): a throughput run must not run out of (member, slot) pairs before its
+last slice (bench.scenarios.interleaved)."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ def prepare_run(database: Database, manifest: dict[str, Any], sizes: Sizes) -> R
         first_offering = writer.next_id(m.Offering.__table__)
         first_slot = writer.next_id(m.Slot.__table__)
         plan = [(1, last * 5, time(7, 0)), (sizes.throughput_slots, ROOMY, time(12, 0)),
-                (sizes.throughput_slots, ROOMY, time(13, 0)), (1, ROOMY, time(14, 0))]
+                (brp_slot_count(sizes), ROOMY, time(13, 0)), (1, ROOMY, time(14, 0))]
         offerings, next_slot = [], first_slot
         for n, (days, spaces, start) in enumerate(plan):
             offerings.append(SeededOffering(first_offering + n, unit, product, resource, start, tomorrow, days,
@@ -60,6 +65,10 @@ def prepare_run(database: Database, manifest: dict[str, Any], sizes: Sizes) -> R
         native_slots=_slot_ids(offerings[1]), brp_slots=_slot_ids(offerings[2]),
         warmup_slot=offerings[3].first_slot_id,
     )
+
+
+def brp_slot_count(sizes: Sizes) -> int:
+    return max(sizes.throughput_slots, math.ceil(sizes.throughput_seconds * BRP_BOOKINGS_PER_SECOND / sizes.members))
 
 
 def _slot_ids(offering: SeededOffering) -> list[int]:

@@ -8,10 +8,10 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from bench import connections
+from bench import connections, report
 from bench.client import Phase, Template
 from bench.fixture import RunSlots
-from bench.loadgen import run_load
+from bench.loadgen import Load, run_load
 from bench.server import Server
 from bench.sizes import Sizes
 from bookable.storage import models as m
@@ -32,13 +32,13 @@ class Context:
     slots: RunSlots
     sizes: Sizes
 
-    def load(self, *phases: Phase) -> list[dict[str, Any]]:
+    def load(self, *phases: Phase) -> Load:
         """Run the phases; each summary carries how the connections were split between workers."""
         with connections.sampled(self.server.port, self.server.worker_pids()) as samples:
-            results = run_load(self.server.host, self.server.port, list(phases), self.server.process_pids())
-        for result in results:
-            result["connections_per_worker"] = connections.summary(samples)
-        return results
+            load = run_load(self.server.host, self.server.port, list(phases), self.server.process_pids())
+        for summary in [*load.phases, *load.groups.values()]:
+            summary["connections_per_worker"] = connections.summary(samples)
+        return load
 
     def brp_path(self, resource: str) -> str:
         return f"/{self.manifest['tenant_slug']}/api/ver2/{resource}?apikey={self.manifest['api_key']}"
@@ -51,7 +51,7 @@ def ceiling(ctx: Context, concurrency: int) -> dict[str, Any]:
     """The same server's cheapest endpoint at the given concurrency: what the stack itself can do."""
     warm = Phase(HEALTHZ, [{}], concurrency, duration=ctx.sizes.warmup_seconds, cycle=True)
     measured = Phase(HEALTHZ, [{}], concurrency, duration=ctx.sizes.ceiling_seconds, cycle=True)
-    return {"endpoint": "GET /healthz", "concurrency": concurrency, **ctx.load(warm, measured)[1]}
+    return {"endpoint": "GET /healthz", "concurrency": concurrency, **ctx.load(warm, measured).phases[1]}
 
 
 def native_booking(ctx: Context) -> Template:
@@ -67,7 +67,7 @@ def contention(ctx: Context) -> dict[str, Any]:
     sizes, slot = ctx.sizes, ctx.slots.contention_slot
     first = ctx.manifest["people"]["first_id"]
     variants = [{"slot": slot, "person": first + n} for n in range(sizes.contention_attempts)]
-    result = ctx.load(Phase(native_booking(ctx), variants, sizes.contention_clients))[0]
+    result = ctx.load(Phase(native_booking(ctx), variants, sizes.contention_clients)).phases[0]
     held, waiting = slot_load(ctx.database, ctx.manifest["tenant_id"], slot)
     won = held - ctx.slots.contention_prefilled
     return {
@@ -93,11 +93,36 @@ def throughput_native(ctx: Context) -> dict[str, Any]:
     template = native_booking(ctx)
     warm = Phase(template, grid(slots, [{"person": p} for p in warm_people]), ctx.sizes.throughput_concurrency,
                  duration=ctx.sizes.warmup_seconds)
-    measured = Phase(template, grid(slots, [{"person": p} for p in measured_people]),
-                     ctx.sizes.throughput_concurrency, duration=ctx.sizes.throughput_seconds)
-    result = ctx.load(warm, measured)[1]
+    result = interleaved(ctx, warm, template, grid(slots, [{"person": p} for p in measured_people]))
     return {"endpoint": "POST /api/v1/bookings", "concurrency": ctx.sizes.throughput_concurrency,
             "slots": len(slots), "bookings_per_second": result["per_second"], **result}
+
+
+BOOKING_SLICES, CEILING_SLICES = "booking", "ceiling"
+
+
+def interleaved(ctx: Context, warm: Phase, template: Template, variants: list[dict[str, Any]]) -> dict[str, Any]:
+    """A throughput scenario: after its warm-up, the measured booking time in `throughput_slices`
+    slices, with a /healthz ceiling slice before each and one after the last (C0 B1 C1 ... Bk Ck), all
+    in one load process. The host's speed drifts by up to half within a minute, so each booking slice
+    is rated against the ceilings seconds away on either side of it (report.sliced_ratio). Returns the
+    booking slices merged into one summary, as if they had been one phase, with the ratio figures."""
+    sizes = ctx.sizes
+    concurrency, slices = sizes.throughput_concurrency, sizes.throughput_slices
+    booking = Phase(template, variants, concurrency, duration=sizes.throughput_seconds / slices,
+                    group=BOOKING_SLICES)  # each slice goes on through the variants where the last one stopped
+    ceiling = Phase(HEALTHZ, [{}], concurrency, duration=sizes.ceiling_slice_seconds, cycle=True,
+                    group=CEILING_SLICES)
+    load = ctx.load(warm, ceiling, *[booking, ceiling] * slices)
+    ceilings, bookings = load.phases[1::2], load.phases[2::2]
+    result = {**load.groups[BOOKING_SLICES], "slice_requests": [summary["requests"] for summary in bookings]}
+    report.sliced_ratio(result, [summary["per_second"] for summary in bookings],
+                        [summary["per_second"] for summary in ceilings])
+    checked = load.groups[CEILING_SLICES]
+    result["ceiling_statuses"], result["ceiling_transport_errors"] = checked["statuses"], checked["transport_errors"]
+    if result["requests"] + result["transport_errors"] >= len(variants):
+        result["ran_out_of_pairs"] = True  # the last slices stopped early, or never ran
+    return result
 
 
 def member_auth(login: str, password: str) -> str:
@@ -117,8 +142,7 @@ def throughput_brp(ctx: Context) -> dict[str, Any]:
     concurrency = ctx.sizes.throughput_concurrency
     warm = Phase(template, [{"slot": ctx.slots.warmup_slot, **member} for member in members] * WARMUP_LOGINS,
                  concurrency)
-    measured = Phase(template, grid(ctx.slots.brp_slots, members), concurrency, duration=ctx.sizes.throughput_seconds)
-    result = ctx.load(warm, measured)[1]
+    result = interleaved(ctx, warm, template, grid(ctx.slots.brp_slots, members))
     return {"endpoint": "POST /{tenant}/api/ver2/bookings.xml (member Basic auth)", "concurrency": concurrency,
             "slots": len(ctx.slots.brp_slots), "members": len(members), "bookings_per_second": result["per_second"],
             **result}
@@ -134,7 +158,7 @@ def timetable(ctx: Context) -> dict[str, Any]:
     template = Template("GET", path)
     warm = Phase(template, variants, concurrency, duration=ctx.sizes.warmup_seconds, cycle=True)
     measured = Phase(template, variants, concurrency, duration=ctx.sizes.timetable_seconds, cycle=True)
-    result = ctx.load(warm, measured)[1]
+    result = ctx.load(warm, measured).phases[1]
     return {"endpoint": "GET /{tenant}/api/ver2/activities.xml (one business unit, one week)",
             "concurrency": concurrency, "activities_per_response": _activities_in(ctx, path, variants[0]),
             "slots_in_database": ctx.manifest["seeded_slots"],

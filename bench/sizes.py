@@ -26,6 +26,8 @@ class Sizes:
     throughput_slots: int = 1000
     throughput_concurrency: int = 32
     throughput_seconds: float = 20.0
+    throughput_slices: int = 4  # the booking time in slices, a /healthz ceiling slice on either side of each
+    ceiling_slice_seconds: float = 2.0
     # per run: timetable reads and the ceiling
     timetable_concurrency: int = 4
     timetable_seconds: float = 10.0
@@ -56,12 +58,13 @@ QUICK = replace(
     FULL, business_units=5, offerings_per_unit=10, days=200, people=2_000, members=16,
     contention_clients=50, contention_attempts=200, contention_last_places=20,
     throughput_slots=100, throughput_concurrency=16, throughput_seconds=3.0,
-    timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5,
+    timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5, ceiling_slice_seconds=0.5,
 )
 TINY = replace(
     QUICK, business_units=2, offerings_per_unit=3, days=30, people=200, members=4,
     contention_clients=20, contention_attempts=60, contention_last_places=10,
     throughput_slots=20, throughput_concurrency=4, throughput_seconds=1.0,
     timetable_concurrency=4, timetable_seconds=0.5, ceiling_seconds=0.5, warmup_seconds=0.2,
+    ceiling_slice_seconds=0.2,
 )
 PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from statistics import mean
 
 import pytest
 
@@ -38,3 +39,21 @@ def test_the_bench_smoke_run_holds_exactly_the_last_places_and_never_oversells(t
         assert figures["requests"] > 0
         assert figures["transport_errors"] == 0
         assert all(status.startswith("2") for status in figures["statuses"]), (name, figures["samples"])
+
+    slices = results["sizes"]["throughput_slices"]
+    for name in ("throughput_native", "throughput_brp"):
+        figures = results["scenarios"][name]
+        bookings, ceilings, ratios = figures["booking_slices"], figures["ceiling_slices"], figures["ratio_slices"]
+        assert len(ratios) == len(bookings) == len(figures["slice_requests"]) == slices
+        assert len(ceilings) == slices + 1
+        assert all(ratio > 0 for ratio in ratios), (name, ratios)
+        for ratio, booking, before, after in zip(ratios, bookings, ceilings, ceilings[1:], strict=False):
+            assert ratio == pytest.approx(booking / ((before + after) / 2), abs=0.0006)
+        assert figures["ratio_to_ceiling"] == pytest.approx(mean(ratios), abs=0.0006)
+        assert (figures["ceiling_before"], figures["ceiling_after"]) == (ceilings[0], ceilings[-1])
+        assert figures["ceiling_statuses"].keys() == {"200"} and figures["ceiling_transport_errors"] == 0
+        # the merged figures are over every booking slice: their requests, at their rate for their time
+        assert sum(figures["slice_requests"]) == figures["requests"]
+        rounding = 0.05 * figures["seconds"] + 0.0005 * figures["per_second"] + 1e-6
+        assert figures["per_second"] * figures["seconds"] == pytest.approx(figures["requests"], abs=rounding)
+        assert "ran_out_of_pairs" not in figures
