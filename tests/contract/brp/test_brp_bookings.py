@@ -57,6 +57,26 @@ def test_posting_an_ordinary_booking_books_the_logged_in_member(brp, fmt):
     assert listed["booking"] == [content]  # the answer is the booking as every later read shows it
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_booking_shows_its_activitys_names_as_they_are_now_and_empty_ones_when_it_has_none(brp, fmt):
+    c, world = brp.catalogue, brp.world
+    first, second = (slot_of(world, product=c.spinn, business_unit=c.centrum, start_time=time(hour, 0))
+                     for hour in (17, 19))
+    shown = document(brp.post("bookings", fmt, form={"type": "ordinary", "activityid": first.id}))[1]
+    assert (shown["businessunit"]["name"], shown["product"]["name"]) == ("Centrum", "Spinn B45")
+    with world.uow() as uow:
+        uow.session.get(m.Product, c.spinn).name = "Spinn B60"
+        uow.session.get(m.BusinessUnit, c.centrum).name = "Centrum City"
+        uow.commit()
+    shown = document(brp.post("bookings", fmt, form={"type": "ordinary", "activityid": second.id}))[1]
+    assert (shown["businessunit"]["name"], shown["product"]["name"]) == ("Centrum City", "Spinn B60")
+    _, listed = document(brp.get("bookings", fmt))
+    assert listed["booking"][-1] == shown
+    bare = slot_of(world, start_time=time(21, 0))
+    shown = document(brp.post("bookings", fmt, form={"type": "ordinary", "activityid": bare.id}))[1]
+    assert (shown["businessunit"], shown["product"]) == ("", "")  # <businessunit/>, "businessunit": null
+
+
 def test_the_booking_parameters_may_also_come_in_the_query_string(brp):
     slot = slot_of(brp.world)
     response = brp.post("bookings", "json", type="ordinary", activityid=slot.id)

@@ -57,11 +57,11 @@ def _json_pairs_postgresql(element: json_pairs, compiler: Any, **kw: Any) -> str
     return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
 
 
-def pairs(text: str | None) -> list[tuple[int, str]]:
+def pairs(text: str | None) -> tuple[tuple[int, str], ...]:
     """Decoded json_pairs, ordered by id."""
     if not text:
-        return []
-    return sorted((int(row[0]), str(row[1])) for row in orjson.loads(text) if row[0] is not None)
+        return ()
+    return tuple(sorted((int(row[0]), str(row[1])) for row in orjson.loads(text) if row[0] is not None))
 
 
 def is_brp_event(offering: Any = m.Offering, product: Any = m.Product) -> ColumnElement[bool]:
@@ -86,7 +86,7 @@ class ProductRow:
     product_type: str
     group_id: int | None
     group_name: str | None
-    labels: list[tuple[int, str]]
+    labels: tuple[tuple[int, str], ...]
 
 
 def _label_pairs() -> Any:
@@ -300,9 +300,15 @@ class ActivityHeader:
 def activity_header(connection: Connection, tenant_id: int, slot_id: int) -> ActivityHeader | None:
     """None unless the slot is one of the tenant's activities (not an event booked whole, nor a course)."""
     found = _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
-    if found is None:
-        return None
-    return ActivityHeader((found[0], found[1]) if found[0] is not None else None, _product_of(found[2:11]))
+    return None if found is None else _header_of(tuple(found))
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_of(values: tuple[Any, ...]) -> ActivityHeader:
+    """Remembered by the row read, which holds all it shows: a renamed product reads as a new row.
+    The same header is equal, and hashes alike, each time (api.dialects.brp.blocks remembers its
+    rendering by it)."""
+    return ActivityHeader((values[0], values[1]) if values[0] is not None else None, _product_of(values[2:11]))
 
 
 @functools.cache

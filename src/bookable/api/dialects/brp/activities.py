@@ -14,7 +14,7 @@ from starlette.responses import Response
 from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
-from bookable.api.dialects.brp.render import Items, format_of, rendered, timepoint
+from bookable.api.dialects.brp.render import Element, Items, format_of, rendered, timepoint
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
 from bookable.api.execution import run_checks, run_database_work
 from bookable.storage.queries import brp as reads
@@ -65,7 +65,7 @@ def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first:
 
 
 @functools.lru_cache(maxsize=20_000)
-def _activity(values: tuple[Any, ...], zone: str, with_booking: bool, fmt: str) -> str | orjson.Fragment:
+def _activity(values: tuple[Any, ...], zone: str, with_booking: bool, fmt: str) -> Element | orjson.Fragment:
     """One activity, rendered, remembered by the row it is made from. The row holds everything the
     block shows (places held, waiting, cancelled, names), so any change to the activity makes a
     new row and a new rendering; nothing is ever stale. A timetable week is read far more often than

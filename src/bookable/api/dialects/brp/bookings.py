@@ -11,7 +11,7 @@ from starlette.responses import Response
 from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
-from bookable.api.dialects.brp.render import Items
+from bookable.api.dialects.brp.render import Items, format_of
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
 from bookable.api.execution import run_checks, run_write
 from bookable.domain.errors import NotFound
@@ -32,9 +32,8 @@ async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) 
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
     caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
     outcome, activity = await run_write(caller.database, _book_activity, caller, actor, params)
-    booking = outcome.booking
-    row = reads.BookingRow(booking.id, booking.status, *outcome.span, activity.business_unit, activity.product)
-    return respond(request, "booking", blocks.booking(row, caller.zone))
+    booking, header = outcome.booking, blocks.activity_header_rendered(activity, format_of(request.scope["path"]))
+    return respond(request, "booking", blocks.booking_of(booking.id, booking.status, outcome.span, header, caller.zone))
 
 
 def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:

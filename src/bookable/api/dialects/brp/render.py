@@ -4,8 +4,8 @@ A document is a root tag and its content: a plain dict of child tags (scalars, n
 Items); types are checked exactly, for speed.
 `Items` is a list of objects with one tag: in XML each row is an element of that tag inside the
 list's own element (`<productlabels><productlabel/>...`) or, when inline, directly inside the
-parent (`<bookings><start/><booking/>...`); in JSON it is always an array. A row may also come
-already rendered (`rendered()`): XML text, or an orjson Fragment.
+parent (`<bookings><start/><booking/>...`); in JSON it is always an array. A row, or a child of a
+dict, may also come already rendered (`rendered()`): an Element (XML text), or an orjson Fragment.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from bookable.domain.localtime import TIMES_REMEMBERED, to_local
 XML = "xml"
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 JSON = "json"
+
+
+class Element(str):
+    """One element already rendered as XML text (`rendered()`): written as it is."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def _write(out: list[str], content: Content) -> None:
     output is byte for byte what lxml would write (tests/unit/test_brp_xml.py checks it)."""
     if isinstance(content, Items):
         for row in content.rows:
-            if type(row) is str:
+            if type(row) is Element:
                 out.append(row)
             else:
                 _element(out, content.tag, row)
@@ -77,6 +81,8 @@ def _write(out: list[str], content: Content) -> None:
             out.append(f"<{key}>{value}</{key}>")
         elif kind is Items and value.inline:
             _write(out, value)
+        elif kind is Element:
+            out.append(value)
         else:
             _element(out, key, value)
 
@@ -103,13 +109,13 @@ def _items_as_list(value: Any) -> Any:
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
-def rendered(fmt: str, tag: str, block: dict[str, Any]) -> str | orjson.Fragment:
-    """One Items row, rendered ahead, in the document's format: to be remembered and reused."""
+def rendered(fmt: str, tag: str, block: dict[str, Any]) -> Element | orjson.Fragment:
+    """One Items row or child, rendered ahead, in the document's format: to be remembered and reused."""
     if fmt == JSON:
         return orjson.Fragment(orjson.dumps(block, default=_items_as_list, option=orjson.OPT_PASSTHROUGH_DATACLASS))
     out: list[str] = []
     _element(out, tag, block)
-    return "".join(out)
+    return Element("".join(out))
 
 
 class XmlDocument(Response):
