@@ -43,3 +43,9 @@ def test_postgresql_keeps_the_type_decorators_own_processing():
     bind = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
     value = datetime(2026, 5, 1, 18, 0, tzinfo=timezone(timedelta(hours=2)))
     assert bind(value) == datetime(2026, 5, 1, 16, 0, tzinfo=UTC)
+
+
+@given(st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31), timezones=st.just(UTC)))
+def test_an_instant_in_utc_itself_is_bound_as_the_text_sqlalchemy_would_write(value):
+    bind = UtcDateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+    assert bind(value) == sqlalchemy_text(value)

@@ -68,6 +68,8 @@ class UtcDateTime(TypeDecorator[datetime]):
 def _sqlite_utc_text(value: datetime | None) -> str | None:
     if value is None:
         return None
+    if value.tzinfo is UTC:  # utc_now()'s instants: their text less the "+00:00"
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
