@@ -39,7 +39,7 @@ class RawParams:
 async def raw_params(request: Request) -> RawParams:
     """FastAPI dependency: every parameter of the call, once each, from the query and a form body."""
     query = request.scope.get("query_string", b"").decode("latin-1")  # as Starlette reads it, without its QueryParams
-    pairs = parse_qsl(query, keep_blank_values=True)
+    pairs = form_pairs(query)
     pairs += _form_pairs(await body_of(request), header(request.scope, b"content-type") or "")
     values: dict[str, str] = {}
     for name, value in pairs:
@@ -60,9 +60,18 @@ def _form_pairs(body: bytes, content_type: str) -> list[tuple[str, str]]:
     if content_type.split(";")[0].strip().lower() != FORM:
         raise ApiError(415, "unsupported_media_type", f"Send parameters in the query string or as {FORM}.")
     try:
-        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        return form_pairs(body.decode("utf-8"), strict=True)
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "malformed_body", "The form body is not valid UTF-8 form encoding.") from None
+
+
+def form_pairs(text: str, *, strict: bool = False) -> list[tuple[str, str]]:
+    """parse_qsl(text, keep_blank_values=True, strict_parsing=strict), answered without it when
+    nothing in the text is escaped: a BRP booking parses two such texts (~2 us against ~0.5)."""
+    parts = text.split("&")
+    if "%" in text or "+" in text or (strict and not all("=" in part for part in parts)):
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=strict)
+    return [(name, value) for name, _, value in (part.partition("=") for part in parts if part)]
 
 
 Parser = Callable[[str, str], Any]
