@@ -181,7 +181,7 @@ class ActivityRow:
     max_advance: int | None
     cutoff_minutes: int
     business_unit: tuple[int, str] | None
-    resources: list[tuple[int, str]]
+    resources: tuple[tuple[int, str], ...]
     product: ProductRow | None
     booking_id: int | None
     booking_status: str | None

@@ -34,7 +34,7 @@ class Element(str):
 @dataclass(frozen=True)
 class Items:
     tag: str
-    rows: Sequence[dict[str, Any]]
+    rows: Sequence[dict[str, Any] | Element | orjson.Fragment]
     inline: bool = False
 
 
