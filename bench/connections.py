@@ -89,9 +89,10 @@ def sampled(port: int, worker_pids: list[int]) -> Iterator[list[list[int]]]:
 
     def take() -> bool:
         seen = split(port, worker_pids)
-        if sum(seen):
-            samples.append(seen)
-        return sum(seen) > 0
+        if not sum(seen):
+            return False
+        samples.append(seen)
+        return True
 
     def sample() -> None:
         while not take():

@@ -297,17 +297,15 @@ class ActivityHeader:
     product: ProductRow | None
 
 
-def activity_header(connection: Connection, tenant_id: int, slot_id: int) -> ActivityHeader | None:
-    """None unless the slot is one of the tenant's activities (not an event booked whole, nor a course)."""
+def activity_header_row(connection: Connection, tenant_id: int, slot_id: int) -> tuple[Any, ...] | None:
+    """The values header_of() reads an activity's header from; None unless the slot is one of the
+    tenant's activities (not an event booked whole, nor a course). The row holds everything the
+    header shows, so a caller may remember what it makes of it by the row."""
     found = _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
-    return None if found is None else _header_of(tuple(found))
+    return None if found is None else tuple(found)
 
 
-@functools.lru_cache(maxsize=4096)
-def _header_of(values: tuple[Any, ...]) -> ActivityHeader:
-    """Remembered by the row read, which holds all it shows: a renamed product reads as a new row.
-    The same header is equal, and hashes alike, each time (api.dialects.brp.blocks remembers its
-    rendering by it)."""
+def header_of(values: tuple[Any, ...]) -> ActivityHeader:
     return ActivityHeader((values[0], values[1]) if values[0] is not None else None, _product_of(values[2:11]))
 
 

@@ -19,7 +19,7 @@ from bookable.api.dialects.brp.render import (
 from bookable.domain import windows
 from bookable.domain.capacity import SlotLoad
 from bookable.storage import models as m
-from bookable.storage.queries.brp import ActivityHeader, ActivityRow, BookingRow, EventRow, Participant, ProductRow
+from bookable.storage.queries.brp import ActivityRow, BookingRow, EventRow, Participant, ProductRow, header_of
 
 BOOKING_TYPES = {"confirmed": "ordinary", "reserved": "ordinary", "waitlisted": "waitinglist"}
 
@@ -61,10 +61,12 @@ def booking_of(booking_id: int, status: str, span: tuple[datetime, datetime], he
 
 
 @functools.lru_cache(maxsize=4096)
-def activity_header_rendered(header: ActivityHeader, fmt: str) -> tuple[Any, Any]:
-    """The business unit and product blocks of an activity, rendered once: remembered by the header,
-    which holds everything they show (a renamed product is a new header), so never stale. A BRP
-    booking's answer shows both, and rendering them cost a twentieth of the booking."""
+def activity_header_rendered(row: tuple[Any, ...], fmt: str) -> tuple[Any, Any]:
+    """The business unit and product blocks of an activity, read and rendered once: remembered by
+    the header's row (storage.queries.brp.activity_header_row), which holds everything they show,
+    as the timetable remembers its activities. A renamed product reads as a new row, so nothing is
+    ever stale. A BRP booking's answer shows both; reading and rendering them cost a tenth of it."""
+    header = header_of(row)
     business_unit, product_block = named(header.business_unit), product(header.product)
     return (None if business_unit is None else rendered(fmt, "businessunit", business_unit),
             None if product_block is None else rendered(fmt, "product", product_block))

@@ -43,12 +43,12 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], 
     return caller, params, member(request, caller)
 
 
-def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> tuple[BookingOutcome, reads.ActivityHeader]:
+def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> tuple[BookingOutcome, tuple[Any, ...]]:
     """The activity is read in the booking's own transaction: a unit of work of its own before the
     write batch cost more (its BEGIN and COMMIT) than the one statement it adds under the lock."""
     policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
     with caller.uow(write=True) as uow:
-        activity = reads.activity_header(uow.connection(), caller.tenant_id, params["activityid"])
+        activity = reads.activity_header_row(uow.connection(), caller.tenant_id, params["activityid"])
         if activity is None:
             raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
         outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
