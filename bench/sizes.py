@@ -6,6 +6,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 
+from bookable.storage.schema import head_revision
+
 DATASET_VERSION = 3
 
 
@@ -43,9 +45,10 @@ class Sizes:
         return self.slots * self.bookings_per_slot
 
     def dataset_key(self) -> str:
-        """Names the cached data set: only what the seeded data depends on."""
-        seeded = {name: getattr(self, name) for name in
+        """Names the cached data set: only what the seeded data depends on, and the schema."""
+        seeded: dict[str, object] = {name: getattr(self, name) for name in
                   ("business_units", "offerings_per_unit", "days", "bookings_per_slot", "people", "members")}
+        seeded["schema"] = head_revision()
         digest = hashlib.sha256(json.dumps(seeded, sort_keys=True).encode()).hexdigest()[:10]
         return f"v{DATASET_VERSION}-{self.slots}slots-{digest}"
 

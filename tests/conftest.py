@@ -18,10 +18,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
 from bookable.storage import models as m
 from bookable.storage.database import Database, database_url
 from bookable.storage.schema import upgrade

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bookable.domain.actors import Role
 from bookable.domain.errors import DomainError
 from bookable.services import accounts
-from bookable.services.actor import Role
 from bookable.storage import models as m
 from bookable.storage.database import Database, database_url
 from bookable.storage.schema import upgrade

@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from bookable.domain.actors import Actor, Channel, Role, utc_now
+from bookable.domain.booking import Booking, BookingStatus
 from bookable.domain.money import PaymentType
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import LocalOccurrence, Repeat
-from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role, utc_now
-from bookable.services.bookings import NewBooking, WaitlistPolicy, book, record_payment
+from bookable.services import accounts, register
+from bookable.services.bookings import WaitlistPolicy, book, record_payment
 from bookable.services.offerings import Placement, change_capacity, create_offering, today_in
-from bookable.services.register import RegisterLine, add_to_register, replace_register
+from bookable.services.register import RegisterLine
 from bookable.services.registrations import assign_sessions, create_registration
 from bookable.storage import models as m
 from bookable.storage.database import Database
@@ -127,7 +128,7 @@ def add_people(
     return ids
 
 
-def book_all(uow: UnitOfWork, actor: Actor, people: list[int], **target: int) -> list[NewBooking]:
+def book_all(uow: UnitOfWork, actor: Actor, people: list[int], **target: int) -> list[Booking]:
     """Book each person in turn; once the target is full, the rest join its waiting list."""
     return [book(uow, actor, person_id=person_id, waitlist=WaitlistPolicy.IF_FULL, override_window=True,
                  **target).booking for person_id in people]  # type: ignore[arg-type]
@@ -332,10 +333,10 @@ def _lunch_registers(uow: UnitOfWork, actor: Actor, lunch: m.Offering, contacts:
         if slot.local_date < today:
             lines = [RegisterLine(contacts[i], attended=(i + week) % 4 != 0, volunteering=ROLES_BY_CONTACT.get(i, ()))
                      for i in range(len(contacts) - 2 + week % 2)]
-            replace_register(uow, actor, slot.id, lines)
+            register.replace(uow, actor, register.session_of(uow, slot.id), lines)
         elif slot.local_date < today + timedelta(days=7):
             for contact in contacts[:5]:
-                add_to_register(uow, actor, slot.id, RegisterLine(contact))
+                register.mark(uow, actor, register.session_of(uow, slot.id), RegisterLine(contact))
 
 
 def _cookery_bookings(uow: UnitOfWork, actor: Actor, cookery: m.Offering, contacts: list[int]) -> None:
@@ -345,7 +346,7 @@ def _cookery_bookings(uow: UnitOfWork, actor: Actor, cookery: m.Offering, contac
         record_payment(uow, actor, booking.id, payment_type=payment, amount=Decimal("20.00"), fee=fee,
                        reference=f"RCT-{7000 + booking.id}")
     unpaid = book(uow, actor, person_id=contacts[7], slot_id=first.id, confirmed=False, override_window=True)
-    assert unpaid.booking.status == "reserved"
+    assert unpaid.booking.status == BookingStatus.RESERVED
 
 
 def charity_hints(uow: UnitOfWork) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ def test_concurrent_cancellations_of_one_booking_cancel_and_refund_it_once(world
     assert outcomes == ["cancelled"] + ["refused"] * (CALLERS - 1)
     with world.uow(write=False) as uow:
         kinds = [e.kind for e in uow.bookings.ledger(booking_id)]
-        cancels = uow.session.scalars(select(m.AuditEntry).where(
-            m.AuditEntry.entity_id == booking_id, m.AuditEntry.action == "booking.cancelled")).all()
+        cancels = uow.session.scalars(select(m.EventRecord).where(
+            m.EventRecord.entity_id == booking_id, m.EventRecord.action == "booking.cancelled")).all()
     assert kinds == ["payment", "refund"]
     assert len(cancels) == 1

@@ -18,7 +18,7 @@ from tests.conftest import add_api_key
 
 from bookable.services import accounts
 from bookable.storage import models as m
-from bookable.storage import repositories
+from bookable.storage import zones
 from bookable.storage.database import Database
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
@@ -47,8 +47,8 @@ def test_concurrent_repeats_of_each_booking_are_refused_and_every_first_one_is_k
         assert theirs == [(201, ""), (409, "already_booked")]
     with world.uow(write=False) as uow:
         booked = Counter(uow.session.scalars(select(m.Booking.person_id).where(m.Booking.slot_id == slot_id)))
-        created = uow.session.scalar(select(func.count()).select_from(m.AuditEntry).where(
-            m.AuditEntry.tenant_id == world.tenant.id, m.AuditEntry.action == "booking.created"))
+        created = uow.session.scalar(select(func.count()).select_from(m.EventRecord).where(
+            m.EventRecord.tenant_id == world.tenant.id, m.EventRecord.action == "booking.created"))
     assert booked == Counter(people)
     assert created == PEOPLE
 
@@ -116,7 +116,7 @@ def test_the_tenant_zone_is_remembered_once_per_database_not_once_per_batch(tmp_
     assert asyncio.run(batches_one_after_another()) == ["Europe/Stockholm"] * 5
     database.dispose()
     assert len(zones_read) == 1
-    assert [key for key in repositories.TENANT_ZONES._zones if key[0] is database] == [(database, tenant_id)]
+    assert [key for key in zones.TENANT_ZONES._zones if key[0] is database] == [(database, tenant_id)]
 
 
 def _person_count_read_with_the_orm(database: Database, tenant_id: int) -> int:

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from tests.local_dates import LONDON, local_today
 
 from bookable.demo import demo_api_key
+from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role, utc_now
 from bookable.services.offerings import create_offering
 from bookable.storage import models as m
 from bookable.storage.database import Database

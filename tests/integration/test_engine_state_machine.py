@@ -13,14 +13,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 from tests.local_dates import LONDON, local_today
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.domain.errors import DomainError
 from bookable.domain.money import PaymentType
 from bookable.domain.offering import Kind, OfferingSpec
-from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
+from bookable.services import accounts, register
 from bookable.services.bookings import Settlement, WaitlistPolicy, book, cancel, record_payment
 from bookable.services.offerings import change_capacity, create_offering
-from bookable.services.register import RegisterLine, replace_register
+from bookable.services.register import RegisterLine
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -106,7 +106,7 @@ def machine_for(database):
             lines = [RegisterLine(self.people[i]) for i in sorted(chosen)]
             self.attempt(
                 lambda uow: self.seen_bookings.update(
-                    b.id for b in replace_register(uow, self.actor, self.slot_id, lines)
+                    register.replace(uow, self.actor, register.session_of(uow, self.slot_id), lines)
                 )
             )
 

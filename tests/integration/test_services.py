@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Channel, Role
 from bookable.domain.errors import (
     AlreadyBooked,
     AlreadyWaitlisted,
@@ -29,7 +30,6 @@ from bookable.domain.offering import Kind
 from bookable.domain.recurrence import LocalOccurrence, Repeat
 from bookable.services import bookings as svc
 from bookable.services import offerings, register, registrations
-from bookable.services.actor import Channel, Role
 from bookable.services.bookings import Settlement, WaitlistPolicy
 from bookable.services.housekeeping import roll_all_horizons
 from bookable.storage import models as m
@@ -311,15 +311,15 @@ def test_the_register_marks_attendance_and_replacing_it_cancels_whoever_is_dropp
     slot = world.slots(offering.id)[0]
     anna, bo, cy = world.person(), world.person(), world.person()
     line = register.RegisterLine(anna, attended=None, volunteering=("Made Coffee",))
-    anna_booking = run(world, lambda uow: register.add_to_register(uow, world.admin, slot.id, line))
+    anna_booking = run(world, lambda uow: register.mark(uow, world.admin, register.session_of(uow, slot.id), line))
     with world.uow(write=False) as uow:
-        mark = uow.bookings.attendance(anna_booking.id, slot.id)
+        mark = uow.bookings.attendance(anna_booking, slot.id)
         assert (mark.attended, mark.volunteering) == (True, "Made Coffee")
     lines = [register.RegisterLine(bo, attended=False), register.RegisterLine(cy, attended=True)]
-    run(world, lambda uow: register.replace_register(uow, world.admin, slot.id, lines))
+    run(world, lambda uow: register.replace(uow, world.admin, register.session_of(uow, slot.id), lines))
     with world.uow(write=False) as uow:
-        people = sorted(p.person.id for p in register.participants(uow, slot.id))
-        assert uow.bookings.booking(anna_booking.id).status == "cancelled"
+        people = sorted(p.person.id for p in register.participants(uow, register.session_of(uow, slot.id)))
+        assert uow.bookings.booking(anna_booking).status == "cancelled"
     assert people == sorted([bo, cy])
 
 
@@ -329,7 +329,7 @@ def test_a_register_that_does_not_fit_changes_nothing(world):
     book(world, world.person(), slot.id)
     lines = [register.RegisterLine(world.person()), register.RegisterLine(world.person())]
     with pytest.raises(SlotFull):
-        run(world, lambda uow: register.replace_register(uow, world.admin, slot.id, lines))
+        run(world, lambda uow: register.replace(uow, world.admin, register.session_of(uow, slot.id), lines))
     assert statuses(world, offering.id) == ["confirmed"]
 
 
@@ -363,8 +363,8 @@ def test_registrations_assign_and_remove_sessions_with_waiting_lists(world):
 
 
 def test_another_tenants_slots_and_people_are_not_found(world, database):
+    from bookable.domain.actors import Actor
     from bookable.services import accounts
-    from bookable.services.actor import Actor
     from bookable.storage.unit_of_work import UnitOfWork
 
     slot = world.slots(world.offering().id)[0]

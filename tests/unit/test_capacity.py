@@ -41,4 +41,21 @@ def test_a_course_fits_only_where_its_fullest_slot_has_room():
     ],
 )
 def test_promotion_takes_the_first_waiting_bookings_that_fit_in_queue_order(free, queue, promoted):
-    assert promotions(free, queue) == promoted
+    assert promotions([SlotLoad(spaces=free, online_spaces=None)], queue) == promoted
+
+
+def test_a_booking_made_online_is_promoted_only_into_places_bookable_online():
+    """2 places, 1 bookable online, both freed: one member from the online queue, not two."""
+    load = SlotLoad(spaces=2, online_spaces=1)
+    queue = [Waiting(1, 1, online=True), Waiting(2, 1, online=True), Waiting(3, 1, online=False)]
+    assert promotions([load], queue) == [1, 3]
+
+
+def test_a_booking_made_by_staff_takes_a_place_only_staff_may_fill():
+    load = SlotLoad(spaces=3, online_spaces=1, confirmed=1)
+    assert promotions([load], [Waiting(1, 1, online=True), Waiting(2, 2, online=False)]) == [2]
+
+
+def test_a_course_promotes_into_the_places_free_on_every_slot():
+    loads = [SlotLoad(5, None, confirmed=3), SlotLoad(5, None, confirmed=4)]
+    assert promotions(loads, [Waiting(1, 2), Waiting(2, 1), Waiting(3, 1)]) == [2]

@@ -3,7 +3,7 @@ import sqlite3
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bookable.api.app import is_overload
+from bookable.storage.database import is_overload
 
 
 def test_a_pool_timeout_or_a_locked_sqlite_database_is_overload_not_a_bug():

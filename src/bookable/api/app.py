@@ -7,15 +7,12 @@ import contextlib
 import gc
 import importlib
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -29,7 +26,7 @@ from bookable.api.middleware import RequestGuard
 from bookable.api.native.context import document_security
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
-from bookable.storage.database import Database
+from bookable.storage.database import Database, is_overload
 
 log = logging.getLogger("bookable")
 HORIZON_INTERVAL_SECONDS = 3600
@@ -137,15 +134,6 @@ def _freeze_startup_heap() -> None:
     a 30-100 ms pause of the worker, which is what set the timetable's p99."""
     gc.collect()
     gc.freeze()
-
-
-def is_overload(error: Exception) -> bool:
-    """Waiting too long for a pooled connection or for the SQLite write lock: the request did
-    nothing, and the caller should come back (503 with Retry-After), not see a server error."""
-    if isinstance(error, SQLAlchemyTimeoutError):
-        return True
-    cause = error.orig if isinstance(error, DBAPIError) else error
-    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
 
 
 async def _keep_horizons_rolling(database: Database) -> None:

@@ -36,6 +36,7 @@ DEFAULT_STATUS = {
     "has_active_bookings": 409,
     "invalid_state": 409,
     "too_many_places": 400,
+    "booking_limit_reached": 409,
     "idempotency_in_progress": 409,
     "idempotency_mismatch": 422,
     "payload_too_large": 413,

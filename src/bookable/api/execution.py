@@ -21,7 +21,7 @@ first requests of a 200-client race for up to 3.3 s (ADR 0007).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
@@ -33,21 +33,23 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-async def run_database_work(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """On the event loop thread with SQLite (its calls are short and mostly CPU, and SQLite
-    serialises writers anyway), in the thread pool with PostgreSQL (network round trips)."""
+async def run_read(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """On the event loop thread with SQLite (its calls are short and mostly CPU, and reads never
+    wait under WAL), in the thread pool with PostgreSQL (network round trips)."""
     if database.is_sqlite:
         return work(*args, **kwargs)
     return await run_in_threadpool(work, *args, **kwargs)
 
 
-async def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
     """With SQLite, in this worker's next write batch: one transaction and one commit for every
     write waiting, taken without blocking the event loop (storage.write_batch, ADR 0010). With
-    PostgreSQL, which locks rows rather than the database, in the thread pool."""
+    PostgreSQL, which locks rows rather than the database, in the thread pool. A plain function
+    handing back the awaitable: every coroutine frame a booking waits in is walked by each garbage
+    collection while it waits."""
     if database.is_sqlite:
-        return await database.write_batches.run(work, *args, **kwargs)
-    return await run_in_threadpool(work, *args, **kwargs)
+        return database.write_batches.run(work, *args, **kwargs)
+    return run_in_threadpool(work, *args, **kwargs)
 
 
 class NotRemembered(Exception):

@@ -6,10 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookable.api import errors
+from bookable.api.context import CLAIM_KEY, REPLAY_SKIPS, STORED_KEY
 from bookable.api.errors import ApiError
 from bookable.api.received import headers_of, keep_body
 from bookable.storage import idempotency
@@ -62,11 +64,17 @@ class CapturedResponse:
     status: int = 500
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytearray = field(default_factory=bytearray)
+    sent: bool = False
+
+    async def send_to(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": bytes(self.body)})
+        self.sent = True
 
     def replayable_headers(self) -> list[list[str]]:
         """Headers a replay must repeat (Location, ...); not those the server sets anew each time."""
-        skip = {b"content-length", b"content-type", b"date", b"server"}
-        return [[n.decode("latin-1"), v.decode("latin-1")] for n, v in self.headers if n.lower() not in skip]
+        return [[n.decode("latin-1"), v.decode("latin-1")] for n, v in self.headers
+                if n.decode("latin-1").lower() not in REPLAY_SKIPS]
 
     def content_type(self) -> str:
         for name, value in self.headers:
@@ -108,42 +116,29 @@ class RequestGuard:
         await self._idempotent(scope, send, body, key.decode("latin-1"), headers)
 
     async def _idempotent(self, scope: Scope, send: Send, body: bytes, key: str, headers: dict[bytes, bytes]) -> None:
-        from starlette.concurrency import run_in_threadpool
-
+        """Claim the key; run the request; and unless its answer was stored with the change it made
+        (api.context.RequestContext.write), store it before the first byte is sent, so that a client
+        holding its answer always gets the replay."""
         if not 1 <= len(key) <= 200:
-            await _send_error(
-                scope,
-                send,
-                ApiError(
-                    400, "invalid_parameter", "Idempotency-Key must be 1-200 characters.", field="Idempotency-Key"
-                ),
-            )
+            await _send_error(scope, send, ApiError(
+                400, "invalid_parameter", "Idempotency-Key must be 1-200 characters.", field="Idempotency-Key"))
             return
-        scope_hash = _caller_scope(scope, headers)
         fingerprint = _fingerprint(scope, body)
-        claim = await run_in_threadpool(idempotency.claim, self.database, scope_hash, key, fingerprint)
+        claim = await run_in_threadpool(idempotency.claim, self.database, _caller_scope(scope, headers), key,
+                                        fingerprint)
         if isinstance(claim, idempotency.Stored):
             await _replay(scope, send, claim)
             return
         if claim is idempotency.Refusal.IN_PROGRESS:
-            await _send_error(
-                scope,
-                send,
-                ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is still in progress."),
-            )
+            await _send_error(scope, send, ApiError(
+                409, "idempotency_in_progress", "A request with this Idempotency-Key is still in progress."))
             return
         if claim is idempotency.Refusal.MISMATCH:
-            await _send_error(
-                scope,
-                send,
-                ApiError(
-                    422,
-                    "idempotency_mismatch",
-                    "This Idempotency-Key was used for a different request.",
-                    field="Idempotency-Key",
-                ),
-            )
+            await _send_error(scope, send, ApiError(
+                422, "idempotency_mismatch", "This Idempotency-Key was used for a different request.",
+                field="Idempotency-Key"))
             return
+        scope[CLAIM_KEY] = claim
         captured = CapturedResponse()
 
         async def capture(message: Message) -> None:
@@ -152,21 +147,22 @@ class RequestGuard:
                 captured.headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 captured.body += message.get("body", b"")
-            await send(message)
+                if not message.get("more_body", False):
+                    await self._store(scope, claim, captured)
+                    await captured.send_to(send)
 
         try:
             await self.app(scope, replay_receive(body), capture)
         finally:
-            await run_in_threadpool(
-                idempotency.finish,
-                self.database,
-                scope_hash,
-                key,
-                captured.status,
-                captured.content_type(),
-                bytes(captured.body),
-                captured.replayable_headers(),
-            )
+            if not captured.sent:  # the application failed before it answered: the key may be retried
+                await self._store(scope, claim, CapturedResponse())
+
+    async def _store(self, scope: Scope, claim: idempotency.Claim, captured: CapturedResponse) -> None:
+        if scope.get(STORED_KEY):
+            return
+        scope[STORED_KEY] = True
+        await run_in_threadpool(idempotency.finish, self.database, claim, captured.status, captured.content_type(),
+                                bytes(captured.body), captured.replayable_headers())
 
 
 def _caller_scope(scope: Scope, headers: dict[bytes, bytes]) -> str:

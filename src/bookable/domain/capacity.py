@@ -46,21 +46,27 @@ def course_available_places(loads: Sequence[SlotLoad], *, online: bool = False) 
 class Waiting:
     booking_id: int
     places: int
+    online: bool = False  # joined by the member themself: online capacity applies to it
 
 
-def promotions(free_places: int, queue: Sequence[Waiting]) -> list[int]:
-    """The waiting bookings to promote, in FIFO order.
+def promotions(loads: Sequence[SlotLoad], queue: Sequence[Waiting]) -> list[int]:
+    """The waiting bookings to promote, in FIFO order, into the places free on every slot of
+    `loads` (one slot, or every slot of a course).
 
     Each waiting booking that fits in what is still free is promoted; one that does not fit is
     skipped (it keeps its position) and the queue goes on, so a party of four never blocks a
-    single place that a later booking could take. See docs/adr/0003-waiting-list.md.
+    single place that a later booking could take. A booking its member made online is promoted
+    only into places bookable online, as it could have been booked: a freed place that only
+    staff may fill goes to a booking staff made, or stays free (docs/adr/0003).
     """
+    free = course_available_places(loads)
+    free_online = course_available_places(loads, online=True)
     promoted: list[int] = []
-    remaining = free_places
     for waiting in queue:
-        if remaining <= 0:
+        if free <= 0:
             break
-        if waiting.places <= remaining:
+        if waiting.places <= (free_online if waiting.online else free):
             promoted.append(waiting.booking_id)
-            remaining -= waiting.places
+            free -= waiting.places
+            free_online -= waiting.places
     return promoted

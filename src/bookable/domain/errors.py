@@ -79,3 +79,9 @@ class InvalidState(DomainError):
 
 class TooManyPlaces(DomainError):
     code = "too_many_places"
+
+
+class BookingLimitReached(DomainError):
+    """A member already holds as many upcoming bookings as the tenant or the offering allows."""
+
+    code = "booking_limit_reached"

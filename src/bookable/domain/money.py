@@ -84,3 +84,11 @@ def balance(lines: Iterable[LedgerLine]) -> Balance:
         refunded=totals[EntryKind.REFUND],
         credited=totals[EntryKind.CREDIT_NOTE],
     )
+
+
+MAX_REFERENCE = 200
+
+
+def check_reference(reference: str) -> None:
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationError(f"PaymentReference is longer than {MAX_REFERENCE} characters.", field="PaymentReference")

@@ -71,6 +71,7 @@ class OfferingSpec:
     waitlist_enabled: bool = True
     auto_promote: bool = True
     bookable_from_internet: bool = True
+    max_upcoming_bookings: int | None = None  # per member; None: no limit of the offering's own
     custom_slots: tuple[LocalOccurrence, ...] = field(default=())
 
     def validated(self) -> OfferingSpec:
@@ -88,6 +89,8 @@ class OfferingSpec:
         if self.max_advance is not None:
             _check_range("max_advance", self.max_advance, 0, 3650)
         _check_range("ticket_type", self.ticket_type, 0, 3)
+        if self.max_upcoming_bookings is not None:
+            _check_range("max_upcoming_bookings", self.max_upcoming_bookings, 1, MAX_SPACES)
         _check_range("booking_cutoff_minutes", self.booking_cutoff_minutes, 0, 60 * 24 * 365)
         if self.price is not None and (self.price < 0 or self.price.as_tuple().exponent < -2):  # type: ignore[operator]
             raise ValidationError("price must be a non-negative amount with 2 decimals.", field="price")

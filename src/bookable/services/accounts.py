@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import validate_zone
-from bookable.services.actor import Actor, Channel, Role, utc_now
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from bookable.domain.actors import Actor, utc_now
 from bookable.domain.errors import InvalidState, NotAllowed, NotFound, ValidationError
-from bookable.services import audit
+from bookable.domain.events import DomainEvent, EventType, catalog_event, snapshot
 from bookable.services.accounts import hash_password
-from bookable.services.actor import Actor, utc_now
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
@@ -85,19 +85,19 @@ def _known_fields(changes: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
 
 def _create(uow: UnitOfWork, actor: Actor, row: Row, entity: str, fields: tuple[str, ...]) -> Row:
     uow.catalog.add(row)
-    audit.record(uow, actor, f"{entity}.created", entity, row.id,  # type: ignore[attr-defined]
-                 after=audit.snapshot(row, fields))
+    uow.record(actor, DomainEvent(catalog_event(entity, "created"), entity, row.id,  # type: ignore[attr-defined]
+                                  after=snapshot(row, fields)))
     return row
 
 
 def _update(uow: UnitOfWork, actor: Actor, row: Row, entity: str, fields: tuple[str, ...],
             changes: Mapping[str, Any]) -> Row:
-    before = audit.snapshot(row, fields)
+    before = snapshot(row, fields)
     for name, value in changes.items():
         setattr(row, name, value)
     uow.session.flush()
-    audit.record(uow, actor, f"{entity}.updated", entity, row.id,  # type: ignore[attr-defined]
-                 before=before, after=audit.snapshot(row, fields))
+    uow.record(actor, DomainEvent(catalog_event(entity, "updated"), entity, row.id, before,  # type: ignore[attr-defined]
+                                  snapshot(row, fields)))
     return row
 
 
@@ -107,8 +107,8 @@ def _delete(uow: UnitOfWork, actor: Actor, row: Row, entity: str, fields: tuple[
         used = usage()
         if used.total:
             raise InvalidState(f"This {entity.replace('_', ' ')} is still used by {used.describe()}.", field="id")
-    audit.record(uow, actor, f"{entity}.deleted", entity, row.id,  # type: ignore[attr-defined]
-                 before=audit.snapshot(row, fields))
+    uow.record(actor, DomainEvent(catalog_event(entity, "deleted"), entity, row.id,  # type: ignore[attr-defined]
+                                  before=snapshot(row, fields)))
     uow.catalog.delete(row)
 
 
@@ -261,7 +261,7 @@ def _labels(uow: UnitOfWork, label_ids: list[int]) -> list[m.ProductLabel]:
 
 
 def _product_snapshot(product: m.Product) -> dict[str, Any]:
-    return {**audit.snapshot(product, PRODUCT_FIELDS), "label_ids": sorted(label.id for label in product.labels)}
+    return {**snapshot(product, PRODUCT_FIELDS), "label_ids": sorted(label.id for label in product.labels)}
 
 
 def create_product(uow: UnitOfWork, actor: Actor, values: Mapping[str, Any],
@@ -274,7 +274,8 @@ def create_product(uow: UnitOfWork, actor: Actor, values: Mapping[str, Any],
                                                      "bookable_from_internet": True, "css_class": "", **values})
     product.labels = _labels(uow, label_ids or [])
     uow.catalog.add(product)
-    audit.record(uow, actor, "product.created", "product", product.id, after=_product_snapshot(product))
+    uow.record(actor, DomainEvent(catalog_event("product", "created"), "product", product.id,
+                                  after=_product_snapshot(product)))
     return product
 
 
@@ -289,8 +290,8 @@ def update_product(uow: UnitOfWork, actor: Actor, product_id: int, changes: Mapp
     if label_ids is not None:
         product.labels = _labels(uow, label_ids)
     uow.session.flush()
-    audit.record(uow, actor, "product.updated", "product", product.id, before=before,
-                 after=_product_snapshot(product))
+    uow.record(actor, DomainEvent(catalog_event("product", "updated"), "product", product.id, before,
+                                  _product_snapshot(product)))
     return product
 
 
@@ -303,6 +304,13 @@ def delete_product(uow: UnitOfWork, actor: Actor, product_id: int) -> None:
 
 def get_person(uow: UnitOfWork, person_id: int) -> m.Person:
     return _get(uow, m.Person, person_id, "Person")
+
+
+def read_person(uow: UnitOfWork, actor: Actor, person_id: int) -> m.Person:
+    """Staff read anyone's record; a member only their own."""
+    if actor.is_member and actor.person_id != person_id:
+        raise NotAllowed("Members may only read their own person record.", field="id")
+    return get_person(uow, person_id)
 
 
 def _check_person(uow: UnitOfWork, values: Mapping[str, Any], person_id: int | None = None) -> None:
@@ -339,7 +347,7 @@ def create_person(uow: UnitOfWork, actor: Actor, values: Mapping[str, Any], *, p
                       **values)
     person = _create(uow, actor, person, "person", PERSON_FIELDS)
     if password is not None:
-        audit.record(uow, actor, "person.password_set", "person", person.id)
+        uow.record(actor, DomainEvent(EventType.PERSON_PASSWORD_SET, "person", person.id))
     return person
 
 
@@ -357,7 +365,7 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: int, changes: Mappin
     _check_person(uow, changes, person_id)
     if password is not None:
         person.password_hash = _password_hash(password)
-        audit.record(uow, actor, "person.password_set", "person", person.id)
+        uow.record(actor, DomainEvent(EventType.PERSON_PASSWORD_SET, "person", person.id))
     if changes or password is None:
         _update(uow, actor, person, "person", PERSON_FIELDS, changes)
     return person

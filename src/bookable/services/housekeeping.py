@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bookable.services.actor import Actor, Channel, Role
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.services.offerings import extend_all_horizons
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork

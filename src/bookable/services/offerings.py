@@ -6,13 +6,14 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bookable.domain.actors import Actor, utc_now
+from bookable.domain.booking import ACTIVE
 from bookable.domain.errors import HasActiveBookings, NotFound, ValidationError
+from bookable.domain.events import DomainEvent, EventType, snapshot
 from bookable.domain.localtime import to_local, to_utc
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import LocalOccurrence, Repeat, occurrences
-from bookable.services import audit
-from bookable.services.actor import Actor, utc_now
-from bookable.services.bookings import Target, cancel, loads_of, promote
+from bookable.services.bookings import Target, cancel, loads_of, promote, target_of_slot
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -31,6 +32,7 @@ OFFERING_FIELDS = (
     "disabled",
     "min_cancel",
     "max_advance",
+    "max_upcoming_bookings",
 )
 SPEC_TO_COLUMN = {"group": "group_name", "repeat": "repeat", "kind": "kind"}
 
@@ -88,9 +90,8 @@ def create_offering(
     _apply_placement(uow, offering, placement)
     uow.offerings.add(offering)
     sync_slots(uow, actor, offering, planned_occurrences(offering, spec.custom_slots, tenant_zone(uow, actor), now))
-    audit.record(
-        uow, actor, "offering.created", "offering", offering.id, after=audit.snapshot(offering, OFFERING_FIELDS)
-    )
+    uow.record(actor, DomainEvent(EventType.OFFERING_CREATED, "offering", offering.id,
+                                  after=snapshot(offering, OFFERING_FIELDS)))
     return offering
 
 
@@ -225,7 +226,8 @@ def _drop_slots(
         cancel(uow, actor, booking.id, override_window=True, promote_waiting=False)
     for slot in slots:
         slot.deleted = True
-        audit.record(uow, actor, "slot.deleted", "slot", slot.id, before={"local_date": slot.local_date.isoformat()})
+        uow.record(actor, DomainEvent(EventType.SLOT_DELETED, "slot", slot.id,
+                                      before={"local_date": slot.local_date.isoformat()}))
 
 
 def update_offering(
@@ -243,7 +245,7 @@ def update_offering(
     now = now or utc_now()
     offering = get_offering(uow, offering_id)
     uow.lock_offering(offering.id)
-    before = audit.snapshot(offering, OFFERING_FIELDS)
+    before = snapshot(offering, OFFERING_FIELDS)
     current = spec_of(offering)
     unknown = set(changes) - {f.name for f in fields(OfferingSpec)}
     if unknown:
@@ -267,15 +269,8 @@ def update_offering(
             )
         sync_slots(uow, actor, offering, wanted, cancel_active=cancel_active)
     _apply_capacity(uow, actor, offering, spec, now)
-    audit.record(
-        uow,
-        actor,
-        "offering.updated",
-        "offering",
-        offering.id,
-        before=before,
-        after=audit.snapshot(offering, OFFERING_FIELDS),
-    )
+    uow.record(actor, DomainEvent(EventType.OFFERING_UPDATED, "offering", offering.id, before,
+                                  snapshot(offering, OFFERING_FIELDS)))
     return offering
 
 
@@ -310,9 +305,8 @@ def delete_offering(uow: UnitOfWork, actor: Actor, offering_id: int, *, cancel_a
     offering = get_offering(uow, offering_id)
     _drop_slots(uow, actor, offering, uow.offerings.slots_of(offering.id), cancel_active=cancel_active)
     offering.deleted = True
-    audit.record(
-        uow, actor, "offering.deleted", "offering", offering.id, before=audit.snapshot(offering, OFFERING_FIELDS)
-    )
+    uow.record(actor, DomainEvent(EventType.OFFERING_DELETED, "offering", offering.id,
+                                  before=snapshot(offering, OFFERING_FIELDS)))
     return offering
 
 
@@ -340,19 +334,11 @@ def update_slot(
         duration or slot.duration,
         tenant_zone(uow, actor),
     )
-    audit.record(
-        uow,
-        actor,
-        "slot.updated",
-        "slot",
-        slot.id,
-        before=before,
-        after={
+    uow.record(actor, DomainEvent(EventType.SLOT_UPDATED, "slot", slot.id, before=before, after={
             "local_date": slot.local_date.isoformat(),
             "local_time": slot.local_time.isoformat(),
             "duration": slot.duration,
-        },
-    )
+        }))
     return slot
 
 
@@ -377,24 +363,11 @@ def change_capacity(
     before = {"spaces": slot.spaces, "online_spaces": slot.online_spaces}
     slot.spaces, slot.online_spaces = spaces, online_spaces
     uow.session.flush()
-    audit.record(
-        uow,
-        actor,
-        "slot.capacity_changed",
-        "slot",
-        slot.id,
-        before=before,
-        after={"spaces": spaces, "online_spaces": online_spaces},
-    )
+    uow.record(actor, DomainEvent(EventType.SLOT_CAPACITY_CHANGED, "slot", slot.id, before,
+                                  {"spaces": spaces, "online_spaces": online_spaces}))
     if spaces > before["spaces"]:  # type: ignore[operator]
-        promote(uow, actor, _target_for_slot(uow, offering, slot), now)
+        promote(uow, actor, target_of_slot(uow, offering, slot), now)
     return slot
-
-
-def _target_for_slot(uow: UnitOfWork, offering: m.Offering, slot: m.Slot) -> Target:
-    if offering.kind == "course":
-        return Target(offering, uow.offerings.slots_of(offering.id), None)
-    return Target(offering, [slot], slot.id)
 
 
 def set_slot_cancelled(
@@ -406,16 +379,16 @@ def set_slot_cancelled(
     if slot.cancelled == cancelled:
         return slot
     if cancelled:
-        active = uow.bookings.on_slot(slot, offering, ("confirmed", "reserved", "waitlisted"))
+        active = uow.bookings.on_slot(slot, offering, ACTIVE)
         if active and not cancel_bookings:
             raise HasActiveBookings(f"Slot {slot_id} still holds {len(active)} active booking(s).", field="slot_id")
         for booking in active:
             cancel(uow, actor, booking.id, override_window=True, promote_waiting=False)
     slot.cancelled = cancelled
     uow.session.flush()
-    audit.record(uow, actor, "slot.cancelled" if cancelled else "slot.restored", "slot", slot.id)
+    uow.record(actor, DomainEvent(EventType.SLOT_CANCELLED if cancelled else EventType.SLOT_RESTORED, "slot", slot.id))
     if not cancelled:
-        promote(uow, actor, _target_for_slot(uow, offering, slot))
+        promote(uow, actor, target_of_slot(uow, offering, slot))
     return slot
 
 

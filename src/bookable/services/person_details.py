@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bookable.domain.actors import Actor
 from bookable.domain.errors import ValidationError
-from bookable.services import audit
-from bookable.services.actor import Actor
+from bookable.domain.events import DomainEvent, EventType
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -66,6 +66,6 @@ def fill_blank_details(uow: UnitOfWork, actor: Actor, person: m.Person, details:
         setattr(person, column, value)
         filled[column] = value
     if filled:
-        audit.record(uow, actor, "person.details_filled", "person", person.id,
-                     before={column: "" for column in filled}, after=filled)
+        uow.record(actor, DomainEvent(EventType.PERSON_DETAILS_FILLED, "person", person.id,
+                                      {column: "" for column in filled}, filled))
     return kept

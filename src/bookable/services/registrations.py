@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bookable.domain.actors import Actor, utc_now
+from bookable.domain.booking import Booking, Waitlist
 from bookable.domain.errors import NotFound, ValidationError
-from bookable.services import audit
-from bookable.services.actor import Actor, utc_now
-from bookable.services.bookings import NewBooking, Settlement, WaitlistPolicy, book, cancel
+from bookable.domain.events import DomainEvent, EventType, catalog_event
+from bookable.services.bookings import Settlement, book, cancel
 from bookable.services.offerings import get_offering
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -39,14 +40,8 @@ def create_registration(
             created_at=utc_now(),
         )
     )
-    audit.record(
-        uow,
-        actor,
-        "registration.created",
-        "registration",
-        registration.id,
-        after={"offering_id": offering_id, "person_id": person_id, "code": code},
-    )
+    uow.record(actor, DomainEvent(catalog_event("registration", "created"), "registration", registration.id,
+                                  after={"offering_id": offering_id, "person_id": person_id, "code": code}))
     return registration
 
 
@@ -87,22 +82,25 @@ def assign_sessions(
 ) -> RegistrationSessions:
     """Book the registrant on each session; a full session puts them on its waiting list."""
     held = {slot_id for b in uow.bookings.of_registration(registration.id) for slot_id in _slot_ids_held(uow, b)}
+    assigned = []
     for slot in _slots_of_event(uow, registration.offering_id, slot_ids):
         if slot.id not in held:
-            outcome = book(
-                uow,
-                actor,
-                person_id=registration.person_id,
-                slot_id=slot.id,
-                waitlist=WaitlistPolicy.IF_FULL,
-                override_window=True,
-                registration_id=registration.id,
-            )
+            outcome = book(uow, actor, person_id=registration.person_id, slot_id=slot.id, waitlist=Waitlist.IF_FULL,
+                           override_window=True, registration_id=registration.id)
             held.update(_slot_ids_held(uow, outcome.booking))
+            assigned.append(slot.id)
+    if assigned:
+        _record_sessions(uow, actor, registration, EventType.REGISTRATION_SESSIONS_ASSIGNED, assigned)
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))
 
 
-def _slot_ids_held(uow: UnitOfWork, booking: m.Booking | NewBooking) -> set[int]:
+def _record_sessions(uow: UnitOfWork, actor: Actor, registration: m.Registration, event: EventType,
+                     slot_ids: list[int]) -> None:
+    uow.record(actor, DomainEvent(event, "registration", registration.id, after={
+        "code": registration.code, "person_id": registration.person_id, "slot_ids": slot_ids}))
+
+
+def _slot_ids_held(uow: UnitOfWork, booking: m.Booking | Booking) -> set[int]:
     """A course booking (no slot of its own) holds every session of its course."""
     if booking.slot_id is not None:
         return {booking.slot_id}
@@ -113,7 +111,12 @@ def remove_sessions(
     uow: UnitOfWork, actor: Actor, registration: m.Registration, slot_ids: list[int]
 ) -> RegistrationSessions:
     wanted = {slot.id for slot in _slots_of_event(uow, registration.offering_id, slot_ids)}
+    removed: list[int] = []
     for booking in uow.bookings.of_registration(registration.id):
-        if wanted & _slot_ids_held(uow, booking):
+        held = _slot_ids_held(uow, booking)
+        if wanted & held:
             cancel(uow, actor, booking.id, settlement=Settlement.NONE, override_window=True)
+            removed += sorted(held)
+    if removed:
+        _record_sessions(uow, actor, registration, EventType.REGISTRATION_SESSIONS_REMOVED, removed)
     return RegistrationSessions(registration, uow.bookings.of_registration(registration.id))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bookable.domain.errors import ValidationError
@@ -64,20 +67,17 @@ class Database:
         install_sqlite_transaction_modes(engine, immediate=immediate)
         return engine
 
-    def session(self, *, write: bool, on: Connection | None = None) -> Session:
-        """Inside a write batch (storage.write_batch) every session joins the batch's transaction,
-        in a savepoint of its own; a reading session may be given the connection (and transaction)
-        it reads in; elsewhere a session has a transaction of its own."""
-        joined = self.write_batch_connection()
-        if joined is not None:
-            return self._joiners(bind=joined)
-        if on is not None:
-            return self._readers(bind=on)
+    def session(self, *, write: bool) -> Session:
+        """A session with a transaction of its own, for work outside any unit of work."""
         return self._writers() if write else self._readers()
 
-    def write_batch_connection(self) -> Connection | None:
-        joined = self.write_batch()
-        return joined.connection if joined is not None else None
+    def session_on(self, connection: Connection, *, write: bool) -> Session:
+        """A session in the transaction already begun on `connection` (a unit of work's own)."""
+        return (self._writers if write else self._readers)(bind=connection)
+
+    def session_in_batch(self, connection: Connection) -> Session:
+        """A session in a write batch's transaction, in a savepoint of its own once ORM work begins."""
+        return self._joiners(bind=connection)
 
     def write_batch(self) -> JoinedBatch | None:
         """The SQLite write batch that the current write runs in, if any (storage.write_batch)."""
@@ -90,6 +90,15 @@ class Database:
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
+
+
+def is_overload(error: Exception) -> bool:
+    """Waiting too long for a pooled connection or for the SQLite write lock: the request did
+    nothing, and the caller should come back (503 with Retry-After), not see a server error."""
+    if isinstance(error, SQLAlchemyTimeoutError):
+        return True
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
 
 
 def json_text(value: Any) -> str:

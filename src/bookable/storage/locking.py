@@ -195,8 +195,6 @@ def sqlite_file(url_database: str | None) -> str | None:
     return url_database
 
 
-DEFERRED_WRITE = "bookable_deferred_write"
-"""Execution option: this write transaction starts as a plain read (see UnitOfWork.defer_write_lock)."""
 GATE_HELD = "bookable_gate_held"
 """Execution option: the writer gate is already held for this connection (storage.write_batch)."""
 
@@ -222,11 +220,10 @@ def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None
 
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
-        options = connection.get_execution_options()
-        writes = immediate and not options.get(DEFERRED_WRITE, False)
+        writes = immediate
         raw: Any = connection.connection.dbapi_connection
         if writes and path is not None and isinstance(raw, GatedConnection):
-            if options.get(GATE_HELD, False):
+            if connection.get_execution_options().get(GATE_HELD, False):
                 raw.adopt_gate(writer_gate(path))
             else:
                 raw.enter_gate(writer_gate(path))

@@ -91,6 +91,7 @@ class Tenant(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    max_upcoming_bookings: Mapped[int | None] = mapped_column(Integer)  # per member; None: no limit
     grouping_product_group_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -210,6 +211,7 @@ class Offering(Base):
     bookable_from_internet: Mapped[bool] = mapped_column(Boolean, default=True)
     waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_promote: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_upcoming_bookings: Mapped[int | None] = mapped_column(Integer)  # per member; None: no limit
     materialised_until: Mapped[date | None] = mapped_column(Date)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -317,6 +319,7 @@ class Booking(Base):
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    online: Mapped[bool] = mapped_column(Boolean, default=False)  # made by the member themself
 
 
 class Attendance(Base):
@@ -342,9 +345,16 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class AuditEntry(Base):
-    __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_tenant_id", "tenant_id", "id"),)
+class EventRecord(Base):
+    """A domain event, written in the same transaction as the change it records: the audit log
+    (who, through which API, what changed) and the outbox that notifications are delivered from.
+
+    `xact` is the PostgreSQL transaction that wrote it (NULL on SQLite, whose writers take turns):
+    ids are handed out before commit, so the feed shows an event only once no older transaction can
+    still commit a lower id (storage.events)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_tenant_id", "tenant_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     actor: Mapped[str] = mapped_column(String(200))
@@ -355,6 +365,7 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    xact: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class IdempotencyRecord(Base):

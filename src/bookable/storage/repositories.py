@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
-from bookable.domain.capacity import SlotLoad, Waiting
+from bookable.domain.booking import ACTIVE, HOLDING, BookingStatus
+from bookable.domain.capacity import Waiting
 from bookable.storage import models as m
-from bookable.storage.prepared import Prepared, one_of
 
 Row = TypeVar("Row", bound=m.Base)
 
-ACTIVE = ("confirmed", "reserved", "waitlisted")
-HOLDING = ("confirmed", "reserved")
-
-
-class TenantZones:
-    """Tenants' IANA time zones, remembered for ZONE_SECONDS per database: no service changes a
-    tenant's zone, and the hot paths need it on every call. Keyed by the Database object, which
-    lives as long as its process serves it."""
-
-    ZONE_SECONDS = 300.0
-
-    def __init__(self) -> None:
-        self._zones: dict[tuple[object, int], tuple[float, str]] = {}
-
-    def zone(self, database: object, tenant_id: int, read: Callable[[], str]) -> str:
-        key = (database, tenant_id)
-        cached = self._zones.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        zone = read()
-        self._zones[key] = (time.monotonic() + self.ZONE_SECONDS, zone)
-        return zone
-
-
-TENANT_ZONES = TenantZones()
 
 
 class TenantScoped:
@@ -158,77 +131,8 @@ class Offerings(TenantScoped):
         return self.all(m.Offering.end_date.is_(None), m.Offering.kind == "recurring")
 
 
-class Loads:
-    """How full slots are, counted from bookings (the only source of truth)."""
-
-    def __init__(self, connection: Callable[[], Connection]) -> None:
-        self._connection = connection
-
-    def for_slots(
-        self, slots: Sequence[SlotLike], course_offering_ids: Iterable[int] = (), *, waiting: bool = True
-    ) -> dict[int, SlotLoad]:
-        """waiting=False leaves the waiting list out (every load's `waiting` is 0): all that a
-        decision on free places needs, and it reads the places held, not every waiting booking."""
-        statuses = ACTIVE if waiting else HOLDING
-        counts: dict[int, dict[str, int]] = {slot.id: defaultdict(int) for slot in slots}
-        connection = self._connection()
-        if len(slots) == 1:
-            for row in _direct_loads_on_slot(statuses).all(connection, {"slot_id": slots[0].id}):
-                counts[slots[0].id][row.status] += int(row.places)
-        elif slots:
-            for slot_id, status, places in connection.execute(_direct_loads(statuses), {"slot_ids": list(counts)}):
-                counts[slot_id][status] += int(places)
-        self._add_course_bookings(connection, slots, set(course_offering_ids), counts, statuses)
-        return {slot.id: slot_load(slot, counts[slot.id]) for slot in slots}
-
-    def _add_course_bookings(
-        self, connection: Connection, slots: Sequence[SlotLike], course_ids: set[int],
-        counts: dict[int, dict[str, int]], statuses: tuple[str, ...]
-    ) -> None:
-        if not course_ids:
-            return
-        per_offering: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        course_loads = connection.execute(_course_loads(statuses), {"offering_ids": sorted(course_ids)})
-        for offering_id, status, places in course_loads:
-            per_offering[offering_id][status] += int(places)
-        for slot in slots:
-            for status, places in per_offering.get(slot.offering_id, {}).items():
-                counts[slot.id][status] += places
-
-
-_bookings = m.Booking.__table__
-
-
-@functools.cache
-def _direct_loads(statuses: tuple[str, ...]) -> Select[Any]:
-    return (
-        select(_bookings.c.slot_id, _bookings.c.status, func.sum(_bookings.c.places))
-        .where(_bookings.c.slot_id.in_(bindparam("slot_ids", expanding=True)), _bookings.c.status.in_(statuses))
-        .group_by(_bookings.c.slot_id, _bookings.c.status)
-    )
-
-
-@functools.cache
-def _direct_loads_on_slot(statuses: tuple[str, ...]) -> Prepared:
-    return Prepared(
-        select(_bookings.c.status, func.sum(_bookings.c.places).label("places"))
-        .where(_bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, statuses))
-        .group_by(_bookings.c.status)
-    )
-
-
-@functools.cache
-def _course_loads(statuses: tuple[str, ...]) -> Select[Any]:
-    return (
-        select(_bookings.c.offering_id, _bookings.c.status, func.sum(_bookings.c.places))
-        .where(_bookings.c.offering_id.in_(bindparam("offering_ids", expanding=True)),
-               _bookings.c.slot_id.is_(None), _bookings.c.status.in_(statuses))
-        .group_by(_bookings.c.offering_id, _bookings.c.status)
-    )
-
-
 class BookingColumns(Protocol):
-    """An ORM booking or a booking just written (services.bookings.NewBooking): where it waits."""
+    """An ORM booking or a booking just written (domain.booking.Booking): where it waits."""
 
     @property
     def status(self) -> str: ...
@@ -238,29 +142,6 @@ class BookingColumns(Protocol):
     def slot_id(self) -> int | None: ...
     @property
     def offering_id(self) -> int: ...
-
-
-class SlotLike(Protocol):
-    """An ORM slot or a Core row of one (storage.booking_rows): what counting places reads."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def offering_id(self) -> int: ...
-    @property
-    def spaces(self) -> int: ...
-    @property
-    def online_spaces(self) -> int | None: ...
-
-
-def slot_load(slot: SlotLike, counts: dict[str, int]) -> SlotLoad:
-    return SlotLoad(
-        spaces=slot.spaces,
-        online_spaces=slot.online_spaces,
-        confirmed=counts.get("confirmed", 0),
-        reserved=counts.get("reserved", 0),
-        waiting=counts.get("waitlisted", 0),
-    )
 
 
 def _target(query: Select[Any], slot_id: int | None, offering_id: int) -> Select[Any]:
@@ -278,15 +159,16 @@ class Bookings(TenantScoped):
         return self.session.scalar(_target(query, slot_id, offering_id).limit(1))
 
     def waiting_queue(self, slot_id: int | None, offering_id: int) -> list[Waiting]:
-        query = select(m.Booking.id, m.Booking.places).where(m.Booking.status == "waitlisted")
+        query = select(m.Booking.id, m.Booking.places, m.Booking.online).where(
+            m.Booking.status == BookingStatus.WAITLISTED)
         query = _target(query, slot_id, offering_id).order_by(m.Booking.queue_number, m.Booking.id)
-        return [Waiting(booking_id=row.id, places=row.places) for row in self.session.execute(query)]
+        return [Waiting(row.id, row.places, row.online) for row in self.session.execute(query)]
 
     def waiting_position(self, booking: BookingColumns) -> int | None:
-        if booking.status != "waitlisted" or booking.queue_number is None:
+        if booking.status != BookingStatus.WAITLISTED or booking.queue_number is None:
             return None
         query = select(func.count()).where(
-            m.Booking.status == "waitlisted", m.Booking.queue_number <= booking.queue_number
+            m.Booking.status == BookingStatus.WAITLISTED, m.Booking.queue_number <= booking.queue_number
         )
         return int(self.session.scalar(_target(query, booking.slot_id, booking.offering_id)) or 0)
 
@@ -336,6 +218,13 @@ class People(TenantScoped):
     def person(self, person_id: int) -> m.Person | None:
         return self.get(m.Person, person_id)
 
+    def existing(self, person_ids: Sequence[int]) -> set[int]:
+        """Which of these people are the tenant's, in one query."""
+        if not person_ids:
+            return set()
+        query = select(m.Person.id).where(m.Person.tenant_id == self.tenant_id, m.Person.id.in_(person_ids))
+        return set(self.session.scalars(query))
+
     def by_login(self, login: str) -> m.Person | None:
         """A member logs in with their email, card number or customer number."""
         for column in (m.Person.email, m.Person.card_number, m.Person.customer_number):
@@ -358,12 +247,10 @@ class People(TenantScoped):
 
 
 class Audit(TenantScoped):
-    def entries(self, *, after_id: int = 0, limit: int = 100, entity: str | None = None) -> list[m.AuditEntry]:
-        conditions = [m.AuditEntry.id > after_id]
+    """The recorded events, read as the audit log."""
+
+    def entries(self, *, after_id: int = 0, limit: int = 100, entity: str | None = None) -> list[m.EventRecord]:
+        conditions = [m.EventRecord.id > after_id]
         if entity is not None:
-            conditions.append(m.AuditEntry.entity == entity)
-        return self.list(m.AuditEntry, *conditions, limit=limit)
-
-
-def dates_between(first: date, last: date) -> tuple[date, date]:
-    return (first, last) if first <= last else (last, first)
+            conditions.append(m.EventRecord.entity == entity)
+        return self.list(m.EventRecord, *conditions, limit=limit)

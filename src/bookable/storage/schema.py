@@ -19,6 +19,15 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def head_revision() -> str:
+    """The newest migration: a database built at another one has another schema."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
 def upgrade(database: Database) -> None:
     with database.write_engine.connect() as connection:
         config = alembic_config(database.url)

@@ -10,9 +10,9 @@ from typing import Any
 from lxml import etree
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
 from bookable.services.offerings import create_offering
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -80,7 +80,7 @@ def texts(node: etree._Element) -> dict[str, str]:
 
 def company_state(world: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every offering, slot, booking and audit row of the world's company, to assert nothing changed."""
-    tables = {"offerings": m.Offering, "slots": m.Slot, "bookings": m.Booking, "audit": m.AuditEntry}
+    tables = {"offerings": m.Offering, "slots": m.Slot, "bookings": m.Booking, "audit": m.EventRecord}
     with world.uow(write=False) as uow:
         return {
             name: [

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from bookingbug_support import BookingBug, texts, xml
 
+from bookable.domain.actors import utc_now
 from bookable.domain.localtime import to_local
-from bookable.services.actor import utc_now
 from bookable.storage import models as m
 
 SPEC_EVENT = "<session> <name>My Event</name> <group>My Group</group> </session>"

@@ -7,10 +7,10 @@ from datetime import time, timedelta
 from bookingbug_support import BookingBug, other_company_session, texts, xml
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Channel
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
-from bookable.services.actor import Channel
 from bookable.services.bookings import WaitlistPolicy, book, cancel
 
 

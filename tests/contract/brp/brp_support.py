@@ -13,10 +13,10 @@ import orjson
 from lxml import etree
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
 from bookable.services.offerings import Placement, create_offering
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork

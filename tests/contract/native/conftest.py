@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from native_support import Member, api_key, member_of, staff_user
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
 from bookable.storage.unit_of_work import UnitOfWork
 
 

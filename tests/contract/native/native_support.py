@@ -10,8 +10,8 @@ from typing import Any
 
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Role
 from bookable.services import accounts
-from bookable.services.actor import Role
 from bookable.storage import models as m
 
 API = "/api/v1"

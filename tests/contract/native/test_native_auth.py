@@ -14,7 +14,7 @@ from native_support import (
     staff_user,
 )
 
-from bookable.services.actor import Role
+from bookable.domain.actors import Role
 from bookable.storage import models as m
 
 

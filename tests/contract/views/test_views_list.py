@@ -13,11 +13,12 @@ def _register_two(views, slot):  # type: ignore[no-untyped-def]
     jane = views.world.person("Jane", "Smith")
     john = views.world.person("John", "Smith")
     with views.world.uow() as uow:
-        first = register.add_to_register(uow, views.world.admin, slot.id, RegisterLine(jane, attended=False))
-        second = register.add_to_register(uow, views.world.admin, slot.id,
-                                          RegisterLine(john, attended=True, volunteering=("Made Coffee",)))
+        session = register.session_of(uow, slot.id)
+        first = register.mark(uow, views.world.admin, session, RegisterLine(jane, attended=False))
+        second = register.mark(uow, views.world.admin, session,
+                               RegisterLine(john, attended=True, volunteering=("Made Coffee",)))
         uow.commit()
-    return first.id, second.id
+    return first, second
 
 
 def test_the_register_is_listed_as_well_formed_views_xml(views):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
+from tests.local_dates import local_today
 from views_support import error_messages, spec_post_body, xml
+
+from bookable.domain.offering import Kind
+from bookable.domain.recurrence import LocalOccurrence, Repeat
 
 
 def single(contact: int, attended: str | None = "0", volunteering: str | None = "Volunteered|Made Coffee") -> str:
@@ -212,18 +218,23 @@ def test_a_bookable_session_refuses_a_register_entry_for_someone_without_a_booki
     assert views.bookings(slot.id) == []
 
 
-def test_a_bookable_bulk_register_cancels_dropped_bookings_but_keeps_their_money(views):
+def test_a_paid_bulk_register_marks_whoever_it_leaves_out_absent_and_never_cancels_a_paid_booking(views):
     slot = views.session(price="20.00")
-    stays, leaves = views.world.person("Stays"), views.world.person("Leaves")
+    stays, left_out = views.world.person("Stays"), views.world.person("Absent")
     views.call("POST", slot.id, spec_post_body(stays))
-    leaving = int(xml(views.call("POST", slot.id, spec_post_body(leaves))).get("id"))
+    absent = int(xml(views.call("POST", slot.id, spec_post_body(left_out))).get("id"))
+    views.call("PUT", slot.id, f"<participant><ContactID>{left_out}</ContactID><Attended>1</Attended>"
+                               "<Volunteering>Made Coffee</Volunteering></participant>")
 
     response = views.call("PUT", slot.id, f"<participants><participant><ContactID>{stays}</ContactID>"
                                           "<Attended>1</Attended></participant></participants>")
 
     assert response.status_code == 200
-    assert views.booking(leaving).status == "cancelled"
-    assert [(e.kind, str(e.amount)) for e in views.ledger(leaving)] == [("payment", "20.00")]
+    assert views.booking(absent).status == "confirmed"
+    assert [(e.kind, str(e.amount)) for e in views.ledger(absent)] == [("payment", "20.00")]
+    listed = {p.get("id"): (p.findtext("Attended"), p.findtext("Volunteering"))
+              for p in xml(response).iter("participant")}
+    assert listed[str(absent)] == ("0", "")
 
 
 def test_a_put_to_the_collection_with_another_root_is_a_400(views):
@@ -232,3 +243,33 @@ def test_a_put_to_the_collection_with_another_root_is_a_400(views):
     response = views.call("PUT", slot.id, "<payment><PaymentType>Cash</PaymentType></payment>")
 
     assert response.status_code == 400 and views.bookings(slot.id) == []
+
+
+def test_leaving_someone_out_of_one_course_session_keeps_their_course_and_their_other_sessions(views):
+    start = local_today() + timedelta(days=3)
+    custom = tuple(LocalOccurrence(start + timedelta(days=i), time(18), 60) for i in range(2))
+    course = views.world.offering(kind=Kind.COURSE, repeat=Repeat.CUSTOM, custom_slots=custom, spaces=5,
+                                  start_date=start)
+    first, second = views.world.slots(course.id)
+    anna, bo = views.world.person("Anna"), views.world.person("Bo")
+    for person in (anna, bo):
+        views.call("PUT", first.id, f"<participant><ContactID>{person}</ContactID><Attended>1</Attended>"
+                                    "<Volunteering>Made Coffee</Volunteering></participant>")
+    [anna_booking] = [b for b in _course_bookings(views, course.id) if b.person_id == anna]
+
+    response = views.call("PUT", second.id, f"<participants><participant><ContactID>{bo}</ContactID>"
+                                            "<Attended>1</Attended></participant></participants>")
+
+    assert response.status_code == 200
+    assert views.booking(anna_booking.id).status == "confirmed"
+    kept = views.attendance(anna_booking.id, first.id)
+    assert (kept.attended, kept.volunteering) == (True, "Made Coffee")
+    absent = views.attendance(anna_booking.id, second.id)
+    assert (absent.attended, absent.volunteering) == (False, "")
+    on_first = {p.findtext("Name") for p in xml(views.call("GET", first.id)).iter("participant")}
+    assert on_first == {"Anna Larsson", "Bo Larsson"}
+
+
+def _course_bookings(views, offering_id):  # type: ignore[no-untyped-def]
+    with views.world.uow(write=False) as uow:
+        return uow.bookings.active_on_offering(offering_id)

@@ -12,8 +12,8 @@ from lxml import etree
 from sqlalchemy import select
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.services import accounts
-from bookable.services.actor import Actor, Channel, Role
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 

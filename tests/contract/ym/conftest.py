@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ym_helpers import Ym, staff_headers
 
-from bookable.services.actor import Role
+from bookable.domain.actors import Role
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from ym_helpers import FORMATS, basic, bearer, decode, key_headers, staff_headers, status_of
 
+from bookable.domain.actors import Role
 from bookable.services import accounts
-from bookable.services.actor import Role
 from bookable.storage.unit_of_work import UnitOfWork
 
 

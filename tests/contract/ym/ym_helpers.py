@@ -14,10 +14,10 @@ from lxml import etree
 from tests.local_dates import local_today
 
 from bookable.api.dialects.ym import jsv
+from bookable.domain.actors import Role
 from bookable.domain.offering import Kind
 from bookable.domain.recurrence import LocalOccurrence, Repeat
 from bookable.services import accounts
-from bookable.services.actor import Role
 from bookable.services.registrations import create_registration
 from bookable.storage import models as m
 
@@ -148,7 +148,7 @@ class Ym:
         """Every booking of the tenant and the number of audit entries: "nothing changed" is equality."""
         with self.world.uow(write=False) as uow:
             bookings = [(b.id, b.slot_id, b.status) for b in uow.catalog.list(m.Booking, limit=10_000)]
-            return bookings, len(uow.catalog.list(m.AuditEntry, limit=10_000))
+            return bookings, len(uow.catalog.list(m.EventRecord, limit=10_000))
 
     def send(self, method: str, url: str, fmt: str = "json", fields: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None, body: bytes | None = None, **options: Any) -> Any:

@@ -13,10 +13,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
+from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
-from bookable.api.execution import run_write
 from bookable.api.native.context import PREFIX, Caller, caller, staff
 from bookable.api.native.crud import Input, location
 from bookable.api.native.http import JsonResponse, created
@@ -29,7 +29,8 @@ from bookable.api.native.representations import (
     new_booking_document,
     zone_of,
 )
-from bookable.domain.errors import NotAllowed, NotFound
+from bookable.domain.actors import Actor
+from bookable.domain.errors import NotAllowed
 from bookable.domain.money import PaymentType
 from bookable.services import bookings as service
 from bookable.services.bookings import Settlement, WaitlistPolicy
@@ -117,7 +118,6 @@ def _money(value: Decimal) -> str:
 
 
 def ledger_out(uow: UnitOfWork, booking_id: int) -> LedgerOut:
-    uow.session.flush()
     zone = zone_of(uow)
     entries = [LedgerEntryOut(id=e.id, kind=e.kind, payment_type=e.payment_type, amount=_money(e.amount),
                               fee=_money(e.fee), reference=e.reference, created_at=local_iso(e.created_at, zone) or "")
@@ -134,25 +134,27 @@ def _no_member_override(who: Caller, override: bool) -> None:
                        field="override_window")
 
 
-async def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> JsonResponse:
-    """Booked in a write batch; the response is rendered after it, outside the write lock."""
+async def _book(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> Response:
+    """The response is rendered after the booking's transaction, outside the write lock."""
     _no_member_override(who, body.override_window)
-    outcome, zone = await run_write(who.database, _booked, who, body, waitlist)
+    return await who.write(_booking, _booked, who.actor, body, waitlist)
+
+
+def _booking(uow: UnitOfWork, actor: Actor, body: TargetIn,
+             waitlist: WaitlistPolicy) -> tuple[service.BookingOutcome, str]:
+    outcome = service.book(uow, actor, person_id=body.person_id, slot_id=body.slot_id, offering_id=body.offering_id,
+                           places=body.places, waitlist=waitlist, confirmed=body.confirmed,
+                           override_window=body.override_window)
+    return outcome, zone_of(uow)
+
+
+def _booked(booked: tuple[service.BookingOutcome, str]) -> JsonResponse:
+    outcome, zone = booked
     return created(new_booking_document(outcome, zone), location("bookings", outcome.booking.id))
 
 
-def _booked(who: Caller, body: TargetIn, waitlist: WaitlistPolicy) -> tuple[service.BookingOutcome, str]:
-    with who.uow() as uow:
-        outcome = service.book(uow, who.actor, person_id=body.person_id, slot_id=body.slot_id,
-                               offering_id=body.offering_id, places=body.places, waitlist=waitlist,
-                               confirmed=body.confirmed, override_window=body.override_window)
-        zone = zone_of(uow)
-        uow.commit()
-    return outcome, zone
-
-
 @router.get("", response_model=PageOut[BookingOut], description="Members see only their own bookings.")
-def list_bookings(
+async def list_bookings(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="Bookings on slots from this local date."),
     to_date: date | None = Query(None, alias="to", description="... up to this local date (inclusive)."),
@@ -169,97 +171,93 @@ def list_bookings(
         resource_ids=tuple(resource_id), offering_ids=tuple(offering_id), from_date=from_date, to_date=to_date,
         statuses=tuple(status), person_ids=tuple(person_id), slot_ids=tuple(slot_id),
         registration_ids=tuple(registration_id))
-    with who.uow(write=False) as uow:
+
+    def page(uow: UnitOfWork) -> PageOut[BookingOut]:
         rows = q.booking_page(uow.session, uow.tenant_id, filters, paging.page(decode_id))
         items, cursor = paging.split(rows, id_key)
-        return JsonResponse(PageOut[BookingOut](items=bookings_out(uow, items, zone_of(uow)), next_cursor=cursor))
+        return PageOut[BookingOut](items=bookings_out(uow, items, zone_of(uow)), next_cursor=cursor)
+
+    return JsonResponse(await who.read(page))
 
 
 @router.post("", status_code=201, response_model=BookingOut)
-async def book(body: BookingIn, who: Caller = Depends(caller)) -> JsonResponse:
+async def book(body: BookingIn, who: Caller = Depends(caller)) -> Response:
     """Book places. Full: 409 `full`, or with `waitlist: if_full` a waitlisted booking (201)."""
     return await _book(who, body, WaitlistPolicy(body.waitlist))
 
 
 @router.post("/waiting-list", status_code=201, response_model=BookingOut)
-async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> JsonResponse:
+async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> Response:
     """Join the waiting list of a full slot or course. While places are free this books them
     instead (status confirmed): nobody waits for a place that is free."""
     return await _book(who, body, WaitlistPolicy.IF_FULL)
 
 
 @router.get("/{booking_id}", response_model=BookingOut)
-def get_booking(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(booking_out(uow, service.get_booking(uow, who.actor, booking_id)))
+async def get_booking(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return JsonResponse(await who.read(lambda uow: booking_out(uow, service.get_booking(uow, who.actor, booking_id))))
 
 
 @router.post("/{booking_id}/cancel", response_model=CancelOut)
-def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Caller = Depends(caller)) -> JsonResponse:
+async def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Caller = Depends(caller)) -> Response:
     """Cancel (the row and its ledger stay). Freed places promote the waiting list at once."""
     body = body or CancelIn.model_validate({})
     _no_member_override(who, body.override_window)
     if who.is_member and body.settlement != "none":
         raise ApiError(403, "forbidden", "Only staff may refund or credit a booking.", field="settlement")
-    with who.uow() as uow:
-        outcome = service.cancel(uow, who.actor, booking_id, settlement=Settlement(body.settlement),
+    settlement = Settlement(body.settlement)
+
+    def cancel(uow: UnitOfWork) -> CancelOut:
+        outcome = service.cancel(uow, who.actor, booking_id, settlement=settlement,
                                  override_window=body.override_window)
         rendered = bookings_out(uow, [outcome.booking, *outcome.promoted], zone_of(uow))
-        out = CancelOut(booking=rendered[0], settled=_money(outcome.settled), promoted=rendered[1:])
-        uow.commit()
-        return JsonResponse(out)
+        return CancelOut(booking=rendered[0], settled=_money(outcome.settled), promoted=rendered[1:])
+
+    return await who.write(cancel, JsonResponse)
 
 
-def _set_confirmed(who: Caller, booking_id: int, confirmed: bool) -> JsonResponse:
-    with who.uow() as uow:
-        booking = service.set_confirmed(uow, who.actor, booking_id, confirmed)
-        out = booking_out(uow, booking)
-        uow.commit()
-        return JsonResponse(out)
+async def _set_confirmed(who: Caller, booking_id: int, confirmed: bool) -> Response:
+    return await who.write(lambda uow: booking_out(uow, service.set_confirmed(uow, who.actor, booking_id, confirmed)),
+                           JsonResponse)
 
 
 @router.post("/{booking_id}/confirm", response_model=BookingOut)
-def confirm_booking(booking_id: int, who: Caller = Depends(staff)) -> JsonResponse:
-    return _set_confirmed(who, booking_id, True)
+async def confirm_booking(booking_id: int, who: Caller = Depends(staff)) -> Response:
+    return await _set_confirmed(who, booking_id, True)
 
 
 @router.post("/{booking_id}/unconfirm", response_model=BookingOut,
              description="Back to reserved: it still holds its places.")
-def unconfirm_booking(booking_id: int, who: Caller = Depends(staff)) -> JsonResponse:
-    return _set_confirmed(who, booking_id, False)
+async def unconfirm_booking(booking_id: int, who: Caller = Depends(staff)) -> Response:
+    return await _set_confirmed(who, booking_id, False)
 
 
 @router.put("/{booking_id}/attendance", response_model=BookingOut)
-def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
+async def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Depends(staff)) -> Response:
+    roles = None if body.volunteering is None else tuple(v.strip() for v in body.volunteering if v.strip())
+
+    def mark(uow: UnitOfWork) -> BookingOut:
         booking = service.get_booking(uow, who.actor, booking_id)
-        target = service.target_of(uow, booking)
-        slot_id = body.slot_id if body.slot_id is not None else booking.slot_id
-        slot = next((s for s in target.slots if s.id == slot_id), None)
-        if slot is None:
-            raise NotFound(f"Slot {slot_id} is not a slot of booking {booking_id}." if slot_id else
-                           "slot_id is required for a whole-course booking.", field="slot_id")
-        roles = None if body.volunteering is None else tuple(v.strip() for v in body.volunteering if v.strip())
-        service.mark_attendance(uow, who.actor, booking, slot, attended=body.attended, volunteering=roles)
-        out = booking_out(uow, booking)
-        uow.commit()
-        return JsonResponse(out)
+        slot = service.slot_of_booking(uow, booking, body.slot_id)
+        service.mark_attendance(uow, who.actor, booking.id, slot, attended=body.attended, volunteering=roles)
+        return booking_out(uow, booking)
+
+    return await who.write(mark, JsonResponse)
 
 
 @router.get("/{booking_id}/ledger", response_model=LedgerOut)
-def get_ledger(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        booking = service.get_booking(uow, who.actor, booking_id)
-        return JsonResponse(ledger_out(uow, booking.id))
+async def get_ledger(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return JsonResponse(await who.read(
+        lambda uow: ledger_out(uow, service.get_booking(uow, who.actor, booking_id).id)))
 
 
 @router.post("/{booking_id}/payments", status_code=201, response_model=LedgerOut)
-def record_payment(booking_id: int, body: PaymentIn, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
+async def record_payment(booking_id: int, body: PaymentIn, who: Caller = Depends(staff)) -> Response:
+    def pay(uow: UnitOfWork) -> LedgerOut:
         service.record_payment(uow, who.actor, booking_id, payment_type=PaymentType(body.payment_type),
                                amount=body.amount, fee=body.fee, reference=body.reference)
         if body.confirm:
             service.set_confirmed(uow, who.actor, booking_id, True)
-        out = ledger_out(uow, booking_id)
-        uow.commit()
-        return created(out, location(f"bookings/{booking_id}", "ledger"))
+        return ledger_out(uow, booking_id)
+
+    return await who.write(pay, lambda out: created(out, location(f"bookings/{booking_id}", "ledger")))

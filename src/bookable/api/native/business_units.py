@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.services import catalog
 from bookable.storage import models as m
@@ -38,37 +38,27 @@ def render(row: m.BusinessUnit) -> BusinessUnitOut:
 
 
 @router.get("", response_model=PageOut[BusinessUnitOut])
-def list_business_units(who: Caller = Depends(caller), paging: PageParams = Depends()) -> JsonResponse:
-    return row_list(who, paging, m.BusinessUnit, render)
+async def list_business_units(who: Caller = Depends(caller), paging: PageParams = Depends()) -> JsonResponse:
+    return await row_list(who, paging, m.BusinessUnit, render)
 
 
 @router.get("/{unit_id}", response_model=BusinessUnitOut)
-def get_business_unit(unit_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(render(catalog.get_business_unit(uow, unit_id)))
+async def get_business_unit(unit_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return await read_row(who, lambda uow: catalog.get_business_unit(uow, unit_id), render)
 
 
 @router.post("", status_code=201, response_model=BusinessUnitOut)
-def create_business_unit(body: BusinessUnitIn, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.create_business_unit(uow, who.actor, **body.model_dump())
-        out = render(row)
-        uow.commit()
-        return created(out, location("business-units", row.id))
+async def create_business_unit(body: BusinessUnitIn, who: Caller = Depends(admin)) -> Response:
+    return await create_row(who, lambda uow: catalog.create_business_unit(uow, who.actor, **body.model_dump()),
+                            render, "business-units")
 
 
 @router.patch("/{unit_id}", response_model=BusinessUnitOut)
-def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.update_business_unit(uow, who.actor, unit_id, changes_of(body))
-        out = render(row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> Response:
+    return await change_row(who, lambda uow: catalog.update_business_unit(uow, who.actor, unit_id, changes_of(body)),
+                            render)
 
 
 @router.delete("/{unit_id}", status_code=204, response_class=Response)
-def delete_business_unit(unit_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_business_unit(uow, who.actor, unit_id)
-        uow.commit()
-    return no_content()
+async def delete_business_unit(unit_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_business_unit(uow, who.actor, unit_id))

@@ -8,20 +8,19 @@ member call: with it, only member credentials are tried.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBasic, HTTPBearer
 
 from bookable.api.auth import authenticator, unauthorized
+from bookable.api.context import RequestContext
 from bookable.api.errors import ApiError
 from bookable.api.execution import run_checks
 from bookable.api.received import header
+from bookable.domain.actors import Channel
 from bookable.services.accounts import Principal
-from bookable.services.actor import Actor, Channel, Role
 from bookable.storage.database import Database
-from bookable.storage.unit_of_work import UnitOfWork
 
 TENANT_HEADER = "X-Bookable-Tenant"
 TENANT_KEY = TENANT_HEADER.lower().encode()
@@ -36,35 +35,7 @@ _tenant = APIKeyHeader(name=TENANT_HEADER, auto_error=False, scheme_name="Member
                        description="Members only: the slug of the tenant they belong to.")
 
 
-@dataclass(frozen=True)
-class Caller:
-    principal: Principal
-    database: Database
-
-    @property
-    def actor(self) -> Actor:
-        return self.principal.actor(Channel.NATIVE)
-
-    @property
-    def is_member(self) -> bool:
-        return self.principal.role is Role.MEMBER
-
-    @property
-    def person_id(self) -> int | None:
-        return self.principal.person_id
-
-    def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.database, self.principal.tenant_id, write=write)
-
-    def require_staff(self) -> Caller:
-        if self.is_member:
-            raise ApiError(403, "forbidden", "This call is for staff only.")
-        return self
-
-    def require_admin(self) -> Caller:
-        if self.principal.role is not Role.ADMIN:
-            raise ApiError(403, "forbidden", "This call needs the admin role.")
-        return self
+Caller = RequestContext  # what a native endpoint is given: the request's context
 
 
 def document_security(schema: dict[str, Any]) -> None:
@@ -90,7 +61,8 @@ async def caller(request: Request) -> Caller:
     database: Database = request.app.state.database
     slug = header(request.scope, TENANT_KEY)
     credential = ("native", header(request.scope, b"authorization"), slug)
-    return Caller(await run_checks(credential, _authenticate, request, slug), database)
+    principal = await run_checks(credential, _authenticate, request, slug)
+    return RequestContext(database, principal.actor(Channel.NATIVE), request.scope)
 
 
 def _authenticate(request: Request, slug: str | None) -> Principal:

@@ -19,8 +19,8 @@ from starlette.responses import Response
 from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
 from bookable.api.native.context import PREFIX, Caller, admin, caller, staff
-from bookable.api.native.crud import Input, changes_of, location
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, as_is, change_row, changes_of, create_row, delete_row
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import SlotOut, local_iso, slots_out, zone_of
 from bookable.domain.localtime import to_utc
@@ -29,6 +29,7 @@ from bookable.domain.recurrence import LocalOccurrence, Repeat
 from bookable.services import offerings as service
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
+from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/offerings", tags=["offerings"], route_class=DirectRoute)
 
@@ -38,7 +39,7 @@ Spaces = Annotated[int, Field(ge=0, le=100_000)]
 Minutes = Annotated[int, Field(ge=1, le=20_160, description="Minutes.")]
 Days = Annotated[int, Field(ge=0, le=3650, description="Days.")]
 NULLABLE = {"end_date", "online_spaces", "price", "max_advance", "product_id", "business_unit_id",
-            "publish_start", "publish_end"}
+            "publish_start", "publish_end", "max_upcoming_bookings"}
 PLACEMENT = ("product_id", "business_unit_id", "resource_ids", "publish_start", "publish_end")
 
 
@@ -76,6 +77,8 @@ class OfferingFields(Input):
     waitlist_enabled: bool | None = None
     auto_promote: bool | None = Field(None, description="Promote the waiting list when places free up.")
     bookable_from_internet: bool | None = None
+    max_upcoming_bookings: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="At most this many upcoming bookings of this offering per member; null = no limit.")
     slots: list[CustomSlotIn] | None = Field(None, max_length=1000, description="Custom slots (repeat 6).")
     product_id: int | None = None
     business_unit_id: int | None = None
@@ -126,6 +129,7 @@ class OfferingOut(BaseModel):
     waitlist_enabled: bool
     auto_promote: bool
     bookable_from_internet: bool
+    max_upcoming_bookings: int | None
     product_id: int | None
     business_unit_id: int | None
     resource_ids: list[int]
@@ -149,16 +153,16 @@ def render(row: m.Offering, zone: str) -> OfferingOut:
         repeat=row.repeat, disabled=row.disabled, min_cancel=row.min_cancel, max_advance=row.max_advance,
         booking_cutoff_minutes=row.booking_cutoff_minutes, ask_address=row.ask_address, ticket_type=row.ticket_type,
         waitlist_enabled=row.waitlist_enabled, auto_promote=row.auto_promote,
-        bookable_from_internet=row.bookable_from_internet, product_id=row.product_id,
+        bookable_from_internet=row.bookable_from_internet, max_upcoming_bookings=row.max_upcoming_bookings,
+        product_id=row.product_id,
         business_unit_id=row.business_unit_id, resource_ids=sorted(r.id for r in row.resources),
         publish_start=local_iso(row.publish_start, zone), publish_end=local_iso(row.publish_end, zone),
         created_at=local_iso(row.created_at, zone), updated_at=local_iso(row.updated_at, zone),
     )
 
 
-def detail(uow: Any, row: m.Offering) -> OfferingDetailOut:
+def detail(uow: UnitOfWork, row: m.Offering) -> OfferingDetailOut:
     zone = zone_of(uow)
-    uow.session.flush()
     slots = slots_out(uow, q.slot_views_of(uow.connection(), row.id), zone)
     return OfferingDetailOut(**render(row, zone).model_dump(), slots=slots)
 
@@ -224,7 +228,7 @@ def placement_of(body: OfferingFields, zone: str, current: m.Offering | None = N
 
 
 @router.get("", response_model=PageOut[OfferingOut])
-def list_offerings(
+async def list_offerings(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="Only offerings with a slot on/after this date."),
     to_date: date | None = Query(None, alias="to", description="... and on/before this local date."),
@@ -235,55 +239,55 @@ def list_offerings(
     filters = q.OfferingFilter(business_unit_ids=tuple(business_unit_id), product_ids=tuple(product_id),
                                label_ids=tuple(label_id), resource_ids=tuple(resource_id), from_date=from_date,
                                to_date=to_date, kinds=tuple(kind), disabled=disabled)
-    with who.uow(write=False) as uow:
+
+    def page(uow: UnitOfWork) -> PageOut[OfferingOut]:
         rows = q.offering_page(uow.session, uow.tenant_id, filters, paging.page(decode_id))
         items, cursor = paging.split(rows, id_key)
         zone = zone_of(uow)
-        return JsonResponse(PageOut[OfferingOut](items=[render(row, zone) for row in items], next_cursor=cursor))
+        return PageOut[OfferingOut](items=[render(row, zone) for row in items], next_cursor=cursor)
+
+    return JsonResponse(await who.read(page))
 
 
 @router.get("/{offering_id}", response_model=OfferingDetailOut)
-def get_offering(offering_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(detail(uow, service.get_offering(uow, offering_id)))
+async def get_offering(offering_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return JsonResponse(await who.read(lambda uow: detail(uow, service.get_offering(uow, offering_id))))
 
 
 @router.post("", status_code=201, response_model=OfferingDetailOut)
-def create_offering(body: OfferingIn, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
+async def create_offering(body: OfferingIn, who: Caller = Depends(staff)) -> Response:
+    def create(uow: UnitOfWork) -> OfferingDetailOut:
         placement = placement_of(body, zone_of(uow)) or service.Placement()
-        row = service.create_offering(uow, who.actor, spec_of(body), placement)
-        out = detail(uow, row)
-        uow.commit()
-        return created(out, location("offerings", row.id))
+        return detail(uow, service.create_offering(uow, who.actor, spec_of(body), placement))
+
+    return await create_row(who, create, as_is, "offerings")
 
 
 @router.patch("/{offering_id}", response_model=OfferingDetailOut)
-def update_offering(
+async def update_offering(
     offering_id: int, body: OfferingPatch, who: Caller = Depends(staff),
     cancel_bookings: bool = Query(False, description="Cancel the active bookings of slots this change drops."),
-) -> JsonResponse:
-    with who.uow() as uow:
+) -> Response:
+    changes = changes_of(body, exclude={"slots", *PLACEMENT})
+    if "repeat" in changes:
+        changes["repeat"] = Repeat(changes["repeat"])
+    if "start_time" in changes:
+        changes["start_time"] = changes["start_time"].replace(second=0, microsecond=0)
+
+    def update(uow: UnitOfWork) -> OfferingDetailOut:
         current = service.get_offering(uow, offering_id)
-        changes = changes_of(body, exclude={"slots", *PLACEMENT})
-        if "repeat" in changes:
-            changes["repeat"] = Repeat(changes["repeat"])
-        if "start_time" in changes:
-            changes["start_time"] = changes["start_time"].replace(second=0, microsecond=0)
         row = service.update_offering(uow, who.actor, offering_id, changes, custom_slots=_custom(body),
                                       placement=placement_of(body, zone_of(uow), current),
                                       cancel_active=cancel_bookings)
-        out = detail(uow, row)
-        uow.commit()
-        return JsonResponse(out)
+        return detail(uow, row)
+
+    return await change_row(who, update, as_is)
 
 
 @router.delete("/{offering_id}", status_code=204, response_class=Response)
-def delete_offering(
+async def delete_offering(
     offering_id: int, who: Caller = Depends(admin),
     cancel_bookings: bool = Query(False, description="Cancel its active bookings instead of refusing."),
 ) -> Response:
-    with who.uow() as uow:
-        service.delete_offering(uow, who.actor, offering_id, cancel_active=cancel_bookings)
-        uow.commit()
-    return no_content()
+    return await delete_row(who, lambda uow: service.delete_offering(uow, who.actor, offering_id,
+                                                                      cancel_active=cancel_bookings))

@@ -12,11 +12,10 @@ from starlette.responses import Response
 from bookable.api.direct_route import DirectRoute
 from bookable.api.errors import ApiError
 from bookable.api.native.context import PREFIX, Caller, admin, caller, staff
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, as_is, change_row, changes_of, create_row, delete_row, zoned_row_list
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import local_iso, zone_of
-from bookable.domain.errors import NotAllowed
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -86,54 +85,41 @@ def _split(body: PersonFields) -> tuple[dict[str, object], str | None]:
 
 
 @router.get("", response_model=PageOut[PersonOut])
-def list_persons(
+async def list_persons(
     who: Caller = Depends(staff), paging: PageParams = Depends(),
     email: str | None = Query(None, max_length=200), card_number: str | None = Query(None, max_length=64),
     customer_number: str | None = Query(None, max_length=64),
 ) -> JsonResponse:
-    conditions = [getattr(m.Person, name) == value for name, value in
-                  (("email", email), ("card_number", card_number), ("customer_number", customer_number)) if value]
-    with who.uow(write=False) as uow:
-        zone = zone_of(uow)
-    return row_list(who, paging, m.Person, lambda row: render(row, zone), *conditions)
+    matching = {"email": email or None, "card_number": card_number or None,
+                "customer_number": customer_number or None}
+    return await zoned_row_list(who, paging, m.Person, render, matching)
 
 
 @router.get("/{person_id}", response_model=PersonOut,
             description="`me` for the calling member's own record.")
-def get_person(person_id: int | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
+async def get_person(person_id: int | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
     wanted = _person_id(who, person_id)
-    with who.uow(write=False) as uow:
-        person = catalog.get_person(uow, wanted)
-        if who.is_member and who.person_id != person.id:
-            raise NotAllowed("Members may only read their own record.", field="id")
-        return JsonResponse(render(person, zone_of(uow)))
+    return JsonResponse(await who.read(lambda uow: render(catalog.read_person(uow, who.actor, wanted),
+                                                          zone_of(uow))))
 
 
 @router.post("", status_code=201, response_model=PersonOut)
-def create_person(body: PersonFields, who: Caller = Depends(staff)) -> JsonResponse:
+async def create_person(body: PersonFields, who: Caller = Depends(staff)) -> Response:
     values, password = _split(body)
-    with who.uow() as uow:
-        row = catalog.create_person(uow, who.actor, values, password=password)
-        out = render(row, zone_of(uow))
-        uow.commit()
-        return created(out, location("persons", row.id))
+    return await create_row(who, lambda uow: render(catalog.create_person(uow, who.actor, values, password=password),
+                                                    zone_of(uow)), as_is, "persons")
 
 
 @router.patch("/{person_id}", response_model=PersonOut,
               description="Members may change their own record (not card or customer number).")
-def update_person(person_id: int | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> JsonResponse:
+async def update_person(person_id: int | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> Response:
     wanted = _person_id(who, person_id)
     values, password = _split(body)
-    with who.uow() as uow:
-        row = catalog.update_person(uow, who.actor, wanted, values, password=password)
-        out = render(row, zone_of(uow))
-        uow.commit()
-        return JsonResponse(out)
+    return await change_row(who, lambda uow: render(catalog.update_person(uow, who.actor, wanted, values,
+                                                                          password=password), zone_of(uow)),
+                            as_is)
 
 
 @router.delete("/{person_id}", status_code=204, response_class=Response)
-def delete_person(person_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_person(uow, who.actor, person_id)
-        uow.commit()
-    return no_content()
+async def delete_person(person_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_person(uow, who.actor, person_id))

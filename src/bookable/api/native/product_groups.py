@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.services import catalog
 from bookable.storage import models as m
@@ -38,39 +38,28 @@ def render(row: m.ProductGroup) -> ProductGroupOut:
 
 
 @router.get("", response_model=PageOut[ProductGroupOut])
-def list_product_groups(who: Caller = Depends(caller), paging: PageParams = Depends(),
-                        parent_id: int | None = None) -> JsonResponse:
-    conditions = [] if parent_id is None else [m.ProductGroup.parent_id == parent_id]
-    return row_list(who, paging, m.ProductGroup, render, *conditions)
+async def list_product_groups(who: Caller = Depends(caller), paging: PageParams = Depends(),
+                              parent_id: int | None = None) -> JsonResponse:
+    return await row_list(who, paging, m.ProductGroup, render, {"parent_id": parent_id})
 
 
 @router.get("/{group_id}", response_model=ProductGroupOut)
-def get_product_group(group_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(render(catalog.get_product_group(uow, group_id)))
+async def get_product_group(group_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return await read_row(who, lambda uow: catalog.get_product_group(uow, group_id), render)
 
 
 @router.post("", status_code=201, response_model=ProductGroupOut)
-def create_product_group(body: ProductGroupIn, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.create_product_group(uow, who.actor, **body.model_dump())
-        out = render(row)
-        uow.commit()
-        return created(out, location("product-groups", row.id))
+async def create_product_group(body: ProductGroupIn, who: Caller = Depends(admin)) -> Response:
+    return await create_row(who, lambda uow: catalog.create_product_group(uow, who.actor, **body.model_dump()),
+                            render, "product-groups")
 
 
 @router.patch("/{group_id}", response_model=ProductGroupOut)
-def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.update_product_group(uow, who.actor, group_id, changes_of(body))
-        out = render(row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = Depends(admin)) -> Response:
+    return await change_row(who, lambda uow: catalog.update_product_group(uow, who.actor, group_id, changes_of(body)),
+                            render)
 
 
 @router.delete("/{group_id}", status_code=204, response_class=Response)
-def delete_product_group(group_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_product_group(uow, who.actor, group_id)
-        uow.commit()
-    return no_content()
+async def delete_product_group(group_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_product_group(uow, who.actor, group_id))

@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.services import catalog
 from bookable.storage import models as m
@@ -35,37 +35,27 @@ def render(row: m.ProductLabel) -> ProductLabelOut:
 
 
 @router.get("", response_model=PageOut[ProductLabelOut])
-def list_product_labels(who: Caller = Depends(caller), paging: PageParams = Depends()) -> JsonResponse:
-    return row_list(who, paging, m.ProductLabel, render)
+async def list_product_labels(who: Caller = Depends(caller), paging: PageParams = Depends()) -> JsonResponse:
+    return await row_list(who, paging, m.ProductLabel, render)
 
 
 @router.get("/{label_id}", response_model=ProductLabelOut)
-def get_product_label(label_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(render(catalog.get_product_label(uow, label_id)))
+async def get_product_label(label_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return await read_row(who, lambda uow: catalog.get_product_label(uow, label_id), render)
 
 
 @router.post("", status_code=201, response_model=ProductLabelOut)
-def create_product_label(body: ProductLabelIn, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.create_product_label(uow, who.actor, **body.model_dump())
-        out = render(row)
-        uow.commit()
-        return created(out, location("product-labels", row.id))
+async def create_product_label(body: ProductLabelIn, who: Caller = Depends(admin)) -> Response:
+    return await create_row(who, lambda uow: catalog.create_product_label(uow, who.actor, **body.model_dump()),
+                            render, "product-labels")
 
 
 @router.patch("/{label_id}", response_model=ProductLabelOut)
-def update_product_label(label_id: int, body: ProductLabelPatch, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.update_product_label(uow, who.actor, label_id, changes_of(body))
-        out = render(row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_product_label(label_id: int, body: ProductLabelPatch, who: Caller = Depends(admin)) -> Response:
+    return await change_row(who, lambda uow: catalog.update_product_label(uow, who.actor, label_id, changes_of(body)),
+                            render)
 
 
 @router.delete("/{label_id}", status_code=204, response_class=Response)
-def delete_product_label(label_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_product_label(uow, who.actor, label_id)
-        uow.commit()
-    return no_content()
+async def delete_product_label(label_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_product_label(uow, who.actor, label_id))

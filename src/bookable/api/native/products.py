@@ -9,16 +9,17 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement
 from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
-from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row
+from bookable.api.native.http import JsonResponse
+from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.services import catalog
 from bookable.storage import models as m
+from bookable.storage.queries import native as q
+from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/products", tags=["catalogue"], route_class=DirectRoute)
 ProductType = Literal["groupActivity", "subscription", "package", "article", "service", "event", "stockProduct",
@@ -78,7 +79,7 @@ def render(row: m.Product) -> ProductOut:
 
 
 @router.get("", response_model=PageOut[ProductOut])
-def list_products(
+async def list_products(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
     group_id: list[int] = Query([], description="Only these product groups."),
@@ -86,48 +87,35 @@ def list_products(
     product_type: ProductType | None = None,
     bookable_from_internet: bool | None = None,
 ) -> JsonResponse:
-    conditions: list[ColumnElement[bool]] = []
-    if business_unit_id:
-        conditions.append(m.Product.business_unit_id.in_(business_unit_id))
-    if group_id:
-        conditions.append(m.Product.group_id.in_(group_id))
-    if label_id:
-        conditions.append(m.Product.labels.any(m.ProductLabel.id.in_(label_id)))
-    if product_type is not None:
-        conditions.append(m.Product.product_type == product_type)
-    if bookable_from_internet is not None:
-        conditions.append(m.Product.bookable_from_internet.is_(bookable_from_internet))
-    return row_list(who, paging, m.Product, render, *conditions)
+    filters = q.ProductFilter(business_unit_ids=tuple(business_unit_id), group_ids=tuple(group_id),
+                              label_ids=tuple(label_id), product_type=product_type,
+                              bookable_from_internet=bookable_from_internet)
+
+    def page(uow: UnitOfWork) -> PageOut[ProductOut]:
+        rows = q.product_page(uow.session, uow.tenant_id, filters, paging.page(decode_id))
+        items, cursor = paging.split(rows, id_key)
+        return PageOut[ProductOut](items=[render(row) for row in items], next_cursor=cursor)
+
+    return JsonResponse(await who.read(page))
 
 
 @router.get("/{product_id}", response_model=ProductOut)
-def get_product(product_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(render(catalog.get_product(uow, product_id)))
+async def get_product(product_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return await read_row(who, lambda uow: catalog.get_product(uow, product_id), render)
 
 
 @router.post("", status_code=201, response_model=ProductOut)
-def create_product(body: ProductIn, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.create_product(uow, who.actor, body.model_dump(exclude={"label_ids"}), body.label_ids)
-        out = render(row)
-        uow.commit()
-        return created(out, location("products", row.id))
+async def create_product(body: ProductIn, who: Caller = Depends(admin)) -> Response:
+    return await create_row(who, lambda uow: catalog.create_product(
+        uow, who.actor, body.model_dump(exclude={"label_ids"}), body.label_ids), render, "products")
 
 
 @router.patch("/{product_id}", response_model=ProductOut)
-def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        changes = changes_of(body, exclude={"label_ids"})
-        row = catalog.update_product(uow, who.actor, product_id, changes, body.label_ids)
-        out = render(row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(admin)) -> Response:
+    return await change_row(who, lambda uow: catalog.update_product(
+        uow, who.actor, product_id, changes_of(body, exclude={"label_ids"}), body.label_ids), render)
 
 
 @router.delete("/{product_id}", status_code=204, response_class=Response)
-def delete_product(product_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_product(uow, who.actor, product_id)
-        uow.commit()
-    return no_content()
+async def delete_product(product_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_product(uow, who.actor, product_id))

@@ -9,8 +9,17 @@ from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, staff
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import (
+    Input,
+    as_is,
+    change_row,
+    changes_of,
+    create_row,
+    delete_row,
+    read_row,
+    zoned_row_list,
+)
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import BookingOut, bookings_out, local_iso, zone_of
 from bookable.services import catalog, registrations
@@ -55,77 +64,61 @@ def render(row: m.Registration, zone: str) -> RegistrationOut:
 
 
 def detail(uow: UnitOfWork, row: m.Registration) -> RegistrationDetailOut:
-    uow.session.flush()
     zone = zone_of(uow)
     bookings = bookings_out(uow, uow.bookings.of_registration(row.id), zone)
     return RegistrationDetailOut(**render(row, zone).model_dump(), bookings=bookings)
 
 
 @router.get("", response_model=PageOut[RegistrationOut])
-def list_registrations(
+async def list_registrations(
     who: Caller = Depends(staff), paging: PageParams = Depends(),
     offering_id: list[int] = Query([]), person_id: list[int] = Query([]),
 ) -> JsonResponse:
-    conditions = []
-    if offering_id:
-        conditions.append(m.Registration.offering_id.in_(offering_id))
-    if person_id:
-        conditions.append(m.Registration.person_id.in_(person_id))
-    with who.uow(write=False) as uow:
-        zone = zone_of(uow)
-    return row_list(who, paging, m.Registration, lambda row: render(row, zone), *conditions)
+    return await zoned_row_list(who, paging, m.Registration, render,
+                                {"offering_id": offering_id, "person_id": person_id})
 
 
 @router.get("/{registration_id}", response_model=RegistrationDetailOut)
-def get_registration(registration_id: int, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(detail(uow, catalog.get_registration(uow, registration_id)))
+async def get_registration(registration_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+    return await read_row(who, lambda uow: detail(uow, catalog.get_registration(uow, registration_id)), as_is)
 
 
 @router.post("", status_code=201, response_model=RegistrationDetailOut)
-def create_registration(body: RegistrationIn, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
-        row = registrations.create_registration(uow, who.actor, body.offering_id, body.person_id, body.code,
-                                                body.badge_number)
-        out = detail(uow, row)
-        uow.commit()
-        return created(out, location("registrations", row.id))
+async def create_registration(body: RegistrationIn, who: Caller = Depends(staff)) -> Response:
+    return await create_row(who, lambda uow: detail(uow, registrations.create_registration(
+        uow, who.actor, body.offering_id, body.person_id, body.code, body.badge_number)), as_is, "registrations")
 
 
 @router.patch("/{registration_id}", response_model=RegistrationDetailOut)
-def update_registration(registration_id: int, body: RegistrationPatch, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.update_registration(uow, who.actor, registration_id, changes_of(body))
-        out = detail(uow, row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_registration(registration_id: int, body: RegistrationPatch, who: Caller = Depends(staff)) -> Response:
+    return await change_row(who, lambda uow: detail(uow, catalog.update_registration(
+        uow, who.actor, registration_id, changes_of(body))), as_is)
 
 
 @router.delete("/{registration_id}", status_code=204, response_class=Response)
-def delete_registration(registration_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_registration(uow, who.actor, registration_id)
-        uow.commit()
-    return no_content()
+async def delete_registration(registration_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_registration(uow, who.actor, registration_id))
 
 
 @router.post("/{registration_id}/sessions", response_model=RegistrationDetailOut)
-def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = Depends(staff)) -> JsonResponse:
+async def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = Depends(staff)) -> Response:
     """Book the registrant on each slot (a full slot puts them on its waiting list)."""
-    with who.uow() as uow:
+
+    def assign(uow: UnitOfWork) -> RegistrationDetailOut:
         row = catalog.get_registration(uow, registration_id)
         registrations.assign_sessions(uow, who.actor, row, body.slot_ids)
-        out = detail(uow, row)
-        uow.commit()
-        return JsonResponse(out)
+        return detail(uow, row)
+
+    return await change_row(who, assign, as_is)
 
 
 @router.delete("/{registration_id}/sessions/{slot_id}", response_model=RegistrationDetailOut)
-def remove_session(registration_id: int, slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+async def remove_session(registration_id: int, slot_id: int, who: Caller = Depends(staff)) -> Response:
     """Cancel the registrant's booking on this slot (no refund; the booking row stays)."""
-    with who.uow() as uow:
+
+    def remove(uow: UnitOfWork) -> RegistrationDetailOut:
         row = catalog.get_registration(uow, registration_id)
         registrations.remove_sessions(uow, who.actor, row, [slot_id])
-        out = detail(uow, row)
-        uow.commit()
-        return JsonResponse(out)
+        return detail(uow, row)
+
+    return await change_row(who, remove, as_is)

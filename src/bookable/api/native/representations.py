@@ -14,9 +14,10 @@ from typing import Any, overload
 from pydantic import BaseModel, Field
 
 from bookable.domain.attendance import parse_volunteering
+from bookable.domain.booking import Booking
 from bookable.domain.capacity import SlotLoad
 from bookable.domain.localtime import TIMES_REMEMBERED, to_local
-from bookable.services.bookings import BookingOutcome, NewBooking
+from bookable.services.bookings import BookingOutcome
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
 from bookable.storage.unit_of_work import UnitOfWork
@@ -119,10 +120,10 @@ class BookingOut(BaseModel):
     attendance: list[AttendanceOut]
 
 
-def bookings_out(uow: UnitOfWork, bookings: Sequence[m.Booking], zone: str) -> list[BookingOut]:
-    slots = q.slot_spans(uow.session, uow.tenant_id, [b.slot_id for b in bookings if b.slot_id is not None])
+def bookings_out(uow: UnitOfWork, bookings: Sequence[Booking | m.Booking], zone: str) -> list[BookingOut]:
+    slots = q.slot_spans(uow.connection(), uow.tenant_id, [b.slot_id for b in bookings if b.slot_id is not None])
     spans = q.course_spans(uow.session, [b.offering_id for b in bookings if b.slot_id is None])
-    marks = q.attendance_of(uow.session, [b.id for b in bookings])
+    marks = q.attendance_of(uow.connection(), [b.id for b in bookings])
     positions = q.waiting_positions(uow.session, bookings)
     return [
         rendered_booking(booking, slots.get(booking.slot_id) if booking.slot_id is not None
@@ -138,12 +139,12 @@ def new_booking_document(outcome: BookingOutcome, zone: str) -> dict[str, Any]:
     return booking_document(outcome.booking, outcome.span, outcome.position, [], zone)
 
 
-def rendered_booking(booking: m.Booking | NewBooking, span: tuple[datetime, datetime] | None, position: int | None,
+def rendered_booking(booking: Booking | m.Booking, span: tuple[datetime, datetime] | None, position: int | None,
                      marks: Sequence[Any], zone: str) -> BookingOut:
     return BookingOut(**booking_document(booking, span, position, marks, zone))
 
 
-def booking_document(booking: m.Booking | NewBooking, span: tuple[datetime, datetime] | None,
+def booking_document(booking: Booking | m.Booking, span: tuple[datetime, datetime] | None,
                      position: int | None, marks: Sequence[Any], zone: str) -> dict[str, Any]:
     """A BookingOut's fields, in its order, as the JSON values it dumps to: a booking's response
     is rendered straight from this, without building and dumping a model."""
@@ -162,6 +163,5 @@ def booking_document(booking: m.Booking | NewBooking, span: tuple[datetime, date
     }
 
 
-def booking_out(uow: UnitOfWork, booking: m.Booking) -> BookingOut:
-    uow.session.flush()
+def booking_out(uow: UnitOfWork, booking: Booking) -> BookingOut:
     return bookings_out(uow, [booking], zone_of(uow))[0]

@@ -6,13 +6,12 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement
 from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, admin, caller
-from bookable.api.native.crud import Input, changes_of, location, row_list
-from bookable.api.native.http import JsonResponse, created, no_content
+from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
+from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.services import catalog
 from bookable.storage import models as m
@@ -45,46 +44,31 @@ def render(row: m.Resource) -> ResourceOut:
 
 
 @router.get("", response_model=PageOut[ResourceOut])
-def list_resources(
+async def list_resources(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
     kind: ResourceKind | None = None,
 ) -> JsonResponse:
-    conditions: list[ColumnElement[bool]] = []
-    if business_unit_id:
-        conditions.append(m.Resource.business_unit_id.in_(business_unit_id))
-    if kind is not None:
-        conditions.append(m.Resource.kind == kind)
-    return row_list(who, paging, m.Resource, render, *conditions)
+    return await row_list(who, paging, m.Resource, render, {"business_unit_id": business_unit_id, "kind": kind})
 
 
 @router.get("/{resource_id}", response_model=ResourceOut)
-def get_resource(resource_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(render(catalog.get_resource(uow, resource_id)))
+async def get_resource(resource_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return await read_row(who, lambda uow: catalog.get_resource(uow, resource_id), render)
 
 
 @router.post("", status_code=201, response_model=ResourceOut)
-def create_resource(body: ResourceIn, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.create_resource(uow, who.actor, **body.model_dump())
-        out = render(row)
-        uow.commit()
-        return created(out, location("resources", row.id))
+async def create_resource(body: ResourceIn, who: Caller = Depends(admin)) -> Response:
+    return await create_row(who, lambda uow: catalog.create_resource(uow, who.actor, **body.model_dump()), render,
+                            "resources")
 
 
 @router.patch("/{resource_id}", response_model=ResourceOut)
-def update_resource(resource_id: int, body: ResourcePatch, who: Caller = Depends(admin)) -> JsonResponse:
-    with who.uow() as uow:
-        row = catalog.update_resource(uow, who.actor, resource_id, changes_of(body))
-        out = render(row)
-        uow.commit()
-        return JsonResponse(out)
+async def update_resource(resource_id: int, body: ResourcePatch, who: Caller = Depends(admin)) -> Response:
+    return await change_row(who, lambda uow: catalog.update_resource(uow, who.actor, resource_id, changes_of(body)),
+                            render)
 
 
 @router.delete("/{resource_id}", status_code=204, response_class=Response)
-def delete_resource(resource_id: int, who: Caller = Depends(admin)) -> Response:
-    with who.uow() as uow:
-        catalog.delete_resource(uow, who.actor, resource_id)
-        uow.commit()
-    return no_content()
+async def delete_resource(resource_id: int, who: Caller = Depends(admin)) -> Response:
+    return await delete_row(who, lambda uow: catalog.delete_resource(uow, who.actor, resource_id))

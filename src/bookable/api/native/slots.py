@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
+from starlette.responses import Response
 
 from bookable.api.direct_route import DirectRoute
 from bookable.api.native.context import PREFIX, Caller, caller, staff
@@ -16,6 +17,7 @@ from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
 from bookable.api.native.representations import SlotOut, slots_out, zone_of
 from bookable.domain.attendance import parse_volunteering
+from bookable.domain.errors import NotFound
 from bookable.domain.localtime import to_utc
 from bookable.services import offerings as service
 from bookable.services import register
@@ -66,7 +68,6 @@ class ParticipantOut(BaseModel):
 
 
 def one_slot(uow: UnitOfWork, slot_id: int) -> SlotOut:
-    uow.session.flush()
     slot = q.slot_view(uow.connection(), uow.tenant_id, slot_id)
     if slot is None:
         raise service.slot_not_found(slot_id)
@@ -74,7 +75,7 @@ def one_slot(uow: UnitOfWork, slot_id: int) -> SlotOut:
 
 
 @router.get("", response_model=PageOut[SlotOut])
-def list_slots(
+async def list_slots(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="First local date (inclusive)."),
     to_date: date | None = Query(None, alias="to", description="Last local date (inclusive)."),
@@ -82,7 +83,7 @@ def list_slots(
     resource_id: list[int] = Query([]), offering_id: list[int] = Query([]),
     status: str | None = Query(None, pattern="^(scheduled|cancelled)$", description="scheduled or cancelled."),
 ) -> JsonResponse:
-    with who.uow(write=False) as uow:
+    def page(uow: UnitOfWork) -> PageOut[SlotOut]:
         zone = zone_of(uow)
         filters = q.SlotFilter(
             business_unit_ids=tuple(business_unit_id), product_ids=tuple(product_id), label_ids=tuple(label_id),
@@ -93,19 +94,21 @@ def list_slots(
         )
         rows = q.slot_page(uow.session, uow.tenant_id, filters, paging.page(decode_start))
         items, cursor = paging.split(rows, start_key)
-        return JsonResponse(PageOut[SlotOut](items=slots_out(uow, items, zone), next_cursor=cursor))
+        return PageOut[SlotOut](items=slots_out(uow, items, zone), next_cursor=cursor)
+
+    return JsonResponse(await who.read(page))
 
 
 @router.get("/{slot_id}", response_model=SlotOut)
-def get_slot(slot_id: int, who: Caller = Depends(caller)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(one_slot(uow, slot_id))
+async def get_slot(slot_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+    return JsonResponse(await who.read(lambda uow: one_slot(uow, slot_id)))
 
 
 @router.patch("/{slot_id}", response_model=SlotOut)
-def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> JsonResponse:
+async def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> Response:
     changes = changes_of(body)
-    with who.uow() as uow:
+
+    def change(uow: UnitOfWork) -> SlotOut:
         slot = service.get_slot(uow, slot_id)
         if {"date", "time", "duration"} & changes.keys():
             service.update_slot(uow, who.actor, slot_id, local_date=body.date,
@@ -114,56 +117,63 @@ def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> 
         if {"spaces", "online_spaces"} & changes.keys():
             service.change_capacity(uow, who.actor, slot_id, changes.get("spaces", slot.spaces),
                                     changes.get("online_spaces", slot.online_spaces))
-        out = one_slot(uow, slot_id)
-        uow.commit()
-        return JsonResponse(out)
+        return one_slot(uow, slot_id)
+
+    return await who.write(change, JsonResponse)
 
 
 @router.post("/{slot_id}/cancel", response_model=SlotOut)
-def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
+async def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> Response:
+    def cancel(uow: UnitOfWork) -> SlotOut:
         service.set_slot_cancelled(uow, who.actor, slot_id, True,
                                    cancel_bookings=body.cancel_bookings if body else False)
-        out = one_slot(uow, slot_id)
-        uow.commit()
-        return JsonResponse(out)
+        return one_slot(uow, slot_id)
+
+    return await who.write(cancel, JsonResponse)
 
 
 @router.post("/{slot_id}/restore", response_model=SlotOut)
-def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow() as uow:
+async def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> Response:
+    def restore(uow: UnitOfWork) -> SlotOut:
         service.set_slot_cancelled(uow, who.actor, slot_id, False)
-        out = one_slot(uow, slot_id)
-        uow.commit()
-        return JsonResponse(out)
+        return one_slot(uow, slot_id)
+
+    return await who.write(restore, JsonResponse)
 
 
 def register_out(uow: UnitOfWork, slot_id: int) -> list[ParticipantOut]:
-    uow.session.flush()
     return [ParticipantOut(
-        booking_id=p.booking.id, person_id=p.person.id, first_name=p.person.first_name,
-        last_name=p.person.last_name, places=p.booking.places, status=p.booking.status,
-        attended=bool(p.attendance and p.attendance.attended),
-        volunteering=list(parse_volunteering(p.attendance.volunteering if p.attendance else "")),
-    ) for p in register.participants(uow, slot_id)]
+        booking_id=row.booking.id, person_id=row.person.id, first_name=row.person.first_name,
+        last_name=row.person.last_name, places=row.booking.places, status=row.booking.status,
+        attended=bool(row.attendance and row.attendance.attended),
+        volunteering=list(parse_volunteering(row.attendance.volunteering if row.attendance else "")),
+    ) for row in register.participants(uow, _session(uow, slot_id))]
+
+
+def _session(uow: UnitOfWork, slot_id: int) -> register.Session:
+    try:
+        return register.session_of(uow, slot_id)
+    except NotFound:
+        raise service.slot_not_found(slot_id) from None
 
 
 @router.get("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-def get_register(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
-    with who.uow(write=False) as uow:
-        return JsonResponse(register_out(uow, slot_id))
+async def get_register(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+    return JsonResponse(await who.read(lambda uow: register_out(uow, slot_id)))
 
 
 @router.put("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-def replace_register(slot_id: int, body: RegisterIn, who: Caller = Depends(staff)) -> JsonResponse:
+async def replace_register(slot_id: int, body: RegisterIn, who: Caller = Depends(staff)) -> Response:
     """The register becomes exactly these people: missing ones are booked (staff: windows do not
-    apply, capacity does), whoever is left out is cancelled (their rows and ledgers stay)."""
+    apply, capacity does); whoever is left out is cancelled, or marked absent if their booking is a
+    whole course's or the slot is paid for (docs/native-api.md)."""
     lines = [register.RegisterLine(line.person_id, line.attended,
                                    None if line.volunteering is None else tuple(v.strip() for v in line.volunteering
                                                                                 if v.strip()))
              for line in body.participants]
-    with who.uow() as uow:
-        register.replace_register(uow, who.actor, slot_id, lines)
-        out = register_out(uow, slot_id)
-        uow.commit()
-        return JsonResponse(out)
+
+    def replace(uow: UnitOfWork) -> list[ParticipantOut]:
+        register.replace(uow, who.actor, _session(uow, slot_id), lines)
+        return register_out(uow, slot_id)
+
+    return await who.write(replace, JsonResponse)

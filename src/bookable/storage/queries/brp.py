@@ -32,9 +32,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
+from bookable.domain.booking import ACTIVE, HOLDING
+from bookable.domain.errors import NotFound
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared, one_of
-from bookable.storage.repositories import ACTIVE, HOLDING
 
 EVENT_PRODUCT_TYPE = "event"
 
@@ -569,3 +570,16 @@ def is_event(session: Session, tenant_id: int, offering_id: int) -> bool:
                is_brp_event())
     )
     return session.scalar(query) is not None
+
+
+def grouping_children(session: Session, tenant_id: int, business_unit: int | None) -> list[tuple[int, str]]:
+    """Groups under the grouping product group: the business unit's setting, else the tenant's."""
+    parent = None
+    if business_unit is not None:
+        if not business_unit_exists(session, tenant_id, business_unit):
+            raise NotFound(f"Business unit {business_unit} not found.", field="businessunit")
+        parent = grouping_group_id(session, tenant_id, business_unit)
+    parent = parent or grouping_group_id(session, tenant_id, None)
+    if parent is None:
+        return []
+    return product_groups(session, tenant_id, parent_id=parent, children_only=True)

@@ -7,7 +7,7 @@ holds the sort key of the last row already seen, and rows strictly after it are 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Connection, Row, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from bookable.domain.booking import BookingStatus
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared
 
@@ -183,22 +184,44 @@ def booking_page(session: Session, tenant_id: int, f: BookingFilter, page: Page)
     return _paged(session, query, (m.Booking.id,), page)
 
 
-def row_page(session: Session, tenant_id: int, model: type[Any], page: Page, *conditions: Any) -> list[Any]:
-    """Any tenant table with an integer id, in id order (business units, products, persons ...)."""
-    query = select(model).where(model.tenant_id == tenant_id, *conditions)
+@dataclass(frozen=True)
+class ProductFilter:
+    business_unit_ids: tuple[int, ...] = ()
+    group_ids: tuple[int, ...] = ()
+    label_ids: tuple[int, ...] = ()
+    product_type: str | None = None
+    bookable_from_internet: bool | None = None
+
+
+def product_page(session: Session, tenant_id: int, f: ProductFilter, page: Page) -> list[m.Product]:
+    query = select(m.Product).where(m.Product.tenant_id == tenant_id)
+    if f.business_unit_ids:
+        query = query.where(m.Product.business_unit_id.in_(f.business_unit_ids))
+    if f.group_ids:
+        query = query.where(m.Product.group_id.in_(f.group_ids))
+    if f.label_ids:
+        query = query.where(m.Product.labels.any(m.ProductLabel.id.in_(f.label_ids)))
+    if f.product_type is not None:
+        query = query.where(m.Product.product_type == f.product_type)
+    if f.bookable_from_internet is not None:
+        query = query.where(m.Product.bookable_from_internet.is_(f.bookable_from_internet))
+    return _paged(session, query, (m.Product.id,), page)
+
+
+def row_page(session: Session, tenant_id: int, model: type[Any], page: Page,
+             matching: Mapping[str, Any] | None = None) -> list[Any]:
+    """Any tenant table with an integer id, in id order (business units, products, persons ...).
+    `matching`: column name -> the value it must have, or a list of values it may have (an empty
+    list or None matches everything)."""
+    query = select(model).where(model.tenant_id == tenant_id)
+    for name, wanted in (matching or {}).items():
+        column = getattr(model, name)
+        if isinstance(wanted, list | tuple):
+            if wanted:
+                query = query.where(column.in_(wanted))
+        elif wanted is not None:
+            query = query.where(column == wanted)
     return _paged(session, query, (model.id,), page)
-
-
-def audit_page(session: Session, tenant_id: int, page: Page, *, entity: str | None = None,
-               entity_id: int | None = None, action: str | None = None) -> list[m.AuditEntry]:
-    conditions = []
-    if entity is not None:
-        conditions.append(m.AuditEntry.entity == entity)
-    if entity_id is not None:
-        conditions.append(m.AuditEntry.entity_id == entity_id)
-    if action is not None:
-        conditions.append(m.AuditEntry.action == action)
-    return row_page(session, tenant_id, m.AuditEntry, page, *conditions)
 
 
 # Bulk loads for rendering a page without one query per row.
@@ -235,11 +258,11 @@ _SLOT_SPANS = select(_slots.c.id, _slots.c.starts_at, _slots.c.ends_at).where(
     _slots.c.tenant_id == bindparam("tenant_id"), _slots.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def slot_spans(session: Session, tenant_id: int, ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
+def slot_spans(connection: Connection, tenant_id: int, ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
     """Start and end of each slot (Core: this renders every booking the native API returns)."""
     if not ids:
         return {}
-    rows = session.connection().execute(_SLOT_SPANS, {"tenant_id": tenant_id, "ids": sorted(set(ids))})
+    rows = connection.execute(_SLOT_SPANS, {"tenant_id": tenant_id, "ids": sorted(set(ids))})
     return {row.id: (row.starts_at, row.ends_at) for row in rows}
 
 
@@ -264,24 +287,24 @@ _ATTENDANCE = (select(_attendance).where(_attendance.c.booking_id.in_(bindparam(
                .order_by(_attendance.c.slot_id))
 
 
-def attendance_of(session: Session, booking_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+def attendance_of(connection: Connection, booking_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
     """Attendance rows (booking_id, slot_id, attended, volunteering) of each booking."""
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     if booking_ids:
-        for row in session.connection().execute(_ATTENDANCE, {"ids": sorted(set(booking_ids))}):
+        for row in connection.execute(_ATTENDANCE, {"ids": sorted(set(booking_ids))}):
             grouped[row.booking_id].append(row)
     return grouped
 
 
-def waiting_positions(session: Session, bookings: Sequence[m.Booking]) -> dict[int, int]:
+def waiting_positions(session: Session, bookings: Sequence[Any]) -> dict[int, int]:
     """1-based place in the FIFO queue of each waitlisted booking."""
     positions: dict[int, int] = {}
     for booking in bookings:
-        if booking.status != "waitlisted" or booking.queue_number is None:
+        if booking.status != BookingStatus.WAITLISTED or booking.queue_number is None:
             continue
         target = (m.Booking.slot_id == booking.slot_id if booking.slot_id is not None
                   else and_(m.Booking.offering_id == booking.offering_id, m.Booking.slot_id.is_(None)))
-        query = select(func.count()).where(target, m.Booking.status == "waitlisted",
+        query = select(func.count()).where(target, m.Booking.status == BookingStatus.WAITLISTED,
                                            m.Booking.queue_number <= booking.queue_number)
         positions[booking.id] = int(session.scalar(query) or 0)
     return positions

@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from lxml import etree
 from starlette.requests import Request
+from starlette.responses import Response
 
-from bookable.api.auth import authenticator
+from bookable.api.context import RequestContext, staff_context
 from bookable.api.xml import XmlResponse, parse_xml
+from bookable.domain.actors import Channel, utc_now
 from bookable.domain.errors import NotFound
 from bookable.domain.offering import Kind
 from bookable.services import offerings
-from bookable.services.actor import Actor, Channel, utc_now
-from bookable.services.bookings import Target, loads_of
+from bookable.services.bookings import Target, loads_of, target_of_slot
 from bookable.storage import models as m
 from bookable.storage.queries.bookingbug import session_summaries
 from bookable.storage.unit_of_work import UnitOfWork
@@ -26,86 +27,87 @@ from .requests import creation_spec, update_changes
 router = APIRouter(include_in_schema=False)
 
 
-def staff_actor(request: Request) -> Actor:
-    return authenticator(request).staff_or_key(request).actor(Channel.BOOKINGBUG)
+async def staff(request: Request) -> RequestContext:
+    return await staff_context(request, Channel.BOOKINGBUG)
 
 
 async def xml_body(request: Request) -> etree._Element:
     return parse_xml(await request.body())
 
 
-Staff = Annotated[Actor, Depends(staff_actor)]
+Staff = Annotated[RequestContext, Depends(staff)]
 XmlBody = Annotated[etree._Element, Depends(xml_body)]
 
 
 @router.get("/api/sessions.xml")
-def list_sessions(request: Request, actor: Staff) -> XmlResponse:
-    with _unit_of_work(request, actor, write=False) as uow:
-        summaries = session_summaries(uow.session, actor.tenant_id)
+async def list_sessions(context: Staff) -> XmlResponse:
+    summaries = await context.read(lambda uow: session_summaries(uow.session, context.tenant_id))
     return XmlResponse(rendering.session_list(summaries))
 
 
 @router.post("/api/sessions.xml")
-def create_session(request: Request, actor: Staff, root: XmlBody) -> XmlResponse:
+async def create_session(request: Request, context: Staff, root: XmlBody) -> Response:
     given = parse_session(root)
     kind = _requested_kind(request, given.kind)
-    with _unit_of_work(request, actor) as uow:
+
+    def create(uow: UnitOfWork) -> tuple[int, etree._Element]:
         now = utc_now()
-        spec = creation_spec(given, kind, offerings.tenant_zone(uow, actor), now)
-        offering = offerings.create_offering(uow, actor, spec, now=now)
-        session_id, document = offering.id, _session_document(uow, offering)
-        uow.commit()
-    location = f"{request.base_url}api/sessions/{session_id}.xml"
-    return XmlResponse(document, status_code=201, headers={"Location": location})
+        spec = creation_spec(given, kind, uow.zone(context.tenant_id), now)
+        offering = offerings.create_offering(uow, context.actor, spec, now=now)
+        return offering.id, _session_document(uow, offering)
+
+    def render(created: tuple[int, etree._Element]) -> XmlResponse:
+        session_id, document = created
+        location = f"{request.base_url}api/sessions/{session_id}.xml"
+        return XmlResponse(document, status_code=201, headers={"Location": location})
+
+    return await context.write(create, render)
 
 
 @router.get("/api/sessions/{session_id}.xml")
-def show_session(request: Request, actor: Staff, session_id: str) -> XmlResponse:
-    with _unit_of_work(request, actor, write=False) as uow:
-        document = _session_document(uow, offerings.get_offering(uow, _session_id(session_id)))
-    return XmlResponse(document)
+async def show_session(context: Staff, session_id: str) -> XmlResponse:
+    return XmlResponse(await context.read(
+        lambda uow: _session_document(uow, offerings.get_offering(uow, _session_id(session_id)))))
 
 
 @router.put("/api/sessions/{session_id}.xml")
-def update_session(request: Request, actor: Staff, session_id: str, root: XmlBody) -> XmlResponse:
+async def update_session(request: Request, context: Staff, session_id: str, root: XmlBody) -> Response:
     given = parse_session(root)
     cancel_bookings = _cancel_bookings(request)
-    with _unit_of_work(request, actor) as uow:
+
+    def update(uow: UnitOfWork) -> etree._Element:
         offering = offerings.get_offering(uow, _session_id(session_id))
         changes, slots = update_changes(given, offering)
-        offering = offerings.update_offering(
-            uow, actor, offering.id, changes, custom_slots=slots, cancel_active=cancel_bookings
-        )
-        document = _session_document(uow, offering)
-        uow.commit()
-    return XmlResponse(document)
+        offering = offerings.update_offering(uow, context.actor, offering.id, changes, custom_slots=slots,
+                                             cancel_active=cancel_bookings)
+        return _session_document(uow, offering)
+
+    return await context.write(update, XmlResponse)
 
 
 @router.delete("/api/sessions/{session_id}.xml")
-def destroy_session(request: Request, actor: Staff, session_id: str) -> XmlResponse:
+async def destroy_session(request: Request, context: Staff, session_id: str) -> Response:
     cancel_bookings = _cancel_bookings(request)
-    with _unit_of_work(request, actor) as uow:
-        offering = offerings.delete_offering(uow, actor, _session_id(session_id), cancel_active=cancel_bookings)
-        document = rendering.session_summary(offering.id, offering.name, offering.group_name)
-        uow.commit()
-    return XmlResponse(document)
+
+    def destroy(uow: UnitOfWork) -> etree._Element:
+        offering = offerings.delete_offering(uow, context.actor, _session_id(session_id),
+                                             cancel_active=cancel_bookings)
+        return rendering.session_summary(offering.id, offering.name, offering.group_name)
+
+    return await context.write(destroy, XmlResponse)
 
 
 @router.put("/api/slots/{slot_id}.xml")
-def update_slot(request: Request, actor: Staff, slot_id: str, root: XmlBody) -> XmlResponse:
+async def update_slot(context: Staff, slot_id: str, root: XmlBody) -> Response:
     given = parse_slot(root)
-    with _unit_of_work(request, actor) as uow:
-        slot = offerings.update_slot(
-            uow, actor, _slot_id(slot_id), local_date=given.date, local_time=given.time, duration=given.duration
-        )
+
+    def update(uow: UnitOfWork) -> etree._Element:
+        slot = offerings.update_slot(uow, context.actor, _slot_id(slot_id), local_date=given.date,
+                                     local_time=given.time, duration=given.duration)
         offering = offerings.get_offering(uow, slot.offering_id)
-        document = rendering.slot_detail(slot, loads_of(uow, Target(offering, [slot], slot.id))[slot.id])
-        uow.commit()
-    return XmlResponse(document)
+        return rendering.slot_detail(slot, loads_of(uow, target_of_slot(uow, offering, slot))[slot.id])
 
-
-def _unit_of_work(request: Request, actor: Actor, *, write: bool = True) -> UnitOfWork:
-    return UnitOfWork(request.app.state.database, actor.tenant_id, write=write)
+    return await context.write(update, XmlResponse)
 
 
 def _session_document(uow: UnitOfWork, offering: m.Offering) -> etree._Element:

@@ -11,12 +11,13 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookable.api.context import RequestContext
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
+from bookable.api.dialects.brp.context import credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
 from bookable.api.dialects.brp.render import Element, Items, format_of, rendered, timepoint
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_database_work
+from bookable.api.execution import run_checks
 from bookable.storage.queries import brp as reads
 
 ACTIVITY_PARAMS = {
@@ -35,31 +36,31 @@ ACTIVITY_PARAMS = {
 async def list_activities(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """Checks first (a member's first login may need argon2: a worker thread), then the page, on
     the event loop with SQLite (api/execution.py)."""
-    caller, wanted, (first, last) = await run_checks(credential_of(request, raw), _checked, request, raw)
-    return await run_database_work(caller.database, _page, request, caller, wanted, first, last)
+    context, wanted, (first, last) = await run_checks(credential_of(request, raw), _checked, request, raw)
+    rows = await context.read(lambda uow: reads.activity_values(uow.session, context.tenant_id, wanted))
+    return _page(request, context.zone(), rows, wanted.person_id is not None, first, last)
 
 
-def _checked(request: Request, raw: RawParams) -> tuple[Caller, reads.ActivityFilter, tuple[date, date]]:
-    caller = integration(request, raw)
+def _checked(request: Request, raw: RawParams) -> tuple[RequestContext, reads.ActivityFilter, tuple[date, date]]:
+    context = integration(request, raw)
     params = read(raw, ACTIVITY_PARAMS)
-    first, last = date_range(params, caller.zone)
-    person_id = member(request, caller).person_id if params.get("includebooking") else None
-    starts_from, starts_before = day_starts(first, last, caller.zone)
+    zone = context.zone()
+    first, last = date_range(params, zone)
+    person_id = member(request, context).person_id if params.get("includebooking") else None
+    starts_from, starts_before = day_starts(first, last, zone)
     wanted = reads.ActivityFilter(
         starts_from=starts_from, starts_before=starts_before, products=params.get("product"),
         business_units=params.get("businessunit"), labels=params.get("productlabel"),
         group=params.get("productgroup"), internet_only=params.get("bookablefrominternet", True),
         person_id=person_id,
     )
-    return caller, wanted, (first, last)
+    return context, wanted, (first, last)
 
 
-def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first: date, last: date) -> Response:
-    with caller.uow() as uow:
-        rows = reads.activity_values(uow.session, caller.tenant_id, wanted)
-    fmt, with_booking = format_of(request.scope["path"]), wanted.person_id is not None
-    items = [_activity(values, caller.zone, with_booking, fmt) for values in rows]
-    starts = [timepoint(rows[0][1], caller.zone), timepoint(rows[-1][1], caller.zone)] if rows else []
+def _page(request: Request, zone: str, rows: list[Any], with_booking: bool, first: date, last: date) -> Response:
+    fmt = format_of(request.scope["path"])
+    items = [_activity(values, zone, with_booking, fmt) for values in rows]
+    starts = [timepoint(rows[0][1], zone), timepoint(rows[-1][1], zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}
     return respond(request, "activities", content)
 

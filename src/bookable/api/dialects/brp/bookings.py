@@ -8,20 +8,23 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookable.api.context import RequestContext
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
+from bookable.api.dialects.brp.context import credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
-from bookable.api.dialects.brp.render import Items, format_of
+from bookable.api.dialects.brp.render import Items, document_response, format_of
 from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
-from bookable.api.execution import run_checks, run_write
+from bookable.api.execution import run_checks
+from bookable.domain.actors import Actor
+from bookable.domain.booking import HOLDING, BookingStatus, Waitlist
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
-from bookable.services.actor import Actor
-from bookable.services.bookings import BookingOutcome, WaitlistPolicy
+from bookable.services.bookings import BookingOutcome
 from bookable.storage.queries import brp as reads
+from bookable.storage.unit_of_work import UnitOfWork
 
 TYPES = ("ordinary", "waitinglist")
-STATUSES = {"ordinary": ("confirmed", "reserved"), "waitinglist": ("waitlisted",)}
+STATUSES = {"ordinary": HOLDING, "waitinglist": (BookingStatus.WAITLISTED,)}
 BOOK_PARAMS = {"type": Param(one_of(*TYPES), required=True), "activityid": Param(an_id, required=True)}
 LIST_PARAMS = {"type": Param(one_of(*TYPES)), "fromdate": Param(a_date), "todate": Param(a_date)}
 CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
@@ -30,60 +33,76 @@ CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 @endpoint("POST", "bookings")
 async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
     """type=waitinglist books an ordinary place when one is free (the response says which)."""
-    caller, params, actor = await run_checks(credential_of(request, raw), _checked, request, raw)
-    outcome, activity = await run_write(caller.database, _book_activity, caller, actor, params)
-    booking, header = outcome.booking, blocks.activity_header_rendered(activity, format_of(request.scope["path"]))
-    return respond(request, "booking", blocks.booking_of(booking.id, booking.status, outcome.span, header, caller.zone))
+    context, params = await run_checks(credential_of(request, raw), _checked, request, raw)
+    policy = Waitlist.IF_FULL if params["type"] == "waitinglist" else Waitlist.NEVER
+    return await context.write(_book, _booked, context.actor, params["activityid"], policy,
+                               format_of(request.scope["path"]), context.zone())
 
 
-def _checked(request: Request, raw: RawParams) -> tuple[Caller, dict[str, Any], Actor]:
+Booked = tuple[BookingOutcome, tuple[Any, ...], str, str]
+
+
+def _book(uow: UnitOfWork, actor: Actor, activity_id: int, policy: Waitlist, fmt: str, zone: str) -> Booked:
+    """The activity is read first, in the booking's own transaction: a non-activity is a 404
+    before any booking rule is asked."""
+    activity = reads.activity_header_row(uow.connection(), actor.tenant_id, activity_id)
+    if activity is None:
+        raise NotFound(f"Activity {activity_id} not found.", field="activityid")
+    outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=activity_id, waitlist=policy)
+    return outcome, activity, fmt, zone
+
+
+def _booked(booked: Booked) -> Response:
+    """Rendered after the write batch, outside the write lock."""
+    outcome, activity, fmt, zone = booked
+    header = blocks.activity_header_rendered(activity, fmt)
+    content = blocks.booking_of(outcome.booking.id, outcome.booking.status, outcome.span, header, zone)
+    return document_response(fmt, "booking", content)
+
+
+def _checked(request: Request, raw: RawParams) -> tuple[RequestContext, dict[str, Any]]:
     """The integration, the parameters and the member, checked in that order."""
-    caller = integration(request, raw)
+    integration_context = integration(request, raw)
     params = read(raw, BOOK_PARAMS)
-    return caller, params, member(request, caller)
-
-
-def _book_activity(caller: Caller, actor: Actor, params: dict[str, Any]) -> tuple[BookingOutcome, tuple[Any, ...]]:
-    """The activity is read in the booking's own transaction: a unit of work of its own before the
-    write batch cost more (its BEGIN and COMMIT) than the one statement it adds under the lock."""
-    policy = WaitlistPolicy.IF_FULL if params["type"] == "waitinglist" else WaitlistPolicy.NEVER
-    with caller.uow(write=True) as uow:
-        activity = reads.activity_header_row(uow.connection(), caller.tenant_id, params["activityid"])
-        if activity is None:
-            raise NotFound(f"Activity {params['activityid']} not found.", field="activityid")
-        outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=params["activityid"],
-                                       waitlist=policy)
-        uow.commit()
-    return outcome, activity
+    return member(request, integration_context), params
 
 
 @endpoint("GET", "bookings")
-def list_bookings(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
-    caller = integration(request, raw)
-    params = read(raw, LIST_PARAMS)
-    first, last = date_range(params, caller.zone)
-    actor = member(request, caller)
-    starts_from, starts_before = day_starts(first, last, caller.zone)
-    assert actor.person_id is not None
-    with caller.uow() as uow:
-        rows = reads.member_bookings(uow.session, caller.tenant_id, actor.person_id,
-                                     statuses=STATUSES[params.get("type", "ordinary")],
-                                     starts_from=starts_from, starts_before=starts_before)
-    items = [blocks.booking(row, caller.zone) for row in rows]
+async def list_bookings(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    def check() -> tuple[RequestContext, dict[str, Any]]:
+        integration_context = integration(request, raw)
+        params = read(raw, LIST_PARAMS)
+        date_range(params, integration_context.zone())
+        return member(request, integration_context), params
+
+    context, params = await run_checks(credential_of(request, raw), check)
+    zone = context.zone()
+    first, last = date_range(params, zone)
+    starts_from, starts_before = day_starts(first, last, zone)
+    person_id = context.person_id
+    assert person_id is not None
+    rows = await context.read(lambda uow: reads.member_bookings(
+        uow.session, context.tenant_id, person_id, statuses=STATUSES[params.get("type", "ordinary")],
+        starts_from=starts_from, starts_before=starts_before))
+    items = [blocks.booking(row, zone) for row in rows]
     content = {**span([item["start"] for item in items], first, last), "booking": Items("booking", items, inline=True)}
     return respond(request, "bookings", content)
 
 
 @endpoint("DELETE", "bookings/{booking_id}")
-def cancel_booking(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
-    caller = integration(request, raw)
-    params = read(raw, CANCEL_PARAMS)
-    booking_id = an_id(request.path_params["booking_id"], "id")
-    actor = member(request, caller)
-    with caller.uow(write=True) as uow:
-        booking = booking_service.get_booking(uow, actor, booking_id)
-        if booking.status != "cancelled" and booking.status not in STATUSES[params["type"]]:
+async def cancel_booking(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    def check() -> tuple[RequestContext, dict[str, Any], int]:
+        integration_context = integration(request, raw)
+        params = read(raw, CANCEL_PARAMS)
+        booking_id = an_id(request.path_params["booking_id"], "id")
+        return member(request, integration_context), params, booking_id
+
+    context, params, booking_id = await run_checks(credential_of(request, raw), check)
+
+    def cancel(uow: UnitOfWork) -> None:
+        booking = booking_service.get_booking(uow, context.actor, booking_id)
+        if booking.status != BookingStatus.CANCELLED and booking.status not in STATUSES[params["type"]]:
             raise NotFound(f"Booking {booking_id} is not of type {params['type']}.", field="type")
-        booking_service.cancel(uow, actor, booking_id)
-        uow.commit()
-    return Response(status_code=204)
+        booking_service.cancel(uow, context.actor, booking_id)
+
+    return await context.write(cancel, lambda _: Response(status_code=204))

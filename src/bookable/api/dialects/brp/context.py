@@ -3,42 +3,17 @@ that need it, the member (HTTP Basic with email, card number or customer number)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 
 from bookable.api.auth import authenticator
-from bookable.api.dialects.brp.params import RawParams
+from bookable.api.context import RequestContext
+from bookable.api.dialects.brp.params import Param, RawParams, read
 from bookable.api.errors import ApiError
-from bookable.api.execution import about_to_look_up
 from bookable.api.received import header
-from bookable.services.accounts import Principal
-from bookable.services.actor import Actor, Channel
+from bookable.domain.actors import Channel
 from bookable.storage.database import Database
-from bookable.storage.queries import brp as reads
-from bookable.storage.repositories import TENANT_ZONES
-from bookable.storage.unit_of_work import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Caller:
-    tenant_id: int
-    zone: str
-    database: Database
-
-    def uow(self, *, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.database, self.tenant_id, write=write)
-
-
-def _zone_of(database: Database, tenant_id: int) -> str:
-    """Remembered per database (repositories.TENANT_ZONES), so that a list page costs one query."""
-
-    def read() -> str:
-        about_to_look_up()
-        with UnitOfWork(database, tenant_id, write=False) as uow:
-            return reads.tenant_zone(uow.session, tenant_id) or "UTC"
-
-    return TENANT_ZONES.zone(database, tenant_id, read)
 
 
 def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
@@ -46,7 +21,7 @@ def credential_of(request: Request, raw: RawParams) -> tuple[str | None, ...]:
     return "brp", request.path_params.get("tenant"), raw.apikey, header(request.scope, b"authorization")
 
 
-def integration(request: Request, raw: RawParams) -> Caller:
+def integration(request: Request, raw: RawParams) -> RequestContext:
     """The tenant of the path, vouched for by its apikey; another tenant's key is refused."""
     if not raw.apikey:
         raise ApiError(401, "apikey_missing", "The apikey parameter is required.", field="apikey")
@@ -56,9 +31,19 @@ def integration(request: Request, raw: RawParams) -> Caller:
     if principal.tenant_slug != request.path_params.get("tenant"):
         raise ApiError(403, "apikey_other_tenant", "This apikey belongs to another customer.", field="apikey")
     database: Database = request.app.state.database
-    return Caller(principal.tenant_id, _zone_of(database, principal.tenant_id), database)
+    context = RequestContext(database, principal.actor(Channel.BRP), request.scope)
+    context.zone()  # known from here on, without a look-up, wherever the request renders a time
+    return context
 
 
-def member(request: Request, caller: Caller) -> Actor:
-    principal: Principal = authenticator(request).member_of(request, caller.tenant_id)
-    return principal.actor(Channel.BRP)
+def integration_and(request: Request, raw: RawParams,
+                    wanted: dict[str, Param]) -> tuple[RequestContext, dict[str, Any]]:
+    """The integration, then the parameters: checked in that order."""
+    context = integration(request, raw)
+    return context, read(raw, wanted)
+
+
+def member(request: Request, integration: RequestContext) -> RequestContext:
+    """The member of the integration's tenant who is logged in, calling through it."""
+    principal = authenticator(request).member_of(request, integration.tenant_id)
+    return RequestContext(integration.database, principal.actor(Channel.BRP), integration.scope)

@@ -57,6 +57,8 @@ CODES: dict[str, Code] = {
     "invalid_state": Code(2009, 409, "Bokningen är redan avbokad", "The booking is already cancelled"),
     "too_many_places": Code(2010, 400, "För många platser", "Too many places"),
     "has_active_bookings": Code(2011, 409, "Det finns aktiva bokningar", "There are active bookings"),
+    "booking_limit_reached": Code(2012, 409, "Du har redan så många bokningar som tillåts",
+                                  "You already hold as many bookings as allowed"),
     "unavailable": Code(9001, 503, "Servern är upptagen; inget ändrades. Försök igen strax",
                         "The server is busy; nothing was changed. Retry shortly"),
     "internal_error": Code(9999, 500, "Ett internt fel inträffade; inget ändrades",

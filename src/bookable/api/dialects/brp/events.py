@@ -10,8 +10,9 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookable.api.context import RequestContext
 from bookable.api.dialects.brp import blocks
-from bookable.api.dialects.brp.context import Caller, integration, member
+from bookable.api.dialects.brp.context import credential_of, integration, member
 from bookable.api.dialects.brp.errors import invalid
 from bookable.api.dialects.brp.params import (
     Param,
@@ -26,11 +27,13 @@ from bookable.api.dialects.brp.params import (
 )
 from bookable.api.dialects.brp.render import Items, named, timepoint
 from bookable.api.dialects.brp.routing import endpoint, respond, today_in
+from bookable.api.execution import run_checks
+from bookable.domain.booking import Waitlist
 from bookable.domain.errors import NotFound
 from bookable.domain.localtime import to_utc
 from bookable.services import bookings as booking_service
-from bookable.services.bookings import WaitlistPolicy
 from bookable.storage.queries import brp as reads
+from bookable.storage.unit_of_work import UnitOfWork
 
 DATE_FILTERS = ("ongoingdate", "startdate", "enddate", "publishstartdate", "publishenddate")
 BUSINESS_UNIT_NAMES = ("businessunitids", "businessunitid", "businessunit")
@@ -70,7 +73,7 @@ def _day_start(day: date | None, zone: str, *, after: bool = False) -> datetime 
     return to_utc(day + timedelta(days=1) if after else day, time(0, 0), zone)
 
 
-def event_filter(params: dict[str, Any], caller: Caller, person_id: int | None) -> reads.EventFilter:
+def event_filter(params: dict[str, Any], zone: str, person_id: int | None) -> reads.EventFilter:
     no_dates = not any(name in params for name in DATE_FILTERS)
     return reads.EventFilter(
         business_units=_as_tuple(_one_of_aliases(params, BUSINESS_UNIT_NAMES)),
@@ -80,56 +83,66 @@ def event_filter(params: dict[str, Any], caller: Caller, person_id: int | None) 
         ongoing_on=params.get("ongoingdate"),
         starts_on_or_after=params.get("startdate"),
         ends_on_or_before=params.get("enddate"),
-        publish_starts_from=_day_start(params.get("publishstartdate"), caller.zone),
-        publish_ends_before=_day_start(params.get("publishenddate"), caller.zone, after=True),
-        not_ended_on=today_in(caller.zone) if no_dates else None,
+        publish_starts_from=_day_start(params.get("publishstartdate"), zone),
+        publish_ends_before=_day_start(params.get("publishenddate"), zone, after=True),
+        not_ended_on=today_in(zone) if no_dates else None,
         person_id=person_id,
     )
 
 
 @endpoint("GET", "events")
-def list_events(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
-    caller = integration(request, raw)
-    params = read(raw, EVENT_PARAMS)
-    with_booking = params.get("includebooking", False)
-    person_id = member(request, caller).person_id if with_booking else None
-    wanted = event_filter(params, caller, person_id)
-    with caller.uow() as uow:
-        rows = reads.events(uow.session, caller.tenant_id, wanted)
-        people = None
-        if params.get("includeparticipants"):
-            people = defaultdict(list)
-            for participant in reads.participants(uow.session, caller.tenant_id, [row.id for row in rows]):
-                people[participant.offering_id].append(participant)
-    items = [blocks.event(row, caller.zone, with_booking=with_booking,
+async def list_events(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    def check() -> tuple[RequestContext, dict[str, Any], reads.EventFilter]:
+        context = integration(request, raw)
+        params = read(raw, EVENT_PARAMS)
+        person_id = member(request, context).person_id if params.get("includebooking", False) else None
+        return context, params, event_filter(params, context.zone(), person_id)
+
+    context, params, wanted = await run_checks(credential_of(request, raw), check)
+
+    def page(uow: UnitOfWork) -> tuple[list[Any], dict[int, list[Any]] | None]:
+        rows = reads.events(uow.session, context.tenant_id, wanted)
+        if not params.get("includeparticipants"):
+            return rows, None
+        people: dict[int, list[Any]] = defaultdict(list)
+        for participant in reads.participants(uow.session, context.tenant_id, [row.id for row in rows]):
+            people[participant.offering_id].append(participant)
+        return rows, people
+
+    rows, people = await context.read(page)
+    zone, with_booking = context.zone(), wanted.person_id is not None
+    items = [blocks.event(row, zone, with_booking=with_booking,
                           people=None if people is None else people.get(row.id, [])) for row in rows]
     return respond(request, "events", Items("event", items))
 
 
 @endpoint("POST", "eventbookings")
-def book_event(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
-    caller = integration(request, raw)
-    params = read(raw, EVENT_BOOK_PARAMS)
-    actor = member(request, caller)
-    event_id = params["eventid"]
-    with caller.uow(write=True) as uow:
-        uow.defer_write_lock()  # the checks below read without holding SQLite's write lock
-        if not reads.is_event(uow.session, caller.tenant_id, event_id):
+async def book_event(request: Request, raw: RawParams = Depends(raw_params)) -> Response:
+    def check() -> tuple[RequestContext, int]:
+        integration_context = integration(request, raw)
+        params = read(raw, EVENT_BOOK_PARAMS)
+        return member(request, integration_context), params["eventid"]
+
+    context, event_id = await run_checks(credential_of(request, raw), check)
+
+    def book(uow: UnitOfWork) -> dict[str, Any]:
+        if not reads.is_event(uow.session, context.tenant_id, event_id):
             raise NotFound(f"Event {event_id} not found.", field="eventid")
-        outcome = booking_service.book(uow, actor, person_id=actor.person_id, offering_id=event_id,
-                                       waitlist=WaitlistPolicy.NEVER)
-        [event] = reads.events(uow.session, caller.tenant_id, reads.EventFilter(ids=(event_id,), internet_only=False))
-        product = reads.event_product(uow.session, caller.tenant_id, event_id)
+        outcome = booking_service.book(uow, context.actor, person_id=context.person_id, offering_id=event_id,
+                                       waitlist=Waitlist.NEVER)
+        [event] = reads.events(uow.session, context.tenant_id, reads.EventFilter(ids=(event_id,), internet_only=False))
+        product = reads.event_product(uow.session, context.tenant_id, event_id)
         person = uow.people.person(outcome.booking.person_id)
         assert person is not None
-        uow.commit()
-    content = {
-        "id": outcome.booking.id,
-        "participant": {"id": person.id, "firstname": person.first_name, "lastname": person.last_name},
-        "businessunit": named(event.business_unit),
-        "start": timepoint(event.first_start, caller.zone),
-        "end": timepoint(event.last_end, caller.zone),
-        "eventmessage": event.event_message,
-        "product": blocks.product(product),
-    }
-    return respond(request, "eventbooking", content)
+        zone = context.zone()
+        return {
+            "id": outcome.booking.id,
+            "participant": {"id": person.id, "firstname": person.first_name, "lastname": person.last_name},
+            "businessunit": named(event.business_unit),
+            "start": timepoint(event.first_start, zone),
+            "end": timepoint(event.last_end, zone),
+            "eventmessage": event.event_message,
+            "product": blocks.product(product),
+        }
+
+    return await context.write(book, lambda content: respond(request, "eventbooking", content))

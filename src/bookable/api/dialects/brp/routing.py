@@ -13,8 +13,8 @@ from starlette.responses import Response
 from bookable.api.dialects.brp.errors import invalid
 from bookable.api.dialects.brp.render import Content, document_response, format_of
 from bookable.api.direct_route import DirectRoute
+from bookable.domain.actors import utc_now
 from bookable.domain.localtime import to_local, to_utc
-from bookable.services.actor import utc_now
 
 PREFIX = "/{tenant}/api/ver2/"
 SUFFIXES = (".xml", ".json", "")

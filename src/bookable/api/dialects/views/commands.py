@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 
 from bookable.api.dialects.views.documents import Item, Record
 from bookable.domain.attendance import parse_flag, parse_volunteering
 from bookable.domain.errors import NotFound, ValidationError
-from bookable.domain.money import ZERO, PaymentType, parse_amount, parse_payment_type
+from bookable.domain.money import ZERO, parse_amount, parse_payment_type
 from bookable.services.bookings import Settlement
 from bookable.services.person_details import check_details
-from bookable.services.register import RegisterLine
+from bookable.services.register import NewParticipant, Payment, RegisterLine
 
 MAX_ID = 2_147_483_647
 _DIGITS = re.compile(r"^\d{1,19}$")
@@ -29,23 +27,6 @@ DETAIL_COLUMNS = {
     "Email": "email",
 }
 SETTLEMENTS = {"refund": Settlement.REFUND, "credit": Settlement.CREDIT}
-
-
-@dataclass(frozen=True)
-class Payment:
-    payment_type: PaymentType
-    amount: Decimal
-    fee: Decimal = ZERO
-    reference: str = ""
-
-
-@dataclass(frozen=True)
-class NewParticipant:
-    person_id: int
-    payment: Payment | None
-    details: dict[str, str] = field(default_factory=dict)
-    confirmed: bool = True
-    waiting_list: bool = False
 
 
 def parse_id(text: str | None, name: str, *, what: str) -> int:
@@ -106,13 +87,13 @@ def details_of(record: Record) -> dict[str, str]:
     return details
 
 
-def new_participant(record: Record, *, payment_required: bool) -> NewParticipant:
+def new_participant(record: Record) -> NewParticipant:
     person_id = parse_id(record.get("PersonID") or record.get("ContactID"), "PersonID", what="Person")
     confirmed = confirmed_of(record, required=False)
     waiting = _present(record, "WaitingList")
     return NewParticipant(
         person_id=person_id,
-        payment=payment_of(record, required=payment_required),
+        payment=payment_of(record, required=False),
         details=details_of(record),
         confirmed=True if confirmed is None else confirmed,
         waiting_list=parse_flag(waiting, "WaitingList") if waiting is not None else False,

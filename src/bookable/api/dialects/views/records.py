@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from bookable.api.dialects.views.render import Node, Value
-from bookable.services.bookings import NewBooking, ledger_balance
+from bookable.domain.booking import Booking, BookingStatus
+from bookable.services.bookings import ledger_balance
 from bookable.services.person_details import KeptValue
+from bookable.services.register import Session
+from bookable.services.register import participants as participants_of
 from bookable.storage import models as m
-from bookable.storage.queries import views as queries
 from bookable.storage.unit_of_work import UnitOfWork
 
 DETAIL_FIELDS = {
@@ -23,18 +24,6 @@ DETAIL_FIELDS = {
     "home_phone": "Telephone",
     "email": "Email",
 }
-
-
-@dataclass(frozen=True)
-class Session:
-    """A Views session is a slot; its session group is the slot's offering."""
-
-    slot: m.Slot
-    offering: m.Offering
-
-    @property
-    def bookable(self) -> bool:
-        return self.offering.price is not None
 
 
 def full_name(person: m.Person) -> str:
@@ -53,7 +42,7 @@ def participant_fields(session: Session, person: m.Person, attendance: m.Attenda
 
 
 def session_node(uow: UnitOfWork, session: Session) -> Node:
-    rows = queries.register_rows(uow.session, session.slot, session.offering)
+    rows = participants_of(uow, session)
     participants = [
         Node("participant", row.booking.id, participant_fields(session, row.person, row.attendance))
         for row in rows
@@ -61,17 +50,15 @@ def session_node(uow: UnitOfWork, session: Session) -> Node:
     return Node("session", session.slot.id, [("participants", participants)])
 
 
-def booking_node(
-    uow: UnitOfWork, session: Session, booking: m.Booking | NewBooking, kept: list[KeptValue] | None = None
-) -> Node:
+def booking_node(uow: UnitOfWork, session: Session, booking: Booking, kept: list[KeptValue] | None = None) -> Node:
     person = uow.people.person(booking.person_id)
     assert person is not None
-    attendance = queries.attendance_of(uow.session, booking.id, session.slot.id)
+    attendance = uow.bookings.attendance(booking.id, session.slot.id)
     fields = participant_fields(session, person, attendance)
     fields[2:2] = [("ContactID", person.id), ("PersonID", person.id)]
     fields += [
         ("Status", booking.status),
-        ("Confirmed", booking.status == "confirmed"),
+        ("Confirmed", booking.status == BookingStatus.CONFIRMED),
         ("WaitingListPosition", uow.bookings.waiting_position(booking)),
         ("Places", booking.places),
         ("Price", session.offering.price),

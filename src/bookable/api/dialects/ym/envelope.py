@@ -44,6 +44,7 @@ ERROR_CODES = {
     "offering_disabled": CONFLICT,
     "has_active_bookings": CONFLICT,
     "invalid_state": CONFLICT,
+    "booking_limit_reached": CONFLICT,
     "idempotency_in_progress": CONFLICT,
     "idempotency_mismatch": "UnprocessableEntity",
     "payload_too_large": "RequestEntityTooLarge",

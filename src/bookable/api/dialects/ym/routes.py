@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookable.api.context import RequestContext, staff_context
 from bookable.api.dialects.ym.binding import BindingError, RegistrationSessionRequest, bind, body_fields, query_fields
 from bookable.api.dialects.ym.envelope import (
     RESPONSE_DTO,
@@ -19,10 +21,9 @@ from bookable.api.dialects.ym.envelope import (
 )
 from bookable.api.dialects.ym.formats import Format, lenient_format, respond, response_format
 from bookable.api.errors import ApiError, failure_of
+from bookable.domain.actors import Actor, Channel, Role
 from bookable.domain.errors import DomainError, NotFound, ValidationError
 from bookable.services import registrations
-from bookable.services.accounts import Principal
-from bookable.services.actor import Actor, Channel, Role
 from bookable.services.registrations import RegistrationSessions
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -40,14 +41,14 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-def assign_sessions(request: Request, body: bytes = Depends(raw_body)) -> Response:
+async def assign_sessions(request: Request, body: bytes = Depends(raw_body)) -> Response:
     """Assign sessions to an event registration (a full session waitlists, if the event has a list)."""
-    return _handle(request, body, registrations.assign_sessions)
+    return await _handle(request, body, registrations.assign_sessions)
 
 
-def remove_sessions(request: Request, body: bytes = Depends(raw_body)) -> Response:
+async def remove_sessions(request: Request, body: bytes = Depends(raw_body)) -> Response:
     """Delete sessions from an event registration (body and/or query string)."""
-    return _handle(request, body, registrations.remove_sessions)
+    return await _handle(request, body, registrations.remove_sessions)
 
 
 for _suffix in SUFFIXES:
@@ -55,27 +56,25 @@ for _suffix in SUFFIXES:
     router.add_api_route(ROUTE + _suffix, remove_sessions, methods=["DELETE"])
 
 
-def _handle(request: Request, body: bytes, change: Change) -> Response:
+async def _handle(request: Request, body: bytes, change: Change) -> Response:
     fmt = lenient_format(request)
     call: RegistrationSessionRequest | None = None
     try:
         fmt = response_format(request)
-        principal = _admin(request)
+        context = _admin(await staff_context(request, Channel.YM))
         call = _bind(request, body, fmt)
-        payload = _apply(request, principal, call, change)
+        return await context.write(partial(_apply, context, call, change), partial(respond, fmt, RESPONSE_DTO))
     except BindingError as error:
         return error_response(fmt, from_binding(error), route_echo(request))
     except (ApiError, DomainError) as error:
         named_as = call.sessions_named_as if call else "SessionIds"
         return error_response(fmt, from_failure(failure_of(error), named_as), route_echo(request))
-    return respond(fmt, RESPONSE_DTO, payload)
 
 
-def _admin(request: Request) -> Principal:
-    principal: Principal = request.app.state.authenticator.staff_or_key(request)
-    if principal.role is not Role.ADMIN:
+def _admin(context: RequestContext) -> RequestContext:
+    if context.actor.role is not Role.ADMIN:
         raise ApiError(403, "forbidden", f"Invalid Role: this service requires any of the roles {REQUIRED_ROLES}.")
-    return principal
+    return context
 
 
 def _bind(request: Request, body: bytes, fmt: Format) -> RegistrationSessionRequest:
@@ -84,23 +83,20 @@ def _bind(request: Request, body: bytes, fmt: Format) -> RegistrationSessionRequ
     return bind(request.path_params, fields, query)
 
 
-def _apply(request: Request, principal: Principal, call: RegistrationSessionRequest, change: Change) -> dict[str, Any]:
+def _apply(context: RequestContext, call: RegistrationSessionRequest, change: Change,
+           uow: UnitOfWork) -> dict[str, Any]:
     assert call.client_id is not None and call.event_id is not None  # route values are always bound
-    actor = principal.actor(Channel.YM)
-    with UnitOfWork(request.app.state.database, principal.tenant_id, write=True) as uow:
-        _own_client(uow, principal, call.client_id)
-        offering = _event(uow, call.event_id)
-        registration = _registration(uow, call)
-        result = change(uow, actor, registration, call.session_ids)
-        payload = _response_payload(uow, call, offering, result)
-        uow.commit()
-    return payload
+    _own_client(uow, context.tenant_id, call.client_id)
+    offering = _event(uow, call.event_id)
+    registration = _registration(uow, call)
+    result = change(uow, context.actor, registration, call.session_ids)
+    return _response_payload(uow, call, offering, result)
 
 
-def _own_client(uow: UnitOfWork, principal: Principal, client_id: int) -> None:
+def _own_client(uow: UnitOfWork, tenant_id: int, client_id: int) -> None:
     """Another tenant's ClientID is answered exactly like one that does not exist."""
     tenant = uow.tenants.by_client_id(client_id)
-    if tenant is None or tenant.id != principal.tenant_id:
+    if tenant is None or tenant.id != tenant_id:
         raise NotFound(f"Client {client_id} not found.", field="ClientID")
 
 

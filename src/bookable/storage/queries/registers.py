@@ -1,4 +1,4 @@
-"""Reads for the Views dialect: a session's register in one query, and a booking on a session."""
+"""A session's register in one query: the bookings holding a place on it, their people and attendance."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from bookable.domain.booking import HOLDING
 from bookable.storage import models as m
-from bookable.storage.repositories import HOLDING
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,3 @@ def register_rows(session: Session, slot: m.Slot, offering: m.Offering) -> list[
         .order_by(m.Booking.id)
     )
     return [RegisterRow(booking, person, attendance) for booking, person, attendance in session.execute(query)]
-
-
-def booking_on_session(session: Session, slot: m.Slot, offering: m.Offering, booking_id: int) -> m.Booking | None:
-    """The booking with this id if it is on this session (any status), else None."""
-    query = select(m.Booking).where(
-        m.Booking.id == booking_id, m.Booking.tenant_id == slot.tenant_id, _on_session(slot, offering)
-    )
-    return session.scalar(query)
-
-
-def attendance_of(session: Session, booking_id: int, slot_id: int) -> m.Attendance | None:
-    return session.get(m.Attendance, (booking_id, slot_id))

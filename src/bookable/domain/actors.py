@@ -1,4 +1,4 @@
-"""Who is calling, for which tenant, through which API."""
+"""Who is calling, for which tenant, through which API; and what time it is (UTC)."""
 
 from __future__ import annotations
 

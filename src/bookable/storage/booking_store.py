@@ -1,0 +1,277 @@
+"""What a booking reads and writes: its facts, read under the lock of the slots it would take
+(domain.booking.BookingFacts), and its row.
+
+The facts are read with prebuilt Core statements run on the driver's cursor (storage.prepared,
+ADR 0005, ADR 0008): a booking runs them under SQLite's write lock, which every booking in every
+worker queues for. Lock before you count, on each database its own way (DESIGN section 5):
+- SQLite: a write transaction holds the database's write lock from its first statement
+  (BEGIN IMMEDIATE, storage.locking), so what it reads stays true until it writes. A booking of one
+  slot reads the slot, its offering and its checks (the person, their booking on the slot, the
+  places held) in one statement (ADR 0014).
+- PostgreSQL: the slots are locked (FOR UPDATE, in id order) after the target is known, and the
+  checks are read in a statement of their own after the lock: a statement's snapshot predates its
+  wait for a lock, so checks read with the lock could miss a booking committed meanwhile. When a
+  member's booking limits apply, the person's row is locked too, after the slots, so that two of
+  their bookings on different slots count each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, false, func, insert, or_, select
+
+from bookable.domain.booking import (
+    ACTIVE,
+    HOLDING,
+    ActiveBooking,
+    Booking,
+    BookingFacts,
+    BookingStatus,
+    Limits,
+    OfferingFacts,
+    SlotFacts,
+    Upcoming,
+    bookable_online,
+)
+from bookable.domain.capacity import SlotLoad
+from bookable.domain.errors import NotFound, ValidationError
+from bookable.storage import models as m
+from bookable.storage.loads import Loads
+from bookable.storage.prepared import Prepared, one_of
+
+_slots = m.Slot.__table__
+_offerings = m.Offering.__table__
+_products = m.Product.__table__
+_tenants = m.Tenant.__table__
+_bookings = m.Booking.__table__
+_persons = m.Person.__table__
+
+SLOT_COLUMNS = tuple(_slots.c[name] for name in SlotFacts._fields)
+_LABELLED_SLOT = tuple(column.label(f"slot_{column.key}") for column in SLOT_COLUMNS)
+OFFERING_COLUMNS = (
+    *(_offerings.c[name] for name in ("id", "tenant_id", "kind", "disabled", "bookable_from_internet",
+                                       "max_num_bookings", "waitlist_enabled", "auto_promote", "max_advance",
+                                       "booking_cutoff_minutes", "min_cancel", "max_upcoming_bookings")),
+    _products.c.bookable_from_internet.label("product_bookable_from_internet"),
+    _tenants.c.max_upcoming_bookings.label("tenant_max_upcoming_bookings"),
+)
+"""An offering's booking parameters, with its product's online flag and its tenant's limit."""
+
+
+def _offering_with_terms(condition: ColumnElement[bool]) -> Any:
+    return (select(*OFFERING_COLUMNS)
+            .select_from(_offerings)
+            .join(_tenants, _tenants.c.id == _offerings.c.tenant_id)
+            .outerjoin(_products, _products.c.id == _offerings.c.product_id)
+            .where(condition, _offerings.c.tenant_id == bindparam("tenant_id"), _offerings.c.deleted == false()))
+
+
+def _active_here(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The person's active booking on the slot (at most one: the double-booking check)."""
+    return (select(column).where(_bookings.c.person_id == bindparam("person_id"),
+                                 _bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, ACTIVE))
+            .order_by(_bookings.c.id).limit(1).scalar_subquery())
+
+
+def _held(status: str) -> ColumnElement[Any]:
+    return (select(func.coalesce(func.sum(_bookings.c.places), 0))
+            .where(_bookings.c.slot_id == bindparam("slot_id"), _bookings.c.status == status).scalar_subquery())
+
+
+CHECK_COLUMNS = (
+    select(_persons.c.id).where(_persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id"))
+    .scalar_subquery().label("person_found"),
+    _active_here(_bookings.c.id).label("active_id"),
+    _active_here(_bookings.c.status).label("active_status"),
+    *(_held(status).label(f"held_{status}") for status in HOLDING),
+)
+"""What a booking of one slot checks besides the slot: that the person exists, their active
+booking on it, and the places held there."""
+
+OFFERING_TERMS = Prepared(_offering_with_terms(_offerings.c.id == bindparam("offering_id")))
+SLOT_AND_TERMS = Prepared(
+    _offering_with_terms(_offerings.c.id == _slots.c.offering_id)
+    .add_columns(*_LABELLED_SLOT)
+    .join(_slots, _slots.c.offering_id == _offerings.c.id)
+    .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
+           _slots.c.deleted == false()))
+SLOT_TERMS_AND_CHECKS = Prepared(SLOT_AND_TERMS.statement.add_columns(*CHECK_COLUMNS))  # type: ignore[attr-defined]
+"""The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
+statement instead of four (each costs its own Python around SQLite's work)."""
+CHECKS = Prepared(select(*CHECK_COLUMNS))
+SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
+                    .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
+                    .order_by(_slots.c.starts_at, _slots.c.id))
+LOCK_SLOT = Prepared(select(*SLOT_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
+LOCK_SLOTS = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
+              .order_by(_slots.c.id).with_for_update())
+LOCK_PERSON = Prepared(select(_persons.c.id).where(_persons.c.id == bindparam("person_id")).with_for_update())
+PERSON = Prepared(select(_persons.c.id).where(
+    _persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id")))
+ACTIVE_ON_COURSE = Prepared(select(_bookings.c.id, _bookings.c.status).where(
+    _bookings.c.person_id == bindparam("person_id"), one_of(_bookings.c.status, ACTIVE),
+    _bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)).limit(1))
+
+
+def _upcoming(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
+    """The person's active bookings that have not started: a slot's own, or a course with a slot
+    still to come."""
+    later_slot = exists().where(_slots.c.offering_id == _bookings.c.offering_id, _slots.c.deleted == false(),
+                                _slots.c.starts_at > bindparam("now"))
+    on_later_slot = exists().where(_slots.c.id == _bookings.c.slot_id, _slots.c.starts_at > bindparam("now"))
+    return (select(func.count()).where(
+        _bookings.c.person_id == bindparam("person_id"), one_of(_bookings.c.status, ACTIVE),
+        or_(and_(_bookings.c.slot_id.is_not(None), on_later_slot), and_(_bookings.c.slot_id.is_(None), later_slot)),
+        *conditions).scalar_subquery())
+
+
+UPCOMING = Prepared(select(_upcoming().label("in_all"),
+                           _upcoming(_bookings.c.offering_id == bindparam("offering_id")).label("on_offering")))
+
+
+def _queue(target: ColumnElement[bool]) -> Prepared:
+    """The last queue number (never reused) and how many wait, as two index seeks, not a scan of
+    every booking of the slot."""
+    last_number = select(func.max(_bookings.c.queue_number)).where(target).scalar_subquery()
+    waiting = select(func.count()).where(target, _bookings.c.status == BookingStatus.WAITLISTED).scalar_subquery()
+    return Prepared(select(last_number.label("last_number"), waiting.label("waiting")))
+
+
+QUEUE_ON_SLOT = _queue(_bookings.c.slot_id == bindparam("slot_id"))
+QUEUE_ON_COURSE = _queue(and_(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)))
+BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
+                  "queue_number", "channel", "online", "created_at", "changed_at")
+INSERT_BOOKING = Prepared(insert(m.Booking), column_keys=BOOKING_VALUES, returning_id=_bookings.c.id)
+
+class QueuePlace(NamedTuple):
+    number: int  # never reused: a cancelled booking's number stays taken, so the order stays FIFO
+    position: int  # 1-based, among those waiting now
+
+
+class BookingStore:
+    """The rows of bookings, in one unit of work's transaction. `holds_write_lock`: the
+    transaction has held SQLite's database write lock since it began (a SQLite write)."""
+
+    def __init__(self, connection: Callable[[], Connection], tenant_id: int, zone: Callable[[int], str], *,
+                 holds_write_lock: bool) -> None:
+        self._connection = connection
+        self.tenant_id = tenant_id
+        self._zone = zone
+        self._holds_write_lock = holds_write_lock
+
+    def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None) -> BookingFacts:
+        """The facts of `person_id` booking a slot (of a course: the whole course) or an offering
+        (a course, or an offering of one slot), read under the lock of the slots it would take."""
+        if slot_id is not None and self._holds_write_lock:
+            found = SLOT_TERMS_AND_CHECKS.first(self._connection(), {
+                "slot_id": slot_id, "tenant_id": self.tenant_id, "person_id": person_id})
+            if found is None:
+                raise _slot_not_found(slot_id)
+            if found.kind == "course":
+                return self._course_facts(person_id, found)
+            return self._slot_facts(person_id, found, _labelled_slot(found), found)
+        terms, slot = self._target(slot_id, offering_id)
+        if slot is None:
+            return self._course_facts(person_id, terms)
+        locked = self._locked([slot])
+        checks = CHECKS.first(self._connection(), {
+            "slot_id": slot.id, "tenant_id": self.tenant_id, "person_id": person_id})
+        return self._slot_facts(person_id, terms, locked[0], checks)
+
+    def _target(self, slot_id: int | None, offering_id: int | None) -> tuple[Any, SlotFacts | None]:
+        """The offering's terms and, unless it is a course, the one slot a booking would take;
+        before any lock."""
+        connection = self._connection()
+        if slot_id is not None:
+            found = SLOT_AND_TERMS.first(connection, {"slot_id": slot_id, "tenant_id": self.tenant_id})
+            if found is None:
+                raise _slot_not_found(slot_id)
+            return found, _labelled_slot(found)
+        if offering_id is None:
+            raise ValidationError("A slot or an offering is required.", field="slot_id")
+        terms = OFFERING_TERMS.first(connection, {"offering_id": offering_id, "tenant_id": self.tenant_id})
+        if terms is None:
+            raise NotFound(f"Offering {offering_id} not found.", field="offering_id")
+        if terms.kind == "course":
+            return terms, None
+        slots = [SlotFacts._make(row) for row in SLOTS_OF.all(connection, {"offering_id": offering_id})]
+        if len(slots) != 1:
+            raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
+        return terms, slots[0]
+
+    def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, checks: Any) -> BookingFacts:
+        offering = _offering_facts(terms)
+        load = SlotLoad(slot.spaces, slot.online_spaces, int(checks.held_confirmed), int(checks.held_reserved))
+        active = ActiveBooking(checks.active_id, checks.active_status) if checks.active_id is not None else None
+        limits = Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings)
+        return BookingFacts(person_id, offering, (slot,), slot.id, (load,), checks.person_found is not None, active,
+                            limits, self._zone(offering.tenant_id))
+
+    def _course_facts(self, person_id: int, terms: Any) -> BookingFacts:
+        """A course is booked whole: every slot of it is locked and counted, course bookings included."""
+        offering = _offering_facts(terms)
+        connection = self._connection()
+        slots = self._locked([SlotFacts._make(row) for row in SLOTS_OF.all(connection, {"offering_id": offering.id})])
+        loads = Loads(self._connection).for_slots(slots, [offering.id], waiting=False)
+        person = PERSON.first(connection, {"person_id": person_id, "tenant_id": self.tenant_id})
+        active = ACTIVE_ON_COURSE.first(connection, {"person_id": person_id, "offering_id": offering.id})
+        return BookingFacts(
+            person_id=person_id, offering=offering, slots=tuple(slots), slot_id=None,
+            loads=tuple(loads[slot.id] for slot in slots), person_found=person is not None,
+            active=ActiveBooking(*active) if active is not None else None,
+            limits=Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings),
+            zone=self._zone(offering.tenant_id))
+
+    def _locked(self, slots: Sequence[SlotFacts]) -> list[SlotFacts]:
+        """The slots, current and held against concurrent bookings until the transaction ends."""
+        if self._holds_write_lock or not slots:
+            return list(slots)
+        connection = self._connection()
+        if len(slots) == 1:
+            return [SlotFacts._make(row) for row in LOCK_SLOT.all(connection, {"slot_id": slots[0].id})]
+        rows = connection.execute(LOCK_SLOTS, {"slot_ids": sorted({slot.id for slot in slots})})
+        by_id = {row.id: SlotFacts._make(row) for row in rows}
+        return [by_id[slot.id] for slot in slots]
+
+    def upcoming(self, person_id: int, offering_id: int, now: datetime) -> Upcoming:
+        """The person's upcoming active bookings, with their row locked (PostgreSQL) so that their
+        concurrent bookings on other slots wait for this one and then count it."""
+        connection = self._connection()
+        if not self._holds_write_lock:
+            LOCK_PERSON.all(connection, {"person_id": person_id})
+        found = UPCOMING.all(connection, {"person_id": person_id, "offering_id": offering_id, "now": now})[0]
+        return Upcoming(int(found.in_all), int(found.on_offering))
+
+    def queue_place(self, slot_id: int | None, offering_id: int) -> QueuePlace:
+        """Where a booking joining the waiting list now would stand (read under the lock)."""
+        if slot_id is not None:
+            queue = QUEUE_ON_SLOT.all(self._connection(), {"slot_id": slot_id})[0]
+        else:
+            queue = QUEUE_ON_COURSE.all(self._connection(), {"offering_id": offering_id})[0]
+        return QueuePlace(int(queue.last_number or 0) + 1, int(queue.waiting) + 1)
+
+    def insert(self, booking: Booking) -> int:
+        """The new booking's id (`booking.id` is not read)."""
+        return INSERT_BOOKING.inserted_id(self._connection(), booking._asdict())
+
+
+def _offering_facts(terms: Any) -> OfferingFacts:
+    return OfferingFacts(  # in OfferingFacts' order
+        terms.id, terms.tenant_id, terms.kind, terms.disabled,
+        bookable_online(terms.bookable_from_internet, terms.product_bookable_from_internet),
+        terms.max_num_bookings, terms.waitlist_enabled, terms.auto_promote, terms.max_advance,
+        terms.booking_cutoff_minutes, terms.min_cancel, terms.max_upcoming_bookings)
+
+
+def _labelled_slot(row: Any) -> SlotFacts:
+    return SlotFacts(row.slot_id, row.slot_offering_id, row.slot_starts_at, row.slot_ends_at, row.slot_spaces,
+                     row.slot_online_spaces, row.slot_cancelled)
+
+
+def _slot_not_found(slot_id: int) -> NotFound:
+    return NotFound(f"Slot {slot_id} not found.", field="slot_id")
+
+

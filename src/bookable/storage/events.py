@@ -1,0 +1,31 @@
+"""The event log: domain events written in the change's own transaction, one Core insert each on
+the unit of work's connection, so that an event exists if and only if its change committed (a
+rolled-back change leaves none). They are read in order by storage.queries.events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection, insert
+
+from bookable.domain.actors import Actor
+from bookable.domain.events import DomainEvent
+from bookable.storage import models as m
+from bookable.storage.prepared import Prepared
+
+EVENT_VALUES = ("tenant_id", "actor", "channel", "action", "entity", "entity_id", "before", "after", "at")
+INSERT_EVENT = Prepared(insert(m.EventRecord), column_keys=EVENT_VALUES)
+
+
+class EventLog:
+    """The events of one unit of work's transaction."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
+
+    def record(self, actor: Actor, event: DomainEvent, at: datetime) -> None:
+        INSERT_EVENT.all(self._connection(), {
+            "tenant_id": actor.tenant_id, "actor": actor.name, "channel": actor.channel, "action": event.type,
+            "entity": event.entity, "entity_id": event.entity_id, "before": event.before, "after": event.after,
+            "at": at})

@@ -1,0 +1,135 @@
+"""How a unit of work holds its transaction: one of its own, or a share of a SQLite write batch.
+
+A share of a batch (storage.write_batch, ADR 0010, ADR 0014) runs on the batch's connection, in
+the batch's transaction. When the batch asks for savepoints, the share is a SAVEPOINT of its own;
+otherwise, if it ends uncommitted after it has written, it spoils the batch's run, which the batch
+then undoes and runs again with savepoints. The ORM session joins in a savepoint of its own only
+when ORM work begins, so a booking's Core statements pay for no ORM transaction (ADR 0012).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Protocol
+
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from bookable.storage.database import Database
+from bookable.storage.write_batch import JoinedBatch
+
+_savepoint_numbers = itertools.count(1)
+
+
+class Transaction(Protocol):
+    connection: Connection
+
+    def session(self, *, write: bool) -> Session: ...
+    def commit(self, session: Session | None) -> None: ...
+    def rollback(self, session: Session | None) -> None: ...
+    def close(self, session: Session | None, *, committed: bool) -> None: ...
+
+
+def transaction_for(database: Database, *, write: bool) -> Transaction:
+    """A share of the write batch the current write runs in, if any (a read inside it reads the
+    batch's own uncommitted writes); else a transaction of its own."""
+    joined = database.write_batch()
+    if joined is not None:
+        return BatchShare(database, joined)
+    return OwnTransaction(database, write=write)
+
+
+class OwnTransaction:
+    """A connection and its transaction, begun at the first statement: on SQLite a write begins
+    IMMEDIATE behind the writer gate (storage.locking), a read begins a plain snapshot."""
+
+    def __init__(self, database: Database, *, write: bool) -> None:
+        self._database = database
+        self._engine = database.write_engine if write else database.read_engine
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            connection = self._engine.connect()
+            try:
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    def session(self, *, write: bool) -> Session:
+        return self._database.session_on(self.connection, write=write)
+
+    def commit(self, session: Session | None) -> None:
+        if session is not None:
+            session.commit()  # flushes; the transaction is the connection's, committed next
+        if self._connection is not None:
+            self._connection.commit()
+
+    def rollback(self, session: Session | None) -> None:
+        if session is not None:
+            session.rollback()
+        if self._connection is not None:
+            self._connection.rollback()
+
+    def close(self, session: Session | None, *, committed: bool) -> None:
+        if self._connection is None:
+            return
+        try:
+            if session is not None:
+                session.close()
+            if not committed:
+                self._connection.rollback()
+        finally:
+            self._connection.close()
+
+
+class BatchShare:
+    """A unit of work's share of the write batch it runs in."""
+
+    def __init__(self, database: Database, joined: JoinedBatch) -> None:
+        self._database = database
+        self._joined = joined
+        self.connection = joined.connection
+        self._savepoint = ""
+        self._changes_at_start = 0
+        if joined.savepoints:
+            self._savepoint = f"bookable_uow_{next(_savepoint_numbers)}"
+            self.connection.dialect.do_savepoint(self.connection, self._savepoint)
+        else:
+            self._changes_at_start = joined.changes()
+
+    def session(self, *, write: bool) -> Session:
+        return self._database.session_in_batch(self.connection)
+
+    def commit(self, session: Session | None) -> None:
+        if session is not None and (session.in_transaction() or session.new or session.deleted):
+            session.commit()  # the session's own savepoint, inside this share's
+        self._release()
+
+    def rollback(self, session: Session | None) -> None:
+        if session is not None:
+            session.rollback()
+        self._undo()
+
+    def close(self, session: Session | None, *, committed: bool) -> None:
+        if session is not None:
+            session.close()  # first: the session's own savepoint, if it began one, is inside ours
+        if not committed:
+            self._undo()
+            self._release()
+
+    def _undo(self) -> None:
+        """Back to this share's savepoint; without one, spoil the batch's run if it wrote anything."""
+        if self._savepoint:
+            self.connection.dialect.do_rollback_to_savepoint(self.connection, self._savepoint)
+        elif self._joined.changes() != self._changes_at_start:
+            self._joined.spoiled = True
+
+    def _release(self) -> None:
+        if self._savepoint:
+            self.connection.dialect.do_release_savepoint(self.connection, self._savepoint)
+            self._savepoint = ""
