@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from native_support import API, assert_problem, create_offering, create_person, db_bookings_of
+from tests.idempotency_support import still_running
 
 
 def test_the_audit_log_shows_who_did_what_through_which_api(client, world, admin):
@@ -106,3 +109,19 @@ def _hash(password):
     from bookable.services.accounts import hash_password
 
     return hash_password(password)
+
+
+def test_a_retry_while_the_first_booking_still_runs_is_409_idempotency_in_progress_not_full(client, world, admin):
+    offering = create_offering(client, admin, spaces=1, waitlist_enabled=False)
+    slot_id = offering["slots"][0]["id"]
+    body = {"person_id": create_person(client, admin), "slot_id": slot_id}
+    key = f"book-running-{uuid.uuid4()}"
+    client.post(f"{API}/bookings", json=body, headers={**admin, "Idempotency-Key": key})
+    still_running(world.database, key)
+
+    retry = client.post(f"{API}/bookings", json=body, headers={**admin, "Idempotency-Key": key})
+    full = client.post(f"{API}/bookings", json={"person_id": create_person(client, admin), "slot_id": slot_id},
+                       headers=admin)
+
+    assert_problem(retry, 409, "idempotency_in_progress")
+    assert_problem(full, 409, "full")

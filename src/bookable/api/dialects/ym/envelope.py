@@ -44,7 +44,7 @@ ERROR_CODES = {
     "offering_disabled": CONFLICT,
     "has_active_bookings": CONFLICT,
     "invalid_state": CONFLICT,
-    "idempotency_in_progress": CONFLICT,
+    "idempotency_in_progress": "IdempotencyInProgress",
     "idempotency_mismatch": "UnprocessableEntity",
     "payload_too_large": "RequestEntityTooLarge",
     "unsupported_media_type": "UnsupportedMediaType",
