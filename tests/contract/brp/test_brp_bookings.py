@@ -198,7 +198,6 @@ def test_another_tenants_activity_is_not_found(brp, database):
     ({"type": "groupactivity", "activityid": "1"}, "1001", "type"),
     ({"type": "ordinary", "activityid": "abc"}, "1001", "activityid"),
     ({"type": "ordinary", "activityid": "-4"}, "1001", "activityid"),
-    ({"type": "ordinary", "activityid": "1", "places": "2"}, "1001", "places"),
 ])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_bad_booking_parameters_are_refused(brp, form, code, field, fmt):

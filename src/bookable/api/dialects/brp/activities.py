@@ -11,11 +11,19 @@ from fastapi import Depends
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookable.api.dialects.brp import blocks
+from bookable.api.dialects.brp import blocks, routing
 from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
 from bookable.api.dialects.brp.render import Element, Items, format_of, rendered, timepoint
-from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.dialects.brp.routing import (
+    NEXT_FROMDATE,
+    date_range,
+    day_starts,
+    endpoint,
+    respond,
+    span,
+    whole_days,
+)
 from bookable.api.execution import run_checks, run_database_work
 from bookable.storage.queries import brp as reads
 
@@ -44,24 +52,28 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, reads.ActivityFi
     params = read(raw, ACTIVITY_PARAMS)
     first, last = date_range(params, caller.zone)
     person_id = member(request, caller).person_id if params.get("includebooking") else None
-    starts_from, starts_before = day_starts(first, last, caller.zone)
+    starts_from, starts_before = day_starts(first, last, caller.zone, params)
     wanted = reads.ActivityFilter(
         starts_from=starts_from, starts_before=starts_before, products=params.get("product"),
         business_units=params.get("businessunit"), labels=params.get("productlabel"),
         group=params.get("productgroup"), internet_only=params.get("bookablefrominternet", True),
-        person_id=person_id,
+        person_id=person_id, limit=routing.MAX_ROWS + 1,
     )
     return caller, wanted, (first, last)
 
 
 def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first: date, last: date) -> Response:
     with caller.uow() as uow:
-        rows = reads.activity_values(uow.session, caller.tenant_id, wanted)
+        found = reads.activity_values(uow.session, caller.tenant_id, wanted)
+    rows, next_day = whole_days(found, lambda values: timepoint(values[1], caller.zone)[:10])
     fmt, with_booking = format_of(request.scope["path"]), wanted.person_id is not None
     items = [_activity(values, caller.zone, with_booking, fmt) for values in rows]
     starts = [timepoint(rows[0][1], caller.zone), timepoint(rows[-1][1], caller.zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}
-    return respond(request, "activities", content)
+    response = respond(request, "activities", content)
+    if next_day is not None:
+        response.headers[NEXT_FROMDATE] = next_day
+    return response
 
 
 @functools.lru_cache(maxsize=20_000)

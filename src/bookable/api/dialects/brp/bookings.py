@@ -12,7 +12,15 @@ from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import Caller, credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items, format_of
-from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.dialects.brp.routing import (
+    NEXT_FROMDATE,
+    date_range,
+    day_starts,
+    endpoint,
+    respond,
+    span,
+    whole_days,
+)
 from bookable.api.execution import run_checks, run_write
 from bookable.domain.errors import NotFound
 from bookable.services import bookings as booking_service
@@ -21,9 +29,17 @@ from bookable.services.bookings import BookingOutcome, WaitlistPolicy
 from bookable.storage.queries import brp as reads
 
 TYPES = ("ordinary", "waitinglist")
+SPEC_EXAMPLE_TYPES = {"groupactivity": "ordinary"}
+"""The spec's own example of GET bookings filters by `type=groupactivity`: group-activity bookings."""
 STATUSES = {"ordinary": ("confirmed", "reserved"), "waitinglist": ("waitlisted",)}
+
+
+def a_listed_type(text: str, name: str) -> str:
+    return one_of(*TYPES)(SPEC_EXAMPLE_TYPES.get(text, text), name)
+
+
 BOOK_PARAMS = {"type": Param(one_of(*TYPES), required=True), "activityid": Param(an_id, required=True)}
-LIST_PARAMS = {"type": Param(one_of(*TYPES)), "fromdate": Param(a_date), "todate": Param(a_date)}
+LIST_PARAMS = {"type": Param(a_listed_type), "fromdate": Param(a_date), "todate": Param(a_date)}
 CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 
 
@@ -63,15 +79,18 @@ def list_bookings(request: Request, raw: RawParams = Depends(raw_params)) -> Res
     params = read(raw, LIST_PARAMS)
     first, last = date_range(params, caller.zone)
     actor = member(request, caller)
-    starts_from, starts_before = day_starts(first, last, caller.zone)
+    starts_from, starts_before = day_starts(first, last, caller.zone, params)
     assert actor.person_id is not None
     with caller.uow() as uow:
         rows = reads.member_bookings(uow.session, caller.tenant_id, actor.person_id,
                                      statuses=STATUSES[params.get("type", "ordinary")],
                                      starts_from=starts_from, starts_before=starts_before)
-    items = [blocks.booking(row, caller.zone) for row in rows]
+    items, next_day = whole_days([blocks.booking(row, caller.zone) for row in rows], lambda item: item["start"][:10])
     content = {**span([item["start"] for item in items], first, last), "booking": Items("booking", items, inline=True)}
-    return respond(request, "bookings", content)
+    response = respond(request, "bookings", content)
+    if next_day is not None:
+        response.headers[NEXT_FROMDATE] = next_day
+    return response
 
 
 @endpoint("DELETE", "bookings/{booking_id}")
