@@ -104,6 +104,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def request_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
+        if _only_in_path(error):  # an id that cannot exist (native.values.PathId) names nothing
+            return errors.render(request.url.path, ApiError(404, "not_found", "No such resource."), request)
         first = error.errors()[0] if error.errors() else {}
         field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
         message = f"{field}: {first.get('msg', 'invalid value')}" if field else str(first.get("msg", "invalid value"))
@@ -129,6 +131,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _only_in_path(error: RequestValidationError) -> bool:
+    found = error.errors()
+    return bool(found) and all(tuple(problem.get("loc", ()))[:1] == ("path",) for problem in found)
 
 
 def _freeze_startup_heap() -> None:

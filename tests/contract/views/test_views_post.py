@@ -258,3 +258,11 @@ def test_a_retry_while_the_first_post_still_runs_is_a_409_idempotency_in_progres
     assert retry.status_code == full.status_code == 409
     assert xml(retry).find("error").get("code") == "idempotency_in_progress"
     assert xml(full).find("error").get("code") == "full"
+
+
+def test_a_post_for_an_unknown_person_names_the_views_field_personid(views):
+    slot = views.session(price="20.00")
+    response = views.call("POST", slot.id, spec_post_body(987_654_321))
+    assert response.status_code == 404
+    assert xml(response).find("error").get("field") == "PersonID"
+    assert views.bookings(slot.id) == []

@@ -29,6 +29,7 @@ from bookable.api.native.representations import (
     new_booking_document,
     zone_of,
 )
+from bookable.api.native.values import Amount, Id, PathId
 from bookable.domain.errors import NotAllowed, NotFound
 from bookable.domain.money import PaymentType
 from bookable.services import bookings as service
@@ -38,15 +39,13 @@ from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/bookings", tags=["bookings"], route_class=DirectRoute)
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2,
-                                  description="Pounds.pence; send a string such as \"20.00\".")]
 Status = Literal["confirmed", "reserved", "waitlisted", "cancelled"]
 
 
 class TargetIn(Input):
-    person_id: int | None = Field(None, description="Required for staff; members book for themselves.")
-    slot_id: int | None = Field(None, description="The slot to book (or any slot of a course: books it whole).")
-    offering_id: int | None = Field(None, description="Instead of slot_id: a course, or a one-slot offering.")
+    person_id: Id | None = Field(None, description="Required for staff; members book for themselves.")
+    slot_id: Id | None = Field(None, description="The slot to book (or any slot of a course: books it whole).")
+    offering_id: Id | None = Field(None, description="Instead of slot_id: a course, or a one-slot offering.")
     places: int = Field(1, ge=1, le=100_000)
     confirmed: bool = Field(True, description="false makes a reserved (unconfirmed) booking; it holds places.")
     override_window: bool = Field(False, description="Staff only: book outside the booking window.")
@@ -70,7 +69,7 @@ class CancelIn(Input):
 
 
 class AttendanceIn(Input):
-    slot_id: int | None = Field(None, description="Which slot (required for a whole-course booking).")
+    slot_id: Id | None = Field(None, description="Which slot (required for a whole-course booking).")
     attended: bool | None = Field(None, description="Default: false, or true once the slot has started.")
     volunteering: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
 
@@ -156,9 +155,9 @@ def list_bookings(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="Bookings on slots from this local date."),
     to_date: date | None = Query(None, alias="to", description="... up to this local date (inclusive)."),
-    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
-    resource_id: list[int] = Query([]), offering_id: list[int] = Query([]), slot_id: list[int] = Query([]),
-    person_id: list[int] = Query([]), registration_id: list[int] = Query([]), status: list[Status] = Query([]),
+    business_unit_id: list[Id] = Query([]), product_id: list[Id] = Query([]), label_id: list[Id] = Query([]),
+    resource_id: list[Id] = Query([]), offering_id: list[Id] = Query([]), slot_id: list[Id] = Query([]),
+    person_id: list[Id] = Query([]), registration_id: list[Id] = Query([]), status: list[Status] = Query([]),
 ) -> JsonResponse:
     if who.is_member:
         if any(pid != who.person_id for pid in person_id):
@@ -189,13 +188,13 @@ async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> Js
 
 
 @router.get("/{booking_id}", response_model=BookingOut)
-def get_booking(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_booking(booking_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(booking_out(uow, service.get_booking(uow, who.actor, booking_id)))
 
 
 @router.post("/{booking_id}/cancel", response_model=CancelOut)
-def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Caller = Depends(caller)) -> JsonResponse:
+def cancel_booking(booking_id: PathId, body: CancelIn | None = None, who: Caller = Depends(caller)) -> JsonResponse:
     """Cancel (the row and its ledger stay). Freed places promote the waiting list at once."""
     body = body or CancelIn.model_validate({})
     _no_member_override(who, body.override_window)
@@ -219,18 +218,18 @@ def _set_confirmed(who: Caller, booking_id: int, confirmed: bool) -> JsonRespons
 
 
 @router.post("/{booking_id}/confirm", response_model=BookingOut)
-def confirm_booking(booking_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def confirm_booking(booking_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     return _set_confirmed(who, booking_id, True)
 
 
 @router.post("/{booking_id}/unconfirm", response_model=BookingOut,
              description="Back to reserved: it still holds its places.")
-def unconfirm_booking(booking_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def unconfirm_booking(booking_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     return _set_confirmed(who, booking_id, False)
 
 
 @router.put("/{booking_id}/attendance", response_model=BookingOut)
-def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Depends(staff)) -> JsonResponse:
+def mark_attendance(booking_id: PathId, body: AttendanceIn, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow() as uow:
         booking = service.get_booking(uow, who.actor, booking_id)
         target = service.target_of(uow, booking)
@@ -247,14 +246,14 @@ def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Depends(s
 
 
 @router.get("/{booking_id}/ledger", response_model=LedgerOut)
-def get_ledger(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_ledger(booking_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         booking = service.get_booking(uow, who.actor, booking_id)
         return JsonResponse(ledger_out(uow, booking.id))
 
 
 @router.post("/{booking_id}/payments", status_code=201, response_model=LedgerOut)
-def record_payment(booking_id: int, body: PaymentIn, who: Caller = Depends(staff)) -> JsonResponse:
+def record_payment(booking_id: PathId, body: PaymentIn, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow() as uow:
         service.record_payment(uow, who.actor, booking_id, payment_type=PaymentType(body.payment_type),
                                amount=body.amount, fee=body.fee, reference=body.reference)

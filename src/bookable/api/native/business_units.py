@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -19,12 +20,12 @@ router = APIRouter(prefix=f"{PREFIX}/business-units", tags=["catalogue"], route_
 
 class BusinessUnitIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    grouping_product_group_id: int | None = None
+    grouping_product_group_id: Id | None = None
 
 
 class BusinessUnitPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
-    grouping_product_group_id: int | None = None
+    grouping_product_group_id: Id | None = None
 
 
 class BusinessUnitOut(BaseModel):
@@ -43,7 +44,7 @@ def list_business_units(who: Caller = Depends(caller), paging: PageParams = Depe
 
 
 @router.get("/{unit_id}", response_model=BusinessUnitOut)
-def get_business_unit(unit_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_business_unit(unit_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(render(catalog.get_business_unit(uow, unit_id)))
 
@@ -58,7 +59,7 @@ def create_business_unit(body: BusinessUnitIn, who: Caller = Depends(admin)) -> 
 
 
 @router.patch("/{unit_id}", response_model=BusinessUnitOut)
-def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> JsonResponse:
+def update_business_unit(unit_id: PathId, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> JsonResponse:
     with who.uow() as uow:
         row = catalog.update_business_unit(uow, who.actor, unit_id, changes_of(body))
         out = render(row)
@@ -67,7 +68,7 @@ def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = De
 
 
 @router.delete("/{unit_id}", status_code=204, response_class=Response)
-def delete_business_unit(unit_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_business_unit(unit_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_business_unit(uow, who.actor, unit_id)
         uow.commit()

@@ -16,6 +16,7 @@ from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import local_iso, zone_of
+from bookable.api.native.values import PathId
 from bookable.domain.errors import NotAllowed
 from bookable.services import catalog
 from bookable.storage import models as m
@@ -100,7 +101,7 @@ def list_persons(
 
 @router.get("/{person_id}", response_model=PersonOut,
             description="`me` for the calling member's own record.")
-def get_person(person_id: int | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
+def get_person(person_id: PathId | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
     wanted = _person_id(who, person_id)
     with who.uow(write=False) as uow:
         person = catalog.get_person(uow, wanted)
@@ -121,7 +122,7 @@ def create_person(body: PersonFields, who: Caller = Depends(staff)) -> JsonRespo
 
 @router.patch("/{person_id}", response_model=PersonOut,
               description="Members may change their own record (not card or customer number).")
-def update_person(person_id: int | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> JsonResponse:
+def update_person(person_id: PathId | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> JsonResponse:
     wanted = _person_id(who, person_id)
     values, password = _split(body)
     with who.uow() as uow:
@@ -132,7 +133,7 @@ def update_person(person_id: int | Literal["me"], body: PersonFields, who: Calle
 
 
 @router.delete("/{person_id}", status_code=204, response_class=Response)
-def delete_person(person_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_person(person_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_person(uow, who.actor, person_id)
         uow.commit()

@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -19,12 +20,12 @@ router = APIRouter(prefix=f"{PREFIX}/product-groups", tags=["catalogue"], route_
 
 class ProductGroupIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ProductGroupPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ProductGroupOut(BaseModel):
@@ -45,7 +46,7 @@ def list_product_groups(who: Caller = Depends(caller), paging: PageParams = Depe
 
 
 @router.get("/{group_id}", response_model=ProductGroupOut)
-def get_product_group(group_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_product_group(group_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(render(catalog.get_product_group(uow, group_id)))
 
@@ -60,7 +61,7 @@ def create_product_group(body: ProductGroupIn, who: Caller = Depends(admin)) -> 
 
 
 @router.patch("/{group_id}", response_model=ProductGroupOut)
-def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = Depends(admin)) -> JsonResponse:
+def update_product_group(group_id: PathId, body: ProductGroupPatch, who: Caller = Depends(admin)) -> JsonResponse:
     with who.uow() as uow:
         row = catalog.update_product_group(uow, who.actor, group_id, changes_of(body))
         out = render(row)
@@ -69,7 +70,7 @@ def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = D
 
 
 @router.delete("/{group_id}", status_code=204, response_class=Response)
-def delete_product_group(group_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_product_group(group_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_product_group(uow, who.actor, group_id)
         uow.commit()

@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -40,7 +41,7 @@ def list_product_labels(who: Caller = Depends(caller), paging: PageParams = Depe
 
 
 @router.get("/{label_id}", response_model=ProductLabelOut)
-def get_product_label(label_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_product_label(label_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(render(catalog.get_product_label(uow, label_id)))
 
@@ -55,7 +56,7 @@ def create_product_label(body: ProductLabelIn, who: Caller = Depends(admin)) -> 
 
 
 @router.patch("/{label_id}", response_model=ProductLabelOut)
-def update_product_label(label_id: int, body: ProductLabelPatch, who: Caller = Depends(admin)) -> JsonResponse:
+def update_product_label(label_id: PathId, body: ProductLabelPatch, who: Caller = Depends(admin)) -> JsonResponse:
     with who.uow() as uow:
         row = catalog.update_product_label(uow, who.actor, label_id, changes_of(body))
         out = render(row)
@@ -64,7 +65,7 @@ def update_product_label(label_id: int, body: ProductLabelPatch, who: Caller = D
 
 
 @router.delete("/{label_id}", status_code=204, response_class=Response)
-def delete_product_label(label_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_product_label(label_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_product_label(uow, who.actor, label_id)
         uow.commit()

@@ -17,6 +17,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -31,9 +32,9 @@ class ProductIn(Input):
     product_type: ProductType = "groupActivity"
     bookable_from_internet: bool = True
     css_class: str = Field("", max_length=64)
-    group_id: int | None = None
-    business_unit_id: int | None = None
-    label_ids: list[int] = Field([], max_length=100)
+    group_id: Id | None = None
+    business_unit_id: Id | None = None
+    label_ids: list[Id] = Field([], max_length=100)
 
 
 class ProductPatch(Input):
@@ -42,9 +43,9 @@ class ProductPatch(Input):
     product_type: ProductType | None = None
     bookable_from_internet: bool | None = None
     css_class: str | None = Field(None, max_length=64)
-    group_id: int | None = None
-    business_unit_id: int | None = None
-    label_ids: list[int] | None = Field(None, max_length=100, description="Replaces the product's labels.")
+    group_id: Id | None = None
+    business_unit_id: Id | None = None
+    label_ids: list[Id] | None = Field(None, max_length=100, description="Replaces the product's labels.")
 
 
 class Named(BaseModel):
@@ -80,9 +81,9 @@ def render(row: m.Product) -> ProductOut:
 @router.get("", response_model=PageOut[ProductOut])
 def list_products(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
-    business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
-    group_id: list[int] = Query([], description="Only these product groups."),
-    label_id: list[int] = Query([], description="Only products with one of these labels."),
+    business_unit_id: list[Id] = Query([], description="Only these business units (repeat the parameter)."),
+    group_id: list[Id] = Query([], description="Only these product groups."),
+    label_id: list[Id] = Query([], description="Only products with one of these labels."),
     product_type: ProductType | None = None,
     bookable_from_internet: bool | None = None,
 ) -> JsonResponse:
@@ -101,7 +102,7 @@ def list_products(
 
 
 @router.get("/{product_id}", response_model=ProductOut)
-def get_product(product_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_product(product_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(render(catalog.get_product(uow, product_id)))
 
@@ -116,7 +117,7 @@ def create_product(body: ProductIn, who: Caller = Depends(admin)) -> JsonRespons
 
 
 @router.patch("/{product_id}", response_model=ProductOut)
-def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(admin)) -> JsonResponse:
+def update_product(product_id: PathId, body: ProductPatch, who: Caller = Depends(admin)) -> JsonResponse:
     with who.uow() as uow:
         changes = changes_of(body, exclude={"label_ids"})
         row = catalog.update_product(uow, who.actor, product_id, changes, body.label_ids)
@@ -126,7 +127,7 @@ def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(ad
 
 
 @router.delete("/{product_id}", status_code=204, response_class=Response)
-def delete_product(product_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_product(product_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_product(uow, who.actor, product_id)
         uow.commit()

@@ -13,6 +13,7 @@ from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import BookingOut, bookings_out, local_iso, zone_of
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog, registrations
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -21,8 +22,8 @@ router = APIRouter(prefix=f"{PREFIX}/registrations", tags=["registrations"], rou
 
 
 class RegistrationIn(Input):
-    offering_id: int
-    person_id: int
+    offering_id: Id
+    person_id: Id
     code: str = Field(min_length=1, max_length=64, description="RegistrationID, unique per offering.")
     badge_number: int | None = Field(None, ge=0, le=2_147_483_647)
 
@@ -33,7 +34,7 @@ class RegistrationPatch(Input):
 
 
 class SessionsIn(Input):
-    slot_ids: list[int] = Field(min_length=1, max_length=500)
+    slot_ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 class RegistrationOut(BaseModel):
@@ -64,7 +65,7 @@ def detail(uow: UnitOfWork, row: m.Registration) -> RegistrationDetailOut:
 @router.get("", response_model=PageOut[RegistrationOut])
 def list_registrations(
     who: Caller = Depends(staff), paging: PageParams = Depends(),
-    offering_id: list[int] = Query([]), person_id: list[int] = Query([]),
+    offering_id: list[Id] = Query([]), person_id: list[Id] = Query([]),
 ) -> JsonResponse:
     conditions = []
     if offering_id:
@@ -77,7 +78,7 @@ def list_registrations(
 
 
 @router.get("/{registration_id}", response_model=RegistrationDetailOut)
-def get_registration(registration_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def get_registration(registration_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(detail(uow, catalog.get_registration(uow, registration_id)))
 
@@ -93,7 +94,7 @@ def create_registration(body: RegistrationIn, who: Caller = Depends(staff)) -> J
 
 
 @router.patch("/{registration_id}", response_model=RegistrationDetailOut)
-def update_registration(registration_id: int, body: RegistrationPatch, who: Caller = Depends(staff)) -> JsonResponse:
+def update_registration(registration_id: PathId, body: RegistrationPatch, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow() as uow:
         row = catalog.update_registration(uow, who.actor, registration_id, changes_of(body))
         out = detail(uow, row)
@@ -102,7 +103,7 @@ def update_registration(registration_id: int, body: RegistrationPatch, who: Call
 
 
 @router.delete("/{registration_id}", status_code=204, response_class=Response)
-def delete_registration(registration_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_registration(registration_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_registration(uow, who.actor, registration_id)
         uow.commit()
@@ -110,7 +111,7 @@ def delete_registration(registration_id: int, who: Caller = Depends(admin)) -> R
 
 
 @router.post("/{registration_id}/sessions", response_model=RegistrationDetailOut)
-def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = Depends(staff)) -> JsonResponse:
+def assign_sessions(registration_id: PathId, body: SessionsIn, who: Caller = Depends(staff)) -> JsonResponse:
     """Book the registrant on each slot (a full slot puts them on its waiting list)."""
     with who.uow() as uow:
         row = catalog.get_registration(uow, registration_id)
@@ -121,7 +122,7 @@ def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = Depend
 
 
 @router.delete("/{registration_id}/sessions/{slot_id}", response_model=RegistrationDetailOut)
-def remove_session(registration_id: int, slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def remove_session(registration_id: PathId, slot_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     """Cancel the registrant's booking on this slot (no refund; the booking row stays)."""
     with who.uow() as uow:
         row = catalog.get_registration(uow, registration_id)

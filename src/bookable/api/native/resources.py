@@ -14,6 +14,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, changes_of, location, row_list
 from bookable.api.native.http import JsonResponse, created, no_content
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -24,13 +25,13 @@ ResourceKind = Literal["room", "instructor", "equipment", "other"]
 class ResourceIn(Input):
     name: str = Field(min_length=1, max_length=200)
     kind: ResourceKind = "room"
-    business_unit_id: int | None = None
+    business_unit_id: Id | None = None
 
 
 class ResourcePatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
     kind: ResourceKind | None = None
-    business_unit_id: int | None = None
+    business_unit_id: Id | None = None
 
 
 class ResourceOut(BaseModel):
@@ -47,7 +48,7 @@ def render(row: m.Resource) -> ResourceOut:
 @router.get("", response_model=PageOut[ResourceOut])
 def list_resources(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
-    business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
+    business_unit_id: list[Id] = Query([], description="Only these business units (repeat the parameter)."),
     kind: ResourceKind | None = None,
 ) -> JsonResponse:
     conditions: list[ColumnElement[bool]] = []
@@ -59,7 +60,7 @@ def list_resources(
 
 
 @router.get("/{resource_id}", response_model=ResourceOut)
-def get_resource(resource_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_resource(resource_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(render(catalog.get_resource(uow, resource_id)))
 
@@ -74,7 +75,7 @@ def create_resource(body: ResourceIn, who: Caller = Depends(admin)) -> JsonRespo
 
 
 @router.patch("/{resource_id}", response_model=ResourceOut)
-def update_resource(resource_id: int, body: ResourcePatch, who: Caller = Depends(admin)) -> JsonResponse:
+def update_resource(resource_id: PathId, body: ResourcePatch, who: Caller = Depends(admin)) -> JsonResponse:
     with who.uow() as uow:
         row = catalog.update_resource(uow, who.actor, resource_id, changes_of(body))
         out = render(row)
@@ -83,7 +84,7 @@ def update_resource(resource_id: int, body: ResourcePatch, who: Caller = Depends
 
 
 @router.delete("/{resource_id}", status_code=204, response_class=Response)
-def delete_resource(resource_id: int, who: Caller = Depends(admin)) -> Response:
+def delete_resource(resource_id: PathId, who: Caller = Depends(admin)) -> Response:
     with who.uow() as uow:
         catalog.delete_resource(uow, who.actor, resource_id)
         uow.commit()

@@ -15,6 +15,7 @@ from bookable.api.native.crud import Input, changes_of
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
 from bookable.api.native.representations import SlotOut, slots_out, zone_of
+from bookable.api.native.values import Id, PathId
 from bookable.domain.attendance import parse_volunteering
 from bookable.domain.localtime import to_utc
 from bookable.services import offerings as service
@@ -45,7 +46,7 @@ class CancelSlotIn(Input):
 
 
 class RegisterLineIn(Input):
-    person_id: int
+    person_id: Id
     attended: bool | None = Field(None, description="Default: false, or true once the slot has started.")
     volunteering: list[str] | None = Field(None, max_length=50, description="Roles, e.g. [\"Made Coffee\"].")
 
@@ -78,8 +79,8 @@ def list_slots(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="First local date (inclusive)."),
     to_date: date | None = Query(None, alias="to", description="Last local date (inclusive)."),
-    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
-    resource_id: list[int] = Query([]), offering_id: list[int] = Query([]),
+    business_unit_id: list[Id] = Query([]), product_id: list[Id] = Query([]), label_id: list[Id] = Query([]),
+    resource_id: list[Id] = Query([]), offering_id: list[Id] = Query([]),
     status: str | None = Query(None, pattern="^(scheduled|cancelled)$", description="scheduled or cancelled."),
 ) -> JsonResponse:
     with who.uow(write=False) as uow:
@@ -97,13 +98,13 @@ def list_slots(
 
 
 @router.get("/{slot_id}", response_model=SlotOut)
-def get_slot(slot_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+def get_slot(slot_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(one_slot(uow, slot_id))
 
 
 @router.patch("/{slot_id}", response_model=SlotOut)
-def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> JsonResponse:
+def update_slot(slot_id: PathId, body: SlotPatch, who: Caller = Depends(staff)) -> JsonResponse:
     changes = changes_of(body)
     with who.uow() as uow:
         slot = service.get_slot(uow, slot_id)
@@ -120,7 +121,7 @@ def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> 
 
 
 @router.post("/{slot_id}/cancel", response_model=SlotOut)
-def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> JsonResponse:
+def cancel_slot(slot_id: PathId, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow() as uow:
         service.set_slot_cancelled(uow, who.actor, slot_id, True,
                                    cancel_bookings=body.cancel_bookings if body else False)
@@ -130,7 +131,7 @@ def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = De
 
 
 @router.post("/{slot_id}/restore", response_model=SlotOut)
-def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def restore_slot(slot_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow() as uow:
         service.set_slot_cancelled(uow, who.actor, slot_id, False)
         out = one_slot(uow, slot_id)
@@ -149,13 +150,13 @@ def register_out(uow: UnitOfWork, slot_id: int) -> list[ParticipantOut]:
 
 
 @router.get("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-def get_register(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+def get_register(slot_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     with who.uow(write=False) as uow:
         return JsonResponse(register_out(uow, slot_id))
 
 
 @router.put("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-def replace_register(slot_id: int, body: RegisterIn, who: Caller = Depends(staff)) -> JsonResponse:
+def replace_register(slot_id: PathId, body: RegisterIn, who: Caller = Depends(staff)) -> JsonResponse:
     """The register becomes exactly these people: missing ones are booked (staff: windows do not
     apply, capacity does), whoever is left out is cancelled (their rows and ledgers stay)."""
     lines = [register.RegisterLine(line.person_id, line.attended,

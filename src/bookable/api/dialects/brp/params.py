@@ -20,12 +20,12 @@ from starlette.requests import Request
 
 from bookable.api.dialects.brp.errors import LANGUAGES, invalid, missing
 from bookable.api.errors import ApiError
+from bookable.api.ids import MAX_ID
 from bookable.api.received import body_of, header
 from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import parse_date
 
 COMMON = ("apikey", "lang")
-MAX_ID = 2_147_483_647
 MAX_IDS = 500
 _ID = re.compile(r"[1-9][0-9]{0,9}")
 FORM = "application/x-www-form-urlencoded"
