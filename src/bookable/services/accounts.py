@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -27,12 +28,26 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one hashed. With no hash (an unknown login, or a person without a
+    password) a dummy hash is verified all the same: a wrong password then costs the same time for
+    a real account as for none, so the time of the answer does not tell which logins exist."""
     if not password_hash:
+        _verified(_dummy_hash(), password)
         return False
+    return _verified(password_hash, password)
+
+
+def _verified(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Made with the same hasher, so with the same parameters and cost as the stored hashes."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def password_matches(password_hash: str | None, password: str, proof: str | None) -> bool:
@@ -108,7 +123,7 @@ class Principal:
 
 def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | None = None) -> Principal | None:
     user = uow.tenants.user(username)
-    if user is None or not password_matches(user.password_hash, password, proof):
+    if not password_matches(user.password_hash if user else None, password, proof) or user is None:
         return None
     tenant = uow.tenants.get(user.tenant_id)
     assert tenant is not None
@@ -127,7 +142,7 @@ def api_key_principal(uow: UnitOfWork, key: str) -> Principal | None:
 def member_principal(uow: UnitOfWork, login: str, password: str, proof: str | None = None) -> Principal | None:
     """A member logs in with email, card number or customer number (BRP)."""
     person = uow.people.by_login(login)
-    if person is None or not password_matches(person.password_hash, password, proof):
+    if not password_matches(person.password_hash if person else None, password, proof) or person is None:
         return None
     tenant = uow.tenants.get(person.tenant_id)
     assert tenant is not None

@@ -48,6 +48,7 @@ ERROR_CODES = {
     "idempotency_mismatch": "UnprocessableEntity",
     "payload_too_large": "RequestEntityTooLarge",
     "unsupported_media_type": "UnsupportedMediaType",
+    "too_many_attempts": "TooManyRequests",
     "internal_error": "InternalServerError",
 }
 ENGINE_FIELDS = {
