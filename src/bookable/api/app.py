@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from bookable.api import errors
 from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
+from bookable.api.cors import BrpCors
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
 from bookable.api.native.context import document_security
@@ -74,6 +75,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
     _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)
+    app.add_middleware(BrpCors, database=database)  # outermost: its headers go on every answer
     return app
 
 

@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -77,6 +78,32 @@ def add_tenant(
         raise ValidationError(f"Client id {client_id} is taken.", field="client_id")
     return uow.tenants.add(m.Tenant(slug=slug, name=name or slug, timezone=timezone, client_id=client_id,
                                     currency=currency, created_at=utc_now()))
+
+
+ANY_ORIGIN = "*"
+
+
+def set_cors_origins(uow: UnitOfWork, tenant: m.Tenant, origins: list[str]) -> list[str]:
+    """The web origins (`https://www.gym.se`, scheme, host and port only) whose pages may call the
+    tenant's BRP paths from a browser with a member's login; `*` lets any page read them without
+    one. An empty list turns cross-origin calls off (api/cors.py)."""
+    allowed = [_origin(origin) for origin in origins]
+    tenant.cors_origins = list(dict.fromkeys(allowed)) or None
+    return allowed
+
+
+def _origin(text: str) -> str:
+    if text == ANY_ORIGIN:
+        return text
+    parts = urlsplit(text.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query
+            or parts.fragment or parts.username or parts.password or port == -1 or text != text.strip()):
+        raise ValidationError(f"{text!r} is not an origin such as https://www.example.org.", field="cors_origins")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
 
 
 def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, role: Role = Role.STAFF) -> m.User:
