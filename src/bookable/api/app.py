@@ -27,7 +27,7 @@ from bookable.api.auth import Authenticator
 from bookable.api.cors import BrpCors
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
-from bookable.api.native.context import document_security
+from bookable.api.native.openapi import document_native_api
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
 from bookable.storage.database import Database
@@ -87,13 +87,13 @@ def _include_apis(app: FastAPI) -> None:
 
 def _document_native_security(app: FastAPI) -> None:
     """The OpenAPI document of every API's routes (api_routes.documented_routes), with the native
-    API's security schemes written in (native.context.document_security)."""
+    API's security schemes and problem+json answers written in (native.openapi)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=list(documented_routes(app.routes)))
-            document_security(schema)
+            document_native_api(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
