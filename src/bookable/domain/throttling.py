@@ -26,8 +26,8 @@ class Policy:
         beyond = failures - self.free
         if beyond <= 0:
             return timedelta(0)
-        doublings = min(beyond - 1, 32)  # past the cap long before this: no huge powers of two
-        return min(self.first_delay * 2**doublings, self.longest_delay)
+        doublings: int = min(beyond - 1, 32)  # past the cap long before this: no huge powers of two
+        return min(self.first_delay * (1 << doublings), self.longest_delay)
 
 
 ACCOUNT = Policy(free=5, first_delay=timedelta(seconds=1), longest_delay=timedelta(minutes=1),

@@ -51,7 +51,8 @@ def document_native_api(schema: dict[str, Any]) -> None:
     schemas["Problem"] = PROBLEM_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    requirement = [{"HTTPBasic": []}, {"HTTPBearer": []}, {"HTTPBasic": [], member_tenant_scheme(): []}]
+    member: dict[str, list[str]] = {"HTTPBasic": [], member_tenant_scheme(): []}
+    requirement = [{"HTTPBasic": []}, {"HTTPBearer": []}, member]
     for path, operations in schema["paths"].items():
         if path.startswith(PREFIX):
             for method, operation in operations.items():

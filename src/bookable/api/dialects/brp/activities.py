@@ -65,7 +65,7 @@ def _checked(request: Request, raw: RawParams) -> tuple[Caller, reads.ActivityFi
 def _page(request: Request, caller: Caller, wanted: reads.ActivityFilter, first: date, last: date) -> Response:
     with caller.uow() as uow:
         found = reads.activity_values(uow.session, caller.tenant_id, wanted)
-    rows, next_day = whole_days(found, lambda values: timepoint(values[1], caller.zone)[:10])
+    rows, next_day = whole_days(found, lambda values: (timepoint(values[1], caller.zone) or "")[:10])
     fmt, with_booking = format_of(request.scope["path"]), wanted.person_id is not None
     items = [_activity(values, caller.zone, with_booking, fmt) for values in rows]
     starts = [timepoint(rows[0][1], caller.zone), timepoint(rows[-1][1], caller.zone)] if rows else []

@@ -35,7 +35,7 @@ STATUSES = {"ordinary": ("confirmed", "reserved"), "waitinglist": ("waitlisted",
 
 
 def a_listed_type(text: str, name: str) -> str:
-    return one_of(*TYPES)(SPEC_EXAMPLE_TYPES.get(text, text), name)
+    return str(one_of(*TYPES)(SPEC_EXAMPLE_TYPES.get(text, text), name))
 
 
 BOOK_PARAMS = {"type": Param(one_of(*TYPES), required=True), "activityid": Param(an_id, required=True)}
