@@ -135,11 +135,18 @@ def app(database: Database):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
-    """A real HTTP client over the whole ASGI app (every API), for one test."""
+    """A real HTTP client over the whole ASGI app (every API), for one test, calling from an address
+    of its own: failed logins are throttled per client address (api/login_throttle.py), and one
+    test's failures must not hold back another's."""
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as test_client:
+    with TestClient(app, client=(client_address(), 50000)) as test_client:
         yield test_client
+
+
+def client_address() -> str:
+    """A fresh address in the documentation range 2001:db8::/32, one per call."""
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
 
 
 def add_staff(

@@ -11,14 +11,26 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import delete
 
 from bookable.api.app import create_app
+from bookable.storage.models import LoginFailure
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def no_failed_logins_carried_over(database) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every request here comes from 127.0.0.1: one test's failed logins (a burst of wrong
+    passwords) must not hold that address back in the next test (api/login_throttle.py)."""
+    yield
+    with database.session(write=True) as session:
+        session.execute(delete(LoginFailure))
+        session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -64,8 +64,8 @@ def test_a_burst_of_first_staff_requests_verifies_the_password_once(world, live_
 def test_a_burst_of_wrong_passwords_is_refused_every_time(world, live_server, verifications):
     login, _ = add_staff(world)
     codes = _burst(live_server, lambda http, _: http.get("/api/v1/offerings", headers=_basic(login, "wrong")))
-    assert codes == [401] * BURST
-    assert len(verifications) == BURST
+    assert set(codes) <= {401, 429}  # 429: the account was held back after its free failures (docs/adr/0015)
+    assert len(verifications) == codes.count(401) >= 1
 
 
 def test_a_burst_of_a_members_first_brp_bookings_verifies_them_once_and_books_each(world, live_server,

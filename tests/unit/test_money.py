@@ -26,12 +26,14 @@ def test_anything_else_is_not_a_payment_type(text):
     assert error.value.field == "PaymentType"
 
 
-@pytest.mark.parametrize(("text", "amount"), [("20", "20.00"), ("12.5", "12.50"), ("0.01", "0.01"), (" 7.25 ", "7.25")])
+@pytest.mark.parametrize(("text", "amount"), [("20", "20.00"), ("12.5", "12.50"), ("0.01", "0.01"), (20, "20.00"),
+                                              ("999999.99", "999999.99")])
 def test_amounts_are_pounds_and_pence(text, amount):
     assert parse_amount(text, "PaymentAmount") == Decimal(amount)
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", "1.234", "1e3", "", None, 12.5, True, "1,000"])
+@pytest.mark.parametrize("value", ["-1", "abc", "1.234", "1e3", "", None, 12.5, True, "1,000", " 7.25 ", "20\n",
+                                   "\u0663", "\uff12\uff10", "1000000.00", "1000000", "+5", ".5", "5."])
 def test_negative_non_numeric_float_or_over_precise_amounts_are_refused(value):
     with pytest.raises(ValidationError):
         parse_amount(value, "PaymentAmount")

@@ -21,9 +21,10 @@ from starlette.responses import JSONResponse, Response
 from bookable.api import errors
 from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
+from bookable.api.cors import BrpCors
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
-from bookable.api.native.context import document_security
+from bookable.api.native.openapi import document_native_api
 from bookable.domain.errors import DomainError
 from bookable.services import housekeeping
 from bookable.storage.database import Database, is_overload
@@ -71,6 +72,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
     _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)
+    app.add_middleware(BrpCors, database=database)  # outermost: its headers go on every answer
     return app
 
 
@@ -82,13 +84,13 @@ def _include_apis(app: FastAPI) -> None:
 
 def _document_native_security(app: FastAPI) -> None:
     """The OpenAPI document of every API's routes (api_routes.documented_routes), with the native
-    API's security schemes written in (native.context.document_security)."""
+    API's security schemes and problem+json answers written in (native.openapi)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=list(documented_routes(app.routes)))
-            document_security(schema)
+            document_native_api(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -101,6 +103,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def request_validation(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
+        if _only_in_path(error):  # an id that cannot exist (native.values.PathId) names nothing
+            return errors.render(request.url.path, ApiError(404, "not_found", "No such resource."), request)
         first = error.errors()[0] if error.errors() else {}
         field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
         message = f"{field}: {first.get('msg', 'invalid value')}" if field else str(first.get("msg", "invalid value"))
@@ -126,6 +130,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, request_validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _only_in_path(error: RequestValidationError) -> bool:
+    found = error.errors()
+    return bool(found) and all(tuple(problem.get("loc", ()))[:1] == ("path",) for problem in found)
 
 
 def _freeze_startup_heap() -> None:

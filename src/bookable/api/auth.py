@@ -2,7 +2,8 @@
 API keys. Verifying argon2 costs tens of milliseconds, so a successful check is remembered for a
 short while, keyed by a hash of the exact credentials; once that has expired, the login is checked
 again against the database, and argon2 runs again only if the stored hash has changed (see
-docs/adr/0004-credential-cache.md)."""
+docs/adr/0004-credential-cache.md). A password check that is not remembered is throttled after
+failures, per account and per client address (api/login_throttle.py, docs/adr/0015)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from starlette.requests import Request
 
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
+from bookable.api.login_throttle import LoginKeys, LoginThrottle
 from bookable.api.received import header
+from bookable.domain.actors import utc_now
 from bookable.services import accounts
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
@@ -108,39 +111,53 @@ class Authenticator:
         self.database = database
         self.cache = cache or CredentialCache()
         self.tenant_ids: Remembered[str, int] = Remembered()
+        self.throttle = LoginThrottle(database)
 
     def _cached(
-        self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0
+        self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0,
+        throttled: LoginKeys | None = None,
     ) -> Principal | None:
         """A remembered principal; else the lookup's, given the proof of an expired one, so that an
-        unchanged password is renewed with one read instead of another argon2 verification."""
+        unchanged password is renewed with one read instead of another argon2 verification. A
+        password check (`throttled`) is refused while its account or address is held back, unless
+        these exact credentials were proved lately (an expired entry): they are not a guess."""
         principal = self.cache.get(key)
         if principal is not None:
             return principal
         about_to_look_up()
         expired = self.cache.expired(key)
+        now, earlier_failures = utc_now(), 0
         with UnitOfWork(self.database, tenant_id, write=False) as uow:
+            if throttled is not None and expired is None:
+                earlier_failures = self.throttle.check(uow.session, throttled, now)
             principal = lookup(uow, expired.proof if expired is not None else None)
         if principal is None:
             self.cache.forget(key)
+            if throttled is not None:
+                self.throttle.failed(throttled, now)
         else:
             self.cache.put(key, principal)
+            if throttled is not None and earlier_failures:
+                self.throttle.succeeded(throttled)
         return principal
 
-    def staff(self, username: str, password: str) -> Principal | None:
+    def staff(self, username: str, password: str, address: str | None = None) -> Principal | None:
         return self._cached(
             self.cache.key("staff", username, password),
             lambda uow, proof: accounts.staff_principal(uow, username, password, proof),
+            throttled=LoginKeys.of(f"staff\x00{username}", address),
         )
 
     def api_key(self, key: str) -> Principal | None:
         return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key))
 
-    def member(self, tenant_id: int, login: str, password: str) -> Principal | None:
+    def member(self, tenant_id: int, login: str, password: str, address: str | None = None) -> Principal | None:
+        """Emails are logins in any case (repositories.People.by_login), so they count as one account."""
         return self._cached(
             self.cache.key("member", str(tenant_id), login, password),
             lambda uow, proof: accounts.member_principal(uow, login, password, proof),
             tenant_id,
+            LoginKeys.of(f"member\x00{tenant_id}\x00{login.casefold()}", address),
         )
 
     def tenant_id(self, slug: str) -> int | None:
@@ -167,7 +184,7 @@ class Authenticator:
         credentials = basic_credentials(request)
         if credentials is None:
             raise unauthorized()
-        principal = self.staff(*credentials)
+        principal = self.staff(*credentials, address=client_address(request))
         if principal is None:
             raise unauthorized("Wrong username or password.")
         return principal
@@ -177,10 +194,16 @@ class Authenticator:
         credentials = basic_credentials(request)
         if credentials is None:
             raise unauthorized("This call needs the member's login (HTTP Basic).")
-        principal = self.member(tenant_id, *credentials)
+        principal = self.member(tenant_id, *credentials, address=client_address(request))
         if principal is None:
             raise unauthorized("Wrong login or password.")
         return principal
+
+
+def client_address(request: Request) -> str | None:
+    """The peer's address as the ASGI server gives it (the proxy's client when uvicorn is run with
+    proxy headers for a trusted proxy)."""
+    return request.client.host if request.client else None
 
 
 def authenticator(request: Request) -> Authenticator:

@@ -41,6 +41,7 @@ DEFAULT_STATUS = {
     "idempotency_mismatch": 422,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
+    "too_many_attempts": 429,
     "internal_error": 500,
     "unavailable": 503,
 }

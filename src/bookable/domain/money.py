@@ -11,7 +11,9 @@ from enum import StrEnum
 from bookable.domain.errors import ValidationError
 
 ZERO = Decimal("0.00")
-_AMOUNT = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
+"""decimal(8,2), the price column's type: up to 999999.99, in ASCII digits only (`\\d` would take
+Arabic-Indic and other digits, which Decimal() reads as numbers)."""
 
 
 class PaymentType(StrEnum):
@@ -37,24 +39,23 @@ def parse_payment_type(text: str | None, field: str = "PaymentType") -> PaymentT
 
 
 def parse_amount(value: object, field: str) -> Decimal:
-    """A non-negative amount in pounds.pence (at most 2 decimals). Rejects floats outright."""
+    """A non-negative decimal(8,2) amount in pounds.pence: plain ASCII digits, at most 2 decimals,
+    nothing around them (no spaces, signs, exponents or thousands separators), at most 999999.99.
+    An int is read as its digits; floats (binary, inexact) and booleans are refused outright."""
     if isinstance(value, bool | float):
         raise ValidationError(f"{field} must be a decimal amount like 20 or 12.50.", field=field)
-    text = str(value).strip() if value is not None else ""
-    if not _AMOUNT.match(text):
+    text = str(value) if isinstance(value, str | int) else ""
+    if not _AMOUNT.fullmatch(text):
         raise ValidationError(
-            f"{field} must be a non-negative amount with at most 2 decimals, like 20 or 12.50.",
+            f"{field} must be an amount from 0 to 999999.99 with at most 2 decimals, like 20 or 12.50.",
             field=field,
         )
     return Decimal(text).quantize(Decimal("0.01"))
 
 
 def parse_price(value: object, field: str = "price") -> Decimal:
-    """decimal(8,2): at most 6 digits before the point and 2 after."""
-    amount = parse_amount(value, field)
-    if amount >= Decimal("1000000"):
-        raise ValidationError(f"{field} must be below 1000000.", field=field)
-    return amount
+    """decimal(8,2): at most 6 digits before the point and 2 after (parse_amount's rule)."""
+    return parse_amount(value, field)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,12 +29,26 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one hashed. With no hash (an unknown login, or a person without a
+    password) a dummy hash is verified all the same: a wrong password then costs the same time for
+    a real account as for none, so the time of the answer does not tell which logins exist."""
     if not password_hash:
+        _verified(_dummy_hash(), password)
         return False
+    return _verified(password_hash, password)
+
+
+def _verified(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Made with the same hasher, so with the same parameters and cost as the stored hashes."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def password_matches(password_hash: str | None, password: str, proof: str | None) -> bool:
@@ -62,6 +78,32 @@ def add_tenant(
         raise ValidationError(f"Client id {client_id} is taken.", field="client_id")
     return uow.tenants.add(m.Tenant(slug=slug, name=name or slug, timezone=timezone, client_id=client_id,
                                     currency=currency, created_at=utc_now()))
+
+
+ANY_ORIGIN = "*"
+
+
+def set_cors_origins(uow: UnitOfWork, tenant: m.Tenant, origins: list[str]) -> list[str]:
+    """The web origins (`https://www.gym.se`, scheme, host and port only) whose pages may call the
+    tenant's BRP paths from a browser with a member's login; `*` lets any page read them without
+    one. An empty list turns cross-origin calls off (api/cors.py)."""
+    allowed = [_origin(origin) for origin in origins]
+    tenant.cors_origins = list(dict.fromkeys(allowed)) or None
+    return allowed
+
+
+def _origin(text: str) -> str:
+    if text == ANY_ORIGIN:
+        return text
+    parts = urlsplit(text.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query
+            or parts.fragment or parts.username or parts.password or port == -1 or text != text.strip()):
+        raise ValidationError(f"{text!r} is not an origin such as https://www.example.org.", field="cors_origins")
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
 
 
 def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, role: Role = Role.STAFF) -> m.User:
@@ -108,7 +150,7 @@ class Principal:
 
 def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | None = None) -> Principal | None:
     user = uow.tenants.user(username)
-    if user is None or not password_matches(user.password_hash, password, proof):
+    if not password_matches(user.password_hash if user else None, password, proof) or user is None:
         return None
     tenant = uow.tenants.get(user.tenant_id)
     assert tenant is not None
@@ -127,7 +169,7 @@ def api_key_principal(uow: UnitOfWork, key: str) -> Principal | None:
 def member_principal(uow: UnitOfWork, login: str, password: str, proof: str | None = None) -> Principal | None:
     """A member logs in with email, card number or customer number (BRP)."""
     person = uow.people.by_login(login)
-    if person is None or not password_matches(person.password_hash, password, proof):
+    if not password_matches(person.password_hash if person else None, password, proof) or person is None:
         return None
     tenant = uow.tenants.get(person.tenant_id)
     assert tenant is not None

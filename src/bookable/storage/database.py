@@ -24,6 +24,20 @@ from bookable.storage.sqlite_dialect import DRIVER_NAME
 from bookable.storage.write_batch import JoinedBatch, WriteBatches, joined_batch
 
 DEFAULT_URL = "sqlite:///bookable.db"
+SYNCHRONOUS_VARIABLE = "BOOKABLE_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_SETTINGS = ("FULL", "NORMAL")
+"""SQLite's `synchronous` in WAL mode (docs/configuration.md): FULL syncs the log at every commit, so
+an acknowledged booking survives a power cut; NORMAL syncs only at checkpoints, so it survives the
+process dying but a power cut may lose the last commits. With group commit (ADR 0010) FULL costs
+one fsync per write batch, not per booking: it is the default."""
+
+
+def sqlite_synchronous() -> str:
+    setting = (os.environ.get(SYNCHRONOUS_VARIABLE) or SYNCHRONOUS_SETTINGS[0]).strip().upper()
+    if setting not in SYNCHRONOUS_SETTINGS:
+        raise ValidationError(f"{SYNCHRONOUS_VARIABLE} must be one of {', '.join(SYNCHRONOUS_SETTINGS)}, "
+                              f"not {setting!r}.", field=SYNCHRONOUS_VARIABLE)
+    return setting
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -64,7 +78,7 @@ class Database:
             max_overflow=40,
             json_serializer=json_text,
         )
-        install_sqlite_transaction_modes(engine, immediate=immediate)
+        install_sqlite_transaction_modes(engine, immediate=immediate, synchronous=sqlite_synchronous())
         return engine
 
     def session(self, *, write: bool) -> Session:

@@ -205,7 +205,7 @@ def gate_path(engine: Engine) -> str | None:
     return os.path.realpath(file) if file else None
 
 
-def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None:
+def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool, synchronous: str = "FULL") -> None:
     path = gate_path(engine)
 
     @event.listens_for(engine, "connect")
@@ -213,7 +213,7 @@ def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool) -> None
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")  # one of SYNCHRONOUS_SETTINGS (database.py)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -94,6 +95,8 @@ class Tenant(Base):
     max_upcoming_bookings: Mapped[int | None] = mapped_column(Integer)  # per member; None: no limit
     grouping_product_group_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    cors_origins: Mapped[list[str] | None] = mapped_column(JSON)
+    """Web origins whose pages may call this tenant's BRP paths from a browser (api/cors.py)."""
 
 
 class User(Base):
@@ -281,6 +284,10 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+Index("ix_persons_tenant_email_lower", Person.tenant_id, func.lower(Person.email))
+"""Members log in by email in any case (repositories.People.by_login)."""
+
+
 class Registration(Base):
     """A person's registration for an event (YourMembership RegistrationID, BadgeNumber)."""
 
@@ -381,3 +388,13 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     __table_args__ = (UniqueConstraint("scope", "key"),)
+
+
+class LoginFailure(Base):
+    """Failed logins of one account or one client address, by a hash of which (api/login_throttle.py)."""
+
+    __tablename__ = "login_failures"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

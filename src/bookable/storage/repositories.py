@@ -226,9 +226,13 @@ class People(TenantScoped):
         return set(self.session.scalars(query))
 
     def by_login(self, login: str) -> m.Person | None:
-        """A member logs in with their email, card number or customer number."""
-        for column in (m.Person.email, m.Person.card_number, m.Person.customer_number):
-            query = select(m.Person).where(m.Person.tenant_id == self.tenant_id, column == login)
+        """A member logs in with their email (in any case: `Anna@X.se` is `anna@x.se`), card number
+        or customer number. The exact spelling is tried first, so that it wins over another person's
+        email that differs only in case (the index on lower(email) makes the second try a seek)."""
+        lowered = func.lower(m.Person.email) == login.lower()
+        for condition in (m.Person.email == login, m.Person.card_number == login, m.Person.customer_number == login,
+                          lowered):
+            query = select(m.Person).where(m.Person.tenant_id == self.tenant_id, condition)
             person = self.session.scalar(query.order_by(m.Person.id).limit(1))
             if person is not None:
                 return person

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from bookingbug_support import BookingBug, error_of, xml
+from tests.idempotency_support import still_running
 
 
 def test_a_retried_create_with_the_same_key_replays_the_first_response_and_creates_one_session(bb: BookingBug):
@@ -39,3 +42,16 @@ def test_a_retried_delete_replays_200_rather_than_404(bb: BookingBug):
 
     assert first.status_code == second.status_code == 200
     assert second.content == first.content
+
+
+def test_a_retry_while_the_first_create_still_runs_is_a_409_idempotency_in_progress(bb: BookingBug):
+    body = "<session><name>Slow</name><group>G</group></session>"
+    key = f"create-running-{uuid.uuid4()}"
+    bb.post("/api/sessions.xml", body, headers={"Idempotency-Key": key})
+    still_running(bb.world.database, key)
+
+    retry = bb.post("/api/sessions.xml", body, headers={"Idempotency-Key": key})
+
+    assert retry.status_code == 409
+    assert error_of(retry).get("code") == "idempotency_in_progress"
+    assert [o.name for o in bb.offerings()] == ["Slow"]

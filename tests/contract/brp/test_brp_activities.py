@@ -234,6 +234,13 @@ def test_a_member_logs_in_with_email_card_number_or_customer_number(brp, login_f
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.parametrize("spelling", [str.upper, str.title])
+def test_a_member_logs_in_with_their_email_in_any_case(brp, spelling):
+    make_offering(brp.world)
+    response = brp.get("activities", member=(spelling(brp.login), brp.password), includebooking="true")
+    assert response.status_code == 200, response.text
+
+
 def test_the_activity_page_is_one_query_whatever_its_length(brp, database):
     world = brp.world
     c = brp.catalogue

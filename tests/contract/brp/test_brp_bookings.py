@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import time, timedelta
 
 import pytest
 from brp_support import FORMATS, add_member, document, error_of, make_offering, other_tenant
+from tests.idempotency_support import still_running
 from tests.local_dates import local_today
 
 from bookable.domain.offering import Kind
@@ -196,7 +198,6 @@ def test_another_tenants_activity_is_not_found(brp, database):
     ({"type": "groupactivity", "activityid": "1"}, "1001", "type"),
     ({"type": "ordinary", "activityid": "abc"}, "1001", "activityid"),
     ({"type": "ordinary", "activityid": "-4"}, "1001", "activityid"),
-    ({"type": "ordinary", "activityid": "1", "places": "2"}, "1001", "places"),
 ])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_bad_booking_parameters_are_refused(brp, form, code, field, fmt):
@@ -386,3 +387,20 @@ def test_a_booking_made_by_the_engine_or_the_native_api_is_seen_here(brp):
         slot.id: (by_engine, 3), other.id: (native.json()["id"], 3)}
     with world.uow(write=False) as uow:
         assert uow.session.get(m.Booking, by_engine).channel == "native"
+
+
+def test_a_retry_while_the_first_booking_still_runs_is_1050_not_the_full_activitys_2001(brp):
+    slot = slot_of(brp.world, spaces=1, waitlist_enabled=False)
+    key = f"brp-running-{uuid.uuid4()}"
+    brp.headers = {"Idempotency-Key": key}
+    brp.post("bookings", "json", form={"type": "ordinary", "activityid": slot.id})
+    still_running(brp.world.database, key)
+
+    retry = brp.post("bookings", "json", form={"type": "ordinary", "activityid": slot.id})
+    brp.headers = {}
+    _, other, password = add_member(brp.world)
+    full = brp.post("bookings", "json", member=(other, password), form={"type": "ordinary", "activityid": slot.id})
+
+    assert retry.status_code == full.status_code == 409
+    assert retry.json()["errors"][0]["code"] == 1050
+    assert full.json()["errors"][0]["code"] == 2001

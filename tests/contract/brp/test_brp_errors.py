@@ -61,39 +61,39 @@ def test_lang_picks_the_language_of_messages(brp, fmt):
 
 
 def test_the_xml_envelope_is_exactly_the_specs(brp):
-    response = brp.get("activities", fisrtname="Anna")
+    response = brp.get("activities", productgroup="fisrt")
     assert response.status_code == 400
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
     assert response.content == (
         b"<?xml version='1.0' encoding='UTF-8'?>\n<errors><error><code>1001</code>"
-        b"<message>Felaktig parameter, fisrtname</message><debug>field=fisrtname</debug></error></errors>")
+        b"<message>Felaktig parameter, productgroup</message><debug>field=productgroup</debug></error></errors>")
 
 
 def test_the_json_envelope_mirrors_it_with_typed_codes(brp):
-    response = brp.get("activities", "json", fisrtname="Anna")
+    response = brp.get("activities", "json", fromdate="2012-12-32")
     assert response.status_code == 400 and response.headers["content-type"] == "application/json"
-    assert response.json() == {"errors": [{"code": 1001, "message": "Felaktig parameter, fisrtname",
-                                           "debug": "field=fisrtname"}]}
+    assert response.json() == {"errors": [{"code": 1001, "message": "Felaktig parameter, fromdate",
+                                           "debug": "field=fromdate"}]}
 
 
 @pytest.mark.parametrize(("name", "value"), [
     ("fromdate", "2012-12-32"), ("fromdate", "24/12/2012"), ("todate", "2012-02-30"), ("todate", ""),
     ("product", "1,2,"), ("product", "1;2"), ("businessunit", "x"), ("businessunit", "99999999999"),
     ("productlabel", " 1"), ("productgroup", "1,2"), ("bookablefrominternet", "TRUE"),
-    ("includebooking", "1"), ("businessUnit", "4,334"), ("Product", "1"),
+    ("includebooking", "1"),
 ])
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_malformed_and_unknown_activity_parameters_are_refused(brp, name, value, fmt):
+def test_malformed_activity_parameters_are_refused(brp, name, value, fmt):
     response = brp.get("activities", fmt, member=False, **{name: value})
     assert response.status_code == 400
     error = error_of(response)
     assert (error["code"], error["debug"]) == ("1001", f"field={name}")
 
 
-def test_todate_before_fromdate_or_too_far_is_refused(brp):
+def test_todate_before_fromdate_or_more_than_366_days_after_it_is_refused(brp):
     before = brp.get("activities", member=False, fromdate="2027-01-10", todate="2027-01-09")
     assert error_of(before)["debug"] == "field=todate"
-    far = brp.get("activities", member=False, fromdate="2027-01-01", todate="2027-12-31")
+    far = brp.get("activities", member=False, fromdate="2027-01-01", todate="2028-01-03")
     assert far.status_code == 400 and error_of(far)["debug"] == "field=todate"
 
 

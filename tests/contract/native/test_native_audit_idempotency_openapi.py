@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from native_support import API, assert_problem, create_offering, create_person, db_bookings_of
+from tests.idempotency_support import still_running
 
 
 def test_the_audit_log_shows_who_did_what_through_which_api(client, world, admin):
@@ -81,6 +84,30 @@ def test_the_openapi_document_and_the_docs_page_are_published(client, world):
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
+def test_every_operation_declares_the_problem_json_answers_it_gives(client):
+    spec = client.get("/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            writes = {"409", "413"} if method != "get" else set()
+            expected = {"400", "401", "403", "404", "422", "429", "503"} | writes
+            assert expected <= answers.keys(), (method, path)
+            assert all(answers[status]["content"] == {"application/problem+json": {"schema": problem}}
+                       for status in expected), (method, path)
+            assert "Retry-After" in answers["429"]["headers"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_the_tenant_header_is_documented_only_as_part_of_a_members_basic_login(client):
+    spec = client.get("/openapi.json").json()
+    requirements = [op["security"] for ops in spec["paths"].values() for op in ops.values()]
+    assert all(r == [{"HTTPBasic": []}, {"HTTPBearer": []}, {"HTTPBasic": [], "MemberTenant": []}]
+               for r in requirements)
+    assert not [p for ops in spec["paths"].values() for op in ops.values() for p in op.get("parameters", [])
+                if p["name"].lower() == "x-bookable-tenant"]
+
+
 def test_an_unknown_path_or_method_under_the_api_is_problem_json(client, world, admin):
     assert_problem(client.get(f"{API}/nothing-here", headers=admin), 404, "not_found")
     assert_problem(client.put(f"{API}/audit", headers=admin), 405, "method_not_allowed")
@@ -106,3 +133,19 @@ def _hash(password):
     from bookable.services.accounts import hash_password
 
     return hash_password(password)
+
+
+def test_a_retry_while_the_first_booking_still_runs_is_409_idempotency_in_progress_not_full(client, world, admin):
+    offering = create_offering(client, admin, spaces=1, waitlist_enabled=False)
+    slot_id = offering["slots"][0]["id"]
+    body = {"person_id": create_person(client, admin), "slot_id": slot_id}
+    key = f"book-running-{uuid.uuid4()}"
+    client.post(f"{API}/bookings", json=body, headers={**admin, "Idempotency-Key": key})
+    still_running(world.database, key)
+
+    retry = client.post(f"{API}/bookings", json=body, headers={**admin, "Idempotency-Key": key})
+    full = client.post(f"{API}/bookings", json={"person_id": create_person(client, admin), "slot_id": slot_id},
+                       headers=admin)
+
+    assert_problem(retry, 409, "idempotency_in_progress")
+    assert_problem(full, 409, "full")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from native_support import (
     API,
     api_key,
@@ -26,7 +28,8 @@ def test_a_call_without_credentials_is_refused_with_401_and_a_basic_challenge(cl
 
 def test_a_wrong_api_key_or_password_is_401_and_changes_nothing(client, world):
     assert_problem(client.get(f"{API}/slots", headers={"Authorization": "Bearer bk_nope"}), 401, "unauthorized")
-    response = client.post(f"{API}/business-units", json={"name": "X"}, headers=basic("nobody", "wrong-password"))
+    nobody = basic(f"nobody-{uuid.uuid4().hex[:8]}", "wrong-password")
+    response = client.post(f"{API}/business-units", json={"name": "X"}, headers=nobody)
     assert_problem(response, 401, "unauthorized")
     with world.uow(write=False) as uow:
         assert uow.catalog.list(m.BusinessUnit) == []

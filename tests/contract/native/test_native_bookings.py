@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from native_support import (
     API,
     assert_problem,
@@ -180,6 +181,17 @@ def test_payments_build_a_ledger_and_a_refund_on_cancel_settles_it(client, world
     with world.uow(write=False) as uow:
         entries = uow.bookings.ledger(booking["id"])
     assert [(e.kind, e.amount) for e in entries] == [("payment", Decimal("20.00")), ("refund", Decimal("20.00"))]
+
+
+@pytest.mark.parametrize("amount", [" 20 ", "\u0663", "1000000.00", "1e3", 20.5, "NaN"])
+def test_an_amount_that_is_not_plain_ascii_decimal_8_2_is_422_and_records_nothing(client, world, staff, amount):
+    offering = create_offering(client, staff, price="20.00")
+    booking = book(client, staff, person_id=create_person(client, staff), slot_id=offering["slots"][0]["id"]).json()
+    response = client.post(f"{API}/bookings/{booking['id']}/payments", json={"payment_type": "Cash", "amount": amount},
+                           headers=staff)
+    assert assert_problem(response, 422, "invalid_parameter")["field"] == "amount"
+    with world.uow(write=False) as uow:
+        assert uow.bookings.ledger(booking["id"]) == []
 
 
 def test_a_credit_note_settles_a_cancellation_and_members_may_not_ask_for_one(client, world, staff, member):

@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ BAD_REQUESTS: dict[str, tuple[bytes, dict[str, str], bool]] = {
     "unparseable JSON": (b'{"slot_id": ', JSON, True),
     "a valid body, no credential": (b'{"slot_id": SLOT, "person_id": PERSON}', JSON, False),
     "a bad body, no credential": (b'{"slot_id": "x"}', JSON, False),
-    "a bad body, a wrong password": (b'{"slot_id": "x"}', {**JSON, **basic("nobody", "wrong")}, False),
+    "a bad body, a wrong password": (b'{"slot_id": "x"}', {**JSON, **basic(f"nobody-{uuid.uuid4().hex[:8]}", "wrong")},
+                                     False),
     "a field of the wrong type": (b'{"slot_id": "x", "person_id": PERSON}', JSON, True),
     "an unknown field": (b'{"slot_id": SLOT, "person_id": PERSON, "colour": "red"}', JSON, True),
     "both targets": (b'{"slot_id": SLOT, "offering_id": 1, "person_id": PERSON}', JSON, True),
@@ -74,7 +76,8 @@ def test_a_bad_booking_request_is_answered_as_fastapi_answers_it(client, solver_
 
 
 def test_the_credential_is_checked_before_the_body_content(client, world, staff):
-    response = client.post(f"{API}/bookings", json={"slot_id": "not a number"}, headers=basic("nobody", "wrong"))
+    response = client.post(f"{API}/bookings", json={"slot_id": "not a number"},
+                           headers=basic(f"nobody-{uuid.uuid4().hex[:8]}", "wrong"))
     assert_problem(response, 401, "unauthorized")
     response = client.post(f"{API}/bookings", json={"slot_id": "not a number"}, headers=staff)
     assert "slot_id" in assert_problem(response, 422, "invalid_parameter")["detail"]

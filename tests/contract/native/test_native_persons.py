@@ -49,6 +49,12 @@ def test_a_password_set_through_the_api_lets_the_member_log_in_and_is_never_retu
                    422, "invalid_parameter")
 
 
+def test_a_member_logs_in_with_their_email_in_any_case(client, world, member):
+    headers = {**basic(member.login.upper(), member.password), "X-Bookable-Tenant": world.tenant.slug}
+    me = client.get(f"{API}/persons/me", headers=headers)
+    assert me.status_code == 200 and me.json()["id"] == member.person_id
+
+
 def test_a_member_reads_and_changes_only_their_own_record(client, world, staff, member):
     other = create_person(client, staff, first_name="Other")
     assert client.get(f"{API}/persons/{member.person_id}", headers=member.headers).status_code == 200
@@ -67,7 +73,8 @@ def test_a_member_reads_and_changes_only_their_own_record(client, world, staff, 
 
 def test_logins_are_unique_in_a_tenant_and_bad_fields_are_422(client, world, staff):
     create_person(client, staff, email="taken@example.org", customer_number="K-1")
-    for body in ({"email": "taken@example.org"}, {"customer_number": "K-1"}, {"email": "not-an-address"},
+    for body in ({"email": "taken@example.org"}, {"email": "Taken@Example.ORG"}, {"customer_number": "K-1"},
+                 {"email": "not-an-address"},
                  {"gender": "robot"}, {"first_name": None}, {"first_name": "x" * 101}, {"shoe_size": 44}):
         assert_problem(client.post(f"{API}/persons", json=body, headers=staff), 422, "invalid_parameter")
     with world.uow(write=False) as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -104,6 +105,33 @@ def test_bad_payments_and_flags_are_a_400_and_change_nothing(views, body, field)
     else:
         assert xml(response).find("error").get("field") == field
     assert views.snapshot(slot.id) == before
+
+
+@pytest.mark.parametrize("amount", [" 20 ", "\u0663", "\u0662\u0660", "\uff12\uff10", "1000000.00", "1000000",
+                                    "20\n"])
+@pytest.mark.parametrize("shape", ["xml", "json"])
+def test_a_payment_amount_that_is_not_plain_ascii_decimal_8_2_is_a_400_and_changes_nothing(views, amount, shape):
+    slot = views.session(price="25.00")
+    pid = reserved(views, slot)
+    before = views.snapshot(slot.id)
+    body = (f"<payment><PaymentType>Cash</PaymentType><PaymentAmount>{amount}</PaymentAmount></payment>"
+            if shape == "xml" else json.dumps({"payment": {"PaymentType": "Cash", "PaymentAmount": amount}}))
+
+    response = views.call("PUT", slot.id, body.encode(), pid=pid)
+
+    assert response.status_code == 400, response.text
+    field = xml(response).find("error").get("field") if shape == "xml" else response.json()["errors"][0]["field"]
+    assert field == "PaymentAmount"
+    assert views.snapshot(slot.id) == before
+
+
+def test_the_largest_decimal_8_2_amount_is_taken(views):
+    slot = views.session(price="25.00")
+    pid = reserved(views, slot)
+    response = views.call("PUT", slot.id, "<payment><PaymentType>Cash</PaymentType><PaymentAmount>999999.99"
+                                          "</PaymentAmount></payment>", pid=pid)
+    assert response.status_code == 200, response.text
+    assert [entry.amount for entry in views.ledger(pid)][-1] == Decimal("999999.99")
 
 
 def test_pounds_and_pence_are_kept_exactly(views):

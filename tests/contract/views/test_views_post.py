@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
+from tests.idempotency_support import still_running
 from views_support import error_messages, other_account, spec_post_body, xml
 
 from bookable.services.bookings import book
@@ -241,3 +243,26 @@ def test_the_same_idempotency_key_with_another_body_is_a_422_in_the_views_envelo
 
     assert response.status_code == 422 and error_messages(response)
     assert len(views.bookings(slot.id)) == 1
+
+
+def test_a_retry_while_the_first_post_still_runs_is_a_409_idempotency_in_progress_not_full(views):
+    slot = views.session(price="20.00", spaces=1, waitlist_enabled=False)
+    body = spec_post_body(views.world.person())
+    key = f"till-running-{uuid.uuid4()}"
+    views.call("POST", slot.id, body, headers={"Idempotency-Key": key})
+    still_running(views.world.database, key)
+
+    retry = views.call("POST", slot.id, body, headers={"Idempotency-Key": key})
+    full = views.call("POST", slot.id, spec_post_body(views.world.person("Other")))
+
+    assert retry.status_code == full.status_code == 409
+    assert xml(retry).find("error").get("code") == "idempotency_in_progress"
+    assert xml(full).find("error").get("code") == "full"
+
+
+def test_a_post_for_an_unknown_person_names_the_views_field_personid(views):
+    slot = views.session(price="20.00")
+    response = views.call("POST", slot.id, spec_post_body(987_654_321))
+    assert response.status_code == 404
+    assert xml(response).find("error").get("field") == "PersonID"
+    assert views.bookings(slot.id) == []

@@ -174,7 +174,16 @@ def test_a_bulk_register_with_an_unknown_contact_changes_nothing(views):
     response = views.call("PUT", slot.id, spec_bulk_xml(a, 987_654_321, kept))
 
     assert response.status_code == 404
+    assert xml(response).find("error").get("field") == "ContactID"
     assert views.snapshot(slot.id) == before
+
+
+def test_a_bulk_json_register_with_an_unknown_contact_names_the_views_field_contactid(views):
+    slot = views.session()
+    response = views.call("PUT", slot.id, spec_bulk_json(views.world.person("A"), 987_654_321, views.world.person()))
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["field"] == "ContactID"
+    assert "person_id" not in response.text
 
 
 def test_a_contact_listed_twice_is_a_400(views):

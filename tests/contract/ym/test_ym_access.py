@@ -22,7 +22,7 @@ def _post(ym, fmt, headers, event, registration):
 def test_callers_without_valid_credentials_get_401_unauthorized_and_nothing_changes(ym, fmt, credentials):
     event = ym.event(sessions=1)
     registration = ym.registration(event)
-    headers = {"none": {"Authorization": ""}, "wrong password": basic("nobody", "wrong-pass"),
+    headers = {"none": {"Authorization": ""}, "wrong password": basic(f"nobody-{uuid.uuid4().hex[:8]}", "wrong-pass"),
                "unknown key": bearer("bk_not-a-key"), "malformed basic": {"Authorization": "Basic !!!"}}[credentials]
     before = ym.snapshot()
 

@@ -18,6 +18,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, staff
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import epoch, local_iso, zone_of
+from bookable.api.native.values import Id
 from bookable.storage import models as m
 from bookable.storage.queries import events
 from bookable.storage.queries import native as q
@@ -66,7 +67,7 @@ def render(row: m.EventRecord, zone: str) -> AuditOut:
 async def list_audit(
     who: Caller = Depends(admin), paging: PageParams = Depends(),
     entity: str | None = Query(None, max_length=32, description="booking, offering, slot, person, product ..."),
-    entity_id: int | None = None, action: str | None = Query(None, max_length=64),
+    entity_id: Id | None = None, action: str | None = Query(None, max_length=64),
 ) -> JsonResponse:
     matching = {"entity": entity, "entity_id": entity_id, "action": action}
 

@@ -29,6 +29,7 @@ from bookable.api.native.representations import (
     new_booking_document,
     zone_of,
 )
+from bookable.api.native.values import Amount, Id, PathId
 from bookable.domain.actors import Actor
 from bookable.domain.errors import NotAllowed
 from bookable.domain.money import PaymentType
@@ -39,15 +40,13 @@ from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/bookings", tags=["bookings"], route_class=DirectRoute)
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2,
-                                  description="Pounds.pence; send a string such as \"20.00\".")]
 Status = Literal["confirmed", "reserved", "waitlisted", "cancelled"]
 
 
 class TargetIn(Input):
-    person_id: int | None = Field(None, description="Required for staff; members book for themselves.")
-    slot_id: int | None = Field(None, description="The slot to book (or any slot of a course: books it whole).")
-    offering_id: int | None = Field(None, description="Instead of slot_id: a course, or a one-slot offering.")
+    person_id: Id | None = Field(None, description="Required for staff; members book for themselves.")
+    slot_id: Id | None = Field(None, description="The slot to book (or any slot of a course: books it whole).")
+    offering_id: Id | None = Field(None, description="Instead of slot_id: a course, or a one-slot offering.")
     places: int = Field(1, ge=1, le=100_000)
     confirmed: bool = Field(True, description="false makes a reserved (unconfirmed) booking; it holds places.")
     override_window: bool = Field(False, description="Staff only: book outside the booking window.")
@@ -71,7 +70,7 @@ class CancelIn(Input):
 
 
 class AttendanceIn(Input):
-    slot_id: int | None = Field(None, description="Which slot (required for a whole-course booking).")
+    slot_id: Id | None = Field(None, description="Which slot (required for a whole-course booking).")
     attended: bool | None = Field(None, description="Default: false, or true once the slot has started.")
     volunteering: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
 
@@ -117,7 +116,7 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def ledger_out(uow: UnitOfWork, booking_id: int) -> LedgerOut:
+def ledger_out(uow: UnitOfWork, booking_id: PathId) -> LedgerOut:
     zone = zone_of(uow)
     entries = [LedgerEntryOut(id=e.id, kind=e.kind, payment_type=e.payment_type, amount=_money(e.amount),
                               fee=_money(e.fee), reference=e.reference, created_at=local_iso(e.created_at, zone) or "")
@@ -158,9 +157,9 @@ async def list_bookings(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="Bookings on slots from this local date."),
     to_date: date | None = Query(None, alias="to", description="... up to this local date (inclusive)."),
-    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
-    resource_id: list[int] = Query([]), offering_id: list[int] = Query([]), slot_id: list[int] = Query([]),
-    person_id: list[int] = Query([]), registration_id: list[int] = Query([]), status: list[Status] = Query([]),
+    business_unit_id: list[Id] = Query([]), product_id: list[Id] = Query([]), label_id: list[Id] = Query([]),
+    resource_id: list[Id] = Query([]), offering_id: list[Id] = Query([]), slot_id: list[Id] = Query([]),
+    person_id: list[Id] = Query([]), registration_id: list[Id] = Query([]), status: list[Status] = Query([]),
 ) -> JsonResponse:
     if who.is_member:
         if any(pid != who.person_id for pid in person_id):
@@ -194,12 +193,12 @@ async def join_waiting_list(body: TargetIn, who: Caller = Depends(caller)) -> Re
 
 
 @router.get("/{booking_id}", response_model=BookingOut)
-async def get_booking(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_booking(booking_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return JsonResponse(await who.read(lambda uow: booking_out(uow, service.get_booking(uow, who.actor, booking_id))))
 
 
 @router.post("/{booking_id}/cancel", response_model=CancelOut)
-async def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Caller = Depends(caller)) -> Response:
+async def cancel_booking(booking_id: PathId, body: CancelIn | None = None, who: Caller = Depends(caller)) -> Response:
     """Cancel (the row and its ledger stay). Freed places promote the waiting list at once."""
     body = body or CancelIn.model_validate({})
     _no_member_override(who, body.override_window)
@@ -216,24 +215,24 @@ async def cancel_booking(booking_id: int, body: CancelIn | None = None, who: Cal
     return await who.write(cancel, JsonResponse)
 
 
-async def _set_confirmed(who: Caller, booking_id: int, confirmed: bool) -> Response:
+async def _set_confirmed(who: Caller, booking_id: PathId, confirmed: bool) -> Response:
     return await who.write(lambda uow: booking_out(uow, service.set_confirmed(uow, who.actor, booking_id, confirmed)),
                            JsonResponse)
 
 
 @router.post("/{booking_id}/confirm", response_model=BookingOut)
-async def confirm_booking(booking_id: int, who: Caller = Depends(staff)) -> Response:
+async def confirm_booking(booking_id: PathId, who: Caller = Depends(staff)) -> Response:
     return await _set_confirmed(who, booking_id, True)
 
 
 @router.post("/{booking_id}/unconfirm", response_model=BookingOut,
              description="Back to reserved: it still holds its places.")
-async def unconfirm_booking(booking_id: int, who: Caller = Depends(staff)) -> Response:
+async def unconfirm_booking(booking_id: PathId, who: Caller = Depends(staff)) -> Response:
     return await _set_confirmed(who, booking_id, False)
 
 
 @router.put("/{booking_id}/attendance", response_model=BookingOut)
-async def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Depends(staff)) -> Response:
+async def mark_attendance(booking_id: PathId, body: AttendanceIn, who: Caller = Depends(staff)) -> Response:
     roles = None if body.volunteering is None else tuple(v.strip() for v in body.volunteering if v.strip())
 
     def mark(uow: UnitOfWork) -> BookingOut:
@@ -246,13 +245,13 @@ async def mark_attendance(booking_id: int, body: AttendanceIn, who: Caller = Dep
 
 
 @router.get("/{booking_id}/ledger", response_model=LedgerOut)
-async def get_ledger(booking_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_ledger(booking_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return JsonResponse(await who.read(
         lambda uow: ledger_out(uow, service.get_booking(uow, who.actor, booking_id).id)))
 
 
 @router.post("/{booking_id}/payments", status_code=201, response_model=LedgerOut)
-async def record_payment(booking_id: int, body: PaymentIn, who: Caller = Depends(staff)) -> Response:
+async def record_payment(booking_id: PathId, body: PaymentIn, who: Caller = Depends(staff)) -> Response:
     def pay(uow: UnitOfWork) -> LedgerOut:
         service.record_payment(uow, who.actor, booking_id, payment_type=PaymentType(body.payment_type),
                                amount=body.amount, fee=body.fee, reference=body.reference)

@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -19,12 +20,12 @@ router = APIRouter(prefix=f"{PREFIX}/business-units", tags=["catalogue"], route_
 
 class BusinessUnitIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    grouping_product_group_id: int | None = None
+    grouping_product_group_id: Id | None = None
 
 
 class BusinessUnitPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
-    grouping_product_group_id: int | None = None
+    grouping_product_group_id: Id | None = None
 
 
 class BusinessUnitOut(BaseModel):
@@ -43,7 +44,7 @@ async def list_business_units(who: Caller = Depends(caller), paging: PageParams 
 
 
 @router.get("/{unit_id}", response_model=BusinessUnitOut)
-async def get_business_unit(unit_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_business_unit(unit_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return await read_row(who, lambda uow: catalog.get_business_unit(uow, unit_id), render)
 
 
@@ -54,11 +55,11 @@ async def create_business_unit(body: BusinessUnitIn, who: Caller = Depends(admin
 
 
 @router.patch("/{unit_id}", response_model=BusinessUnitOut)
-async def update_business_unit(unit_id: int, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> Response:
+async def update_business_unit(unit_id: PathId, body: BusinessUnitPatch, who: Caller = Depends(admin)) -> Response:
     return await change_row(who, lambda uow: catalog.update_business_unit(uow, who.actor, unit_id, changes_of(body)),
                             render)
 
 
 @router.delete("/{unit_id}", status_code=204, response_class=Response)
-async def delete_business_unit(unit_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_business_unit(unit_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_business_unit(uow, who.actor, unit_id))

@@ -28,28 +28,26 @@ PREFIX = "/api/v1"
 
 # Declared only so that OpenAPI shows how to authenticate; the Authenticator does the work. They
 # are not dependencies of `caller`: FastAPI would run all three on every request (~55 us) to no
-# purpose. document_security() puts them in the OpenAPI document instead.
+# purpose. native.openapi puts them in the OpenAPI document instead.
 _basic = HTTPBasic(auto_error=False, description="Staff user, or a member's email / card / customer number.")
 _bearer = HTTPBearer(auto_error=False, description="API key (staff access with the key's role).")
 _tenant = APIKeyHeader(name=TENANT_HEADER, auto_error=False, scheme_name="MemberTenant",
-                       description="Members only: the slug of the tenant they belong to.")
+                       description="Members only, always with HTTP Basic (their email, card or customer "
+                                   "number): the slug of the tenant they belong to. Never send it with staff "
+                                   "credentials or an API key: it makes the call a member login.")
 
 
 Caller = RequestContext  # what a native endpoint is given: the request's context
 
 
-def document_security(schema: dict[str, Any]) -> None:
-    """Every native operation takes HTTP Basic, a bearer API key, or a member's login with the
-    tenant header: the schemes and the requirement, as FastAPI would have written them."""
-    schemes = (_basic, _bearer, _tenant)
-    schema.setdefault("components", {})["securitySchemes"] = {
-        scheme.scheme_name: scheme.model.model_dump(mode="json", by_alias=True, exclude_none=True)
-        for scheme in schemes}
-    requirement: list[dict[str, list[str]]] = [{scheme.scheme_name: []} for scheme in schemes]
-    for path, operations in schema["paths"].items():
-        if path.startswith(PREFIX):
-            for operation in operations.values():
-                operation["security"] = requirement
+def security_schemes() -> dict[str, Any]:
+    """The schemes as FastAPI would have written them (native.openapi says how they combine)."""
+    return {scheme.scheme_name: scheme.model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for scheme in (_basic, _bearer, _tenant)}
+
+
+def member_tenant_scheme() -> str:
+    return _tenant.scheme_name
 
 
 async def caller(request: Request) -> Caller:

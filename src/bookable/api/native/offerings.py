@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -23,6 +22,7 @@ from bookable.api.native.crud import Input, as_is, change_row, changes_of, creat
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
 from bookable.api.native.representations import SlotOut, local_iso, slots_out, zone_of
+from bookable.api.native.values import Id, PathId, Price
 from bookable.domain.localtime import to_utc
 from bookable.domain.offering import KIND_DEFAULTS, Kind, OfferingSpec
 from bookable.domain.recurrence import LocalOccurrence, Repeat
@@ -33,8 +33,6 @@ from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/offerings", tags=["offerings"], route_class=DirectRoute)
 
-Price = Annotated[Decimal, Field(ge=0, max_digits=8, decimal_places=2,
-                                 description="decimal(8,2); send a string such as \"12.50\".")]
 Spaces = Annotated[int, Field(ge=0, le=100_000)]
 Minutes = Annotated[int, Field(ge=1, le=20_160, description="Minutes.")]
 Days = Annotated[int, Field(ge=0, le=3650, description="Days.")]
@@ -80,9 +78,9 @@ class OfferingFields(Input):
     max_upcoming_bookings: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         None, description="At most this many upcoming bookings of this offering per member; null = no limit.")
     slots: list[CustomSlotIn] | None = Field(None, max_length=1000, description="Custom slots (repeat 6).")
-    product_id: int | None = None
-    business_unit_id: int | None = None
-    resource_ids: list[int] | None = Field(None, max_length=100)
+    product_id: Id | None = None
+    business_unit_id: Id | None = None
+    resource_ids: list[Id] | None = Field(None, max_length=100)
     publish_start: datetime | None = Field(None, description="ISO 8601; without an offset it is tenant-local.")
     publish_end: datetime | None = None
 
@@ -232,8 +230,8 @@ async def list_offerings(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="Only offerings with a slot on/after this date."),
     to_date: date | None = Query(None, alias="to", description="... and on/before this local date."),
-    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
-    resource_id: list[int] = Query([]), kind: list[Literal["event", "course", "recurring"]] = Query([]),
+    business_unit_id: list[Id] = Query([]), product_id: list[Id] = Query([]), label_id: list[Id] = Query([]),
+    resource_id: list[Id] = Query([]), kind: list[Literal["event", "course", "recurring"]] = Query([]),
     disabled: bool | None = None,
 ) -> JsonResponse:
     filters = q.OfferingFilter(business_unit_ids=tuple(business_unit_id), product_ids=tuple(product_id),
@@ -250,7 +248,7 @@ async def list_offerings(
 
 
 @router.get("/{offering_id}", response_model=OfferingDetailOut)
-async def get_offering(offering_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_offering(offering_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return JsonResponse(await who.read(lambda uow: detail(uow, service.get_offering(uow, offering_id))))
 
 
@@ -265,7 +263,7 @@ async def create_offering(body: OfferingIn, who: Caller = Depends(staff)) -> Res
 
 @router.patch("/{offering_id}", response_model=OfferingDetailOut)
 async def update_offering(
-    offering_id: int, body: OfferingPatch, who: Caller = Depends(staff),
+    offering_id: PathId, body: OfferingPatch, who: Caller = Depends(staff),
     cancel_bookings: bool = Query(False, description="Cancel the active bookings of slots this change drops."),
 ) -> Response:
     changes = changes_of(body, exclude={"slots", *PLACEMENT})
@@ -286,7 +284,7 @@ async def update_offering(
 
 @router.delete("/{offering_id}", status_code=204, response_class=Response)
 async def delete_offering(
-    offering_id: int, who: Caller = Depends(admin),
+    offering_id: PathId, who: Caller = Depends(admin),
     cancel_bookings: bool = Query(False, description="Cancel its active bookings instead of refusing."),
 ) -> Response:
     return await delete_row(who, lambda uow: service.delete_offering(uow, who.actor, offering_id,

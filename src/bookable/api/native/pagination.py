@@ -18,6 +18,7 @@ from fastapi import Query
 from pydantic import BaseModel, Field
 
 from bookable.api.errors import ApiError
+from bookable.api.ids import is_id
 from bookable.storage.queries.native import MAX_LIMIT, Page
 
 Item = TypeVar("Item")
@@ -70,9 +71,15 @@ def id_key(row: Any) -> list[Any]:
 
 
 def decode_id(values: list[Any]) -> tuple[Any, ...]:
-    if len(values) != 1 or not isinstance(values[0], int):
+    if len(values) != 1 or not _an_id(values[0]):
         raise ValueError(values)
     return (values[0],)
+
+
+def _an_id(value: Any) -> bool:
+    """A cursor is ours only if it holds an id we could have handed out (a forged one could hold
+    any number, which PostgreSQL would not even compare with an id)."""
+    return isinstance(value, int) and not isinstance(value, bool) and is_id(value)
 
 
 def start_key(slot: Any) -> list[Any]:
@@ -80,7 +87,7 @@ def start_key(slot: Any) -> list[Any]:
 
 
 def decode_start(values: list[Any]) -> tuple[Any, ...]:
-    if len(values) != 2 or not isinstance(values[1], int):
+    if len(values) != 2 or not isinstance(values[0], str) or not _an_id(values[1]):
         raise ValueError(values)
     starts_at = datetime.fromisoformat(values[0])
     if starts_at.tzinfo is None:

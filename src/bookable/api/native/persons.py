@@ -16,6 +16,7 @@ from bookable.api.native.crud import Input, as_is, change_row, changes_of, creat
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import local_iso, zone_of
+from bookable.api.native.values import PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -72,7 +73,7 @@ def render(row: m.Person, zone: str) -> PersonOut:
                      created_at=local_iso(row.created_at, zone) or "")
 
 
-def _person_id(who: Caller, person_id: int | str) -> int:
+def _person_id(who: Caller, person_id: PathId | str) -> int:
     if person_id == "me":
         if who.person_id is None:
             raise ApiError(403, "forbidden", "Only members have a person record of their own.")
@@ -97,7 +98,7 @@ async def list_persons(
 
 @router.get("/{person_id}", response_model=PersonOut,
             description="`me` for the calling member's own record.")
-async def get_person(person_id: int | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
+async def get_person(person_id: PathId | Literal["me"], who: Caller = Depends(caller)) -> JsonResponse:
     wanted = _person_id(who, person_id)
     return JsonResponse(await who.read(lambda uow: render(catalog.read_person(uow, who.actor, wanted),
                                                           zone_of(uow))))
@@ -112,7 +113,8 @@ async def create_person(body: PersonFields, who: Caller = Depends(staff)) -> Res
 
 @router.patch("/{person_id}", response_model=PersonOut,
               description="Members may change their own record (not card or customer number).")
-async def update_person(person_id: int | Literal["me"], body: PersonFields, who: Caller = Depends(caller)) -> Response:
+async def update_person(person_id: PathId | Literal["me"], body: PersonFields,
+                        who: Caller = Depends(caller)) -> Response:
     wanted = _person_id(who, person_id)
     values, password = _split(body)
     return await change_row(who, lambda uow: render(catalog.update_person(uow, who.actor, wanted, values,
@@ -121,5 +123,5 @@ async def update_person(person_id: int | Literal["me"], body: PersonFields, who:
 
 
 @router.delete("/{person_id}", status_code=204, response_class=Response)
-async def delete_person(person_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_person(person_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_person(uow, who.actor, person_id))

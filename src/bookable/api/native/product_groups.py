@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -19,12 +20,12 @@ router = APIRouter(prefix=f"{PREFIX}/product-groups", tags=["catalogue"], route_
 
 class ProductGroupIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ProductGroupPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class ProductGroupOut(BaseModel):
@@ -44,7 +45,7 @@ async def list_product_groups(who: Caller = Depends(caller), paging: PageParams 
 
 
 @router.get("/{group_id}", response_model=ProductGroupOut)
-async def get_product_group(group_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_product_group(group_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return await read_row(who, lambda uow: catalog.get_product_group(uow, group_id), render)
 
 
@@ -55,11 +56,11 @@ async def create_product_group(body: ProductGroupIn, who: Caller = Depends(admin
 
 
 @router.patch("/{group_id}", response_model=ProductGroupOut)
-async def update_product_group(group_id: int, body: ProductGroupPatch, who: Caller = Depends(admin)) -> Response:
+async def update_product_group(group_id: PathId, body: ProductGroupPatch, who: Caller = Depends(admin)) -> Response:
     return await change_row(who, lambda uow: catalog.update_product_group(uow, who.actor, group_id, changes_of(body)),
                             render)
 
 
 @router.delete("/{group_id}", status_code=204, response_class=Response)
-async def delete_product_group(group_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_product_group(group_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_product_group(uow, who.actor, group_id))

@@ -11,6 +11,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row, row_list
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
+from bookable.api.native.values import PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 
@@ -40,7 +41,7 @@ async def list_product_labels(who: Caller = Depends(caller), paging: PageParams 
 
 
 @router.get("/{label_id}", response_model=ProductLabelOut)
-async def get_product_label(label_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_product_label(label_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return await read_row(who, lambda uow: catalog.get_product_label(uow, label_id), render)
 
 
@@ -51,11 +52,11 @@ async def create_product_label(body: ProductLabelIn, who: Caller = Depends(admin
 
 
 @router.patch("/{label_id}", response_model=ProductLabelOut)
-async def update_product_label(label_id: int, body: ProductLabelPatch, who: Caller = Depends(admin)) -> Response:
+async def update_product_label(label_id: PathId, body: ProductLabelPatch, who: Caller = Depends(admin)) -> Response:
     return await change_row(who, lambda uow: catalog.update_product_label(uow, who.actor, label_id, changes_of(body)),
                             render)
 
 
 @router.delete("/{label_id}", status_code=204, response_class=Response)
-async def delete_product_label(label_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_product_label(label_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_product_label(uow, who.actor, label_id))

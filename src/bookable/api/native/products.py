@@ -16,6 +16,7 @@ from bookable.api.native.context import PREFIX, Caller, admin, caller
 from bookable.api.native.crud import Input, change_row, changes_of, create_row, delete_row, read_row
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog
 from bookable.storage import models as m
 from bookable.storage.queries import native as q
@@ -32,9 +33,9 @@ class ProductIn(Input):
     product_type: ProductType = "groupActivity"
     bookable_from_internet: bool = True
     css_class: str = Field("", max_length=64)
-    group_id: int | None = None
-    business_unit_id: int | None = None
-    label_ids: list[int] = Field([], max_length=100)
+    group_id: Id | None = None
+    business_unit_id: Id | None = None
+    label_ids: list[Id] = Field([], max_length=100)
 
 
 class ProductPatch(Input):
@@ -43,9 +44,9 @@ class ProductPatch(Input):
     product_type: ProductType | None = None
     bookable_from_internet: bool | None = None
     css_class: str | None = Field(None, max_length=64)
-    group_id: int | None = None
-    business_unit_id: int | None = None
-    label_ids: list[int] | None = Field(None, max_length=100, description="Replaces the product's labels.")
+    group_id: Id | None = None
+    business_unit_id: Id | None = None
+    label_ids: list[Id] | None = Field(None, max_length=100, description="Replaces the product's labels.")
 
 
 class Named(BaseModel):
@@ -81,9 +82,9 @@ def render(row: m.Product) -> ProductOut:
 @router.get("", response_model=PageOut[ProductOut])
 async def list_products(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
-    business_unit_id: list[int] = Query([], description="Only these business units (repeat the parameter)."),
-    group_id: list[int] = Query([], description="Only these product groups."),
-    label_id: list[int] = Query([], description="Only products with one of these labels."),
+    business_unit_id: list[Id] = Query([], description="Only these business units (repeat the parameter)."),
+    group_id: list[Id] = Query([], description="Only these product groups."),
+    label_id: list[Id] = Query([], description="Only products with one of these labels."),
     product_type: ProductType | None = None,
     bookable_from_internet: bool | None = None,
 ) -> JsonResponse:
@@ -100,7 +101,7 @@ async def list_products(
 
 
 @router.get("/{product_id}", response_model=ProductOut)
-async def get_product(product_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_product(product_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return await read_row(who, lambda uow: catalog.get_product(uow, product_id), render)
 
 
@@ -111,11 +112,11 @@ async def create_product(body: ProductIn, who: Caller = Depends(admin)) -> Respo
 
 
 @router.patch("/{product_id}", response_model=ProductOut)
-async def update_product(product_id: int, body: ProductPatch, who: Caller = Depends(admin)) -> Response:
+async def update_product(product_id: PathId, body: ProductPatch, who: Caller = Depends(admin)) -> Response:
     return await change_row(who, lambda uow: catalog.update_product(
         uow, who.actor, product_id, changes_of(body, exclude={"label_ids"}), body.label_ids), render)
 
 
 @router.delete("/{product_id}", status_code=204, response_class=Response)
-async def delete_product(product_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_product(product_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_product(uow, who.actor, product_id))

@@ -22,6 +22,7 @@ from bookable.api.native.crud import (
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams
 from bookable.api.native.representations import BookingOut, bookings_out, local_iso, zone_of
+from bookable.api.native.values import Id, PathId
 from bookable.services import catalog, registrations
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
@@ -30,8 +31,8 @@ router = APIRouter(prefix=f"{PREFIX}/registrations", tags=["registrations"], rou
 
 
 class RegistrationIn(Input):
-    offering_id: int
-    person_id: int
+    offering_id: Id
+    person_id: Id
     code: str = Field(min_length=1, max_length=64, description="RegistrationID, unique per offering.")
     badge_number: int | None = Field(None, ge=0, le=2_147_483_647)
 
@@ -42,7 +43,7 @@ class RegistrationPatch(Input):
 
 
 class SessionsIn(Input):
-    slot_ids: list[int] = Field(min_length=1, max_length=500)
+    slot_ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 class RegistrationOut(BaseModel):
@@ -72,14 +73,14 @@ def detail(uow: UnitOfWork, row: m.Registration) -> RegistrationDetailOut:
 @router.get("", response_model=PageOut[RegistrationOut])
 async def list_registrations(
     who: Caller = Depends(staff), paging: PageParams = Depends(),
-    offering_id: list[int] = Query([]), person_id: list[int] = Query([]),
+    offering_id: list[Id] = Query([]), person_id: list[Id] = Query([]),
 ) -> JsonResponse:
     return await zoned_row_list(who, paging, m.Registration, render,
                                 {"offering_id": offering_id, "person_id": person_id})
 
 
 @router.get("/{registration_id}", response_model=RegistrationDetailOut)
-async def get_registration(registration_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+async def get_registration(registration_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     return await read_row(who, lambda uow: detail(uow, catalog.get_registration(uow, registration_id)), as_is)
 
 
@@ -90,18 +91,19 @@ async def create_registration(body: RegistrationIn, who: Caller = Depends(staff)
 
 
 @router.patch("/{registration_id}", response_model=RegistrationDetailOut)
-async def update_registration(registration_id: int, body: RegistrationPatch, who: Caller = Depends(staff)) -> Response:
+async def update_registration(registration_id: PathId, body: RegistrationPatch,
+                              who: Caller = Depends(staff)) -> Response:
     return await change_row(who, lambda uow: detail(uow, catalog.update_registration(
         uow, who.actor, registration_id, changes_of(body))), as_is)
 
 
 @router.delete("/{registration_id}", status_code=204, response_class=Response)
-async def delete_registration(registration_id: int, who: Caller = Depends(admin)) -> Response:
+async def delete_registration(registration_id: PathId, who: Caller = Depends(admin)) -> Response:
     return await delete_row(who, lambda uow: catalog.delete_registration(uow, who.actor, registration_id))
 
 
 @router.post("/{registration_id}/sessions", response_model=RegistrationDetailOut)
-async def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = Depends(staff)) -> Response:
+async def assign_sessions(registration_id: PathId, body: SessionsIn, who: Caller = Depends(staff)) -> Response:
     """Book the registrant on each slot (a full slot puts them on its waiting list)."""
 
     def assign(uow: UnitOfWork) -> RegistrationDetailOut:
@@ -113,7 +115,7 @@ async def assign_sessions(registration_id: int, body: SessionsIn, who: Caller = 
 
 
 @router.delete("/{registration_id}/sessions/{slot_id}", response_model=RegistrationDetailOut)
-async def remove_session(registration_id: int, slot_id: int, who: Caller = Depends(staff)) -> Response:
+async def remove_session(registration_id: PathId, slot_id: PathId, who: Caller = Depends(staff)) -> Response:
     """Cancel the registrant's booking on this slot (no refund; the booking row stays)."""
 
     def remove(uow: UnitOfWork) -> RegistrationDetailOut:

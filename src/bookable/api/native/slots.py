@@ -16,6 +16,7 @@ from bookable.api.native.crud import Input, changes_of
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_start, start_key
 from bookable.api.native.representations import SlotOut, slots_out, zone_of
+from bookable.api.native.values import Id, PathId
 from bookable.domain.attendance import parse_volunteering
 from bookable.domain.errors import NotFound
 from bookable.domain.localtime import to_utc
@@ -47,7 +48,7 @@ class CancelSlotIn(Input):
 
 
 class RegisterLineIn(Input):
-    person_id: int
+    person_id: Id
     attended: bool | None = Field(None, description="Default: false, or true once the slot has started.")
     volunteering: list[str] | None = Field(None, max_length=50, description="Roles, e.g. [\"Made Coffee\"].")
 
@@ -67,7 +68,7 @@ class ParticipantOut(BaseModel):
     volunteering: list[str]
 
 
-def one_slot(uow: UnitOfWork, slot_id: int) -> SlotOut:
+def one_slot(uow: UnitOfWork, slot_id: PathId) -> SlotOut:
     slot = q.slot_view(uow.connection(), uow.tenant_id, slot_id)
     if slot is None:
         raise service.slot_not_found(slot_id)
@@ -79,8 +80,8 @@ async def list_slots(
     who: Caller = Depends(caller), paging: PageParams = Depends(),
     from_date: date | None = Query(None, alias="from", description="First local date (inclusive)."),
     to_date: date | None = Query(None, alias="to", description="Last local date (inclusive)."),
-    business_unit_id: list[int] = Query([]), product_id: list[int] = Query([]), label_id: list[int] = Query([]),
-    resource_id: list[int] = Query([]), offering_id: list[int] = Query([]),
+    business_unit_id: list[Id] = Query([]), product_id: list[Id] = Query([]), label_id: list[Id] = Query([]),
+    resource_id: list[Id] = Query([]), offering_id: list[Id] = Query([]),
     status: str | None = Query(None, pattern="^(scheduled|cancelled)$", description="scheduled or cancelled."),
 ) -> JsonResponse:
     def page(uow: UnitOfWork) -> PageOut[SlotOut]:
@@ -100,12 +101,12 @@ async def list_slots(
 
 
 @router.get("/{slot_id}", response_model=SlotOut)
-async def get_slot(slot_id: int, who: Caller = Depends(caller)) -> JsonResponse:
+async def get_slot(slot_id: PathId, who: Caller = Depends(caller)) -> JsonResponse:
     return JsonResponse(await who.read(lambda uow: one_slot(uow, slot_id)))
 
 
 @router.patch("/{slot_id}", response_model=SlotOut)
-async def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff)) -> Response:
+async def update_slot(slot_id: PathId, body: SlotPatch, who: Caller = Depends(staff)) -> Response:
     changes = changes_of(body)
 
     def change(uow: UnitOfWork) -> SlotOut:
@@ -123,7 +124,7 @@ async def update_slot(slot_id: int, body: SlotPatch, who: Caller = Depends(staff
 
 
 @router.post("/{slot_id}/cancel", response_model=SlotOut)
-async def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> Response:
+async def cancel_slot(slot_id: PathId, body: CancelSlotIn | None = None, who: Caller = Depends(staff)) -> Response:
     def cancel(uow: UnitOfWork) -> SlotOut:
         service.set_slot_cancelled(uow, who.actor, slot_id, True,
                                    cancel_bookings=body.cancel_bookings if body else False)
@@ -133,7 +134,7 @@ async def cancel_slot(slot_id: int, body: CancelSlotIn | None = None, who: Calle
 
 
 @router.post("/{slot_id}/restore", response_model=SlotOut)
-async def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> Response:
+async def restore_slot(slot_id: PathId, who: Caller = Depends(staff)) -> Response:
     def restore(uow: UnitOfWork) -> SlotOut:
         service.set_slot_cancelled(uow, who.actor, slot_id, False)
         return one_slot(uow, slot_id)
@@ -141,7 +142,7 @@ async def restore_slot(slot_id: int, who: Caller = Depends(staff)) -> Response:
     return await who.write(restore, JsonResponse)
 
 
-def register_out(uow: UnitOfWork, slot_id: int) -> list[ParticipantOut]:
+def register_out(uow: UnitOfWork, slot_id: PathId) -> list[ParticipantOut]:
     return [ParticipantOut(
         booking_id=row.booking.id, person_id=row.person.id, first_name=row.person.first_name,
         last_name=row.person.last_name, places=row.booking.places, status=row.booking.status,
@@ -150,7 +151,7 @@ def register_out(uow: UnitOfWork, slot_id: int) -> list[ParticipantOut]:
     ) for row in register.participants(uow, _session(uow, slot_id))]
 
 
-def _session(uow: UnitOfWork, slot_id: int) -> register.Session:
+def _session(uow: UnitOfWork, slot_id: PathId) -> register.Session:
     try:
         return register.session_of(uow, slot_id)
     except NotFound:
@@ -158,12 +159,12 @@ def _session(uow: UnitOfWork, slot_id: int) -> register.Session:
 
 
 @router.get("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-async def get_register(slot_id: int, who: Caller = Depends(staff)) -> JsonResponse:
+async def get_register(slot_id: PathId, who: Caller = Depends(staff)) -> JsonResponse:
     return JsonResponse(await who.read(lambda uow: register_out(uow, slot_id)))
 
 
 @router.put("/{slot_id}/register", response_model=list[ParticipantOut], tags=["bookings"])
-async def replace_register(slot_id: int, body: RegisterIn, who: Caller = Depends(staff)) -> Response:
+async def replace_register(slot_id: PathId, body: RegisterIn, who: Caller = Depends(staff)) -> Response:
     """The register becomes exactly these people: missing ones are booked (staff: windows do not
     apply, capacity does); whoever is left out is cancelled, or marked absent if their booking is a
     whole course's or the slot is paid for (docs/native-api.md)."""

@@ -167,6 +167,7 @@ class ActivityFilter:
     group: int | None = None
     internet_only: bool = True
     person_id: int | None = None
+    limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -255,20 +256,20 @@ def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) ->
     params: dict[str, Any] = {"tenant_id": tenant_id, "starts_from": wanted.starts_from,
                               "starts_before": wanted.starts_before, "person_id": wanted.person_id,
                               "products": wanted.products, "business_units": wanted.business_units,
-                              "labels": wanted.labels, "group": wanted.group}
+                              "labels": wanted.labels, "group": wanted.group, "limit": wanted.limit}
     filters = tuple(params[name] is not None for name in _OPTIONAL_FILTERS)
     query = _activities_query(wanted.person_id is not None, filters, wanted.internet_only)
     present = {name: value for name, value in params.items() if value is not None}
     return [tuple(values) for values in session.connection().execute(query, present)]
 
 
-_OPTIONAL_FILTERS = ("products", "business_units", "labels", "group")
+_OPTIONAL_FILTERS = ("products", "business_units", "labels", "group", "limit")
 
 
 @functools.cache
 def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_only: bool) -> Select[Any]:
     """Built once per shape (which filters are present), with every value a bound parameter."""
-    products, business_units, labels, group = filters
+    products, business_units, labels, group, limited = filters
     query = _activities_select(with_booking).where(
         m.Slot.tenant_id == bindparam("tenant_id"),
         m.Slot.starts_at >= bindparam("starts_from"),
@@ -287,7 +288,8 @@ def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_on
         query = query.where(m.Product.group_id == bindparam("group"))
     if internet_only:
         query = query.where(m.Offering.bookable_from_internet.is_(True))
-    return query.order_by(m.Slot.starts_at, m.Slot.id)
+    query = query.order_by(m.Slot.starts_at, m.Slot.id)
+    return query.limit(bindparam("limit")) if limited else query
 
 
 @dataclass(frozen=True)

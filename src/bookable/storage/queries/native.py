@@ -381,9 +381,11 @@ def registration_usage(session: Session, registration_id: int) -> Usage:
 
 def person_with_login(session: Session, tenant_id: int, column: str, value: str, *,
                       except_id: int | None = None) -> int | None:
-    """The id of another person of the tenant whose email / card / customer number is `value`."""
+    """The id of another person of the tenant whose email (in any case) / card / customer number is
+    `value`: members log in with these, emails in any case."""
     attribute = getattr(m.Person, column)
-    query = select(m.Person.id).where(m.Person.tenant_id == tenant_id, attribute == value)
+    same = func.lower(attribute) == value.lower() if column == "email" else attribute == value
+    query = select(m.Person.id).where(m.Person.tenant_id == tenant_id, same)
     if except_id is not None:
         query = query.where(m.Person.id != except_id)
     return session.scalar(query.limit(1))

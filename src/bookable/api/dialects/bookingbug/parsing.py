@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from bookable.api.errors import ApiError
+from bookable.api.ids import MAX_ID
 from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import parse_date, parse_time
 from bookable.domain.money import parse_price
@@ -22,7 +23,6 @@ from bookable.domain.offering import Kind, parse_kind, parse_repeat
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
 _ID = re.compile(r"[0-9]{1,10}")
-MAX_ID = 2**31 - 1
 TRUE, FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
 TYPE_ELEMENTS = ("type", "session_type")
 READ_ONLY_SLOT_ELEMENTS = frozenset({"spaces_booked", "spaces_reserved"})

@@ -12,11 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.api.context import RequestContext
-from bookable.api.dialects.brp import blocks
+from bookable.api.dialects.brp import blocks, routing
 from bookable.api.dialects.brp.context import credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_boolean, a_date, an_id, id_list, raw_params, read
 from bookable.api.dialects.brp.render import Element, Items, format_of, rendered, timepoint
-from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.dialects.brp.routing import (
+    NEXT_FROMDATE,
+    date_range,
+    day_starts,
+    endpoint,
+    respond,
+    span,
+    whole_days,
+)
 from bookable.api.execution import run_checks
 from bookable.storage.queries import brp as reads
 
@@ -47,22 +55,26 @@ def _checked(request: Request, raw: RawParams) -> tuple[RequestContext, reads.Ac
     zone = context.zone()
     first, last = date_range(params, zone)
     person_id = member(request, context).person_id if params.get("includebooking") else None
-    starts_from, starts_before = day_starts(first, last, zone)
+    starts_from, starts_before = day_starts(first, last, zone, params)
     wanted = reads.ActivityFilter(
         starts_from=starts_from, starts_before=starts_before, products=params.get("product"),
         business_units=params.get("businessunit"), labels=params.get("productlabel"),
         group=params.get("productgroup"), internet_only=params.get("bookablefrominternet", True),
-        person_id=person_id,
+        person_id=person_id, limit=routing.MAX_ROWS + 1,
     )
     return context, wanted, (first, last)
 
 
-def _page(request: Request, zone: str, rows: list[Any], with_booking: bool, first: date, last: date) -> Response:
+def _page(request: Request, zone: str, found: list[Any], with_booking: bool, first: date, last: date) -> Response:
+    rows, next_day = whole_days(found, lambda values: (timepoint(values[1], zone) or "")[:10])
     fmt = format_of(request.scope["path"])
     items = [_activity(values, zone, with_booking, fmt) for values in rows]
     starts = [timepoint(rows[0][1], zone), timepoint(rows[-1][1], zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}
-    return respond(request, "activities", content)
+    response = respond(request, "activities", content)
+    if next_day is not None:
+        response.headers[NEXT_FROMDATE] = next_day
+    return response
 
 
 @functools.lru_cache(maxsize=20_000)

@@ -13,7 +13,15 @@ from bookable.api.dialects.brp import blocks
 from bookable.api.dialects.brp.context import credential_of, integration, member
 from bookable.api.dialects.brp.params import Param, RawParams, a_date, an_id, one_of, raw_params, read
 from bookable.api.dialects.brp.render import Items, document_response, format_of
-from bookable.api.dialects.brp.routing import date_range, day_starts, endpoint, respond, span
+from bookable.api.dialects.brp.routing import (
+    NEXT_FROMDATE,
+    date_range,
+    day_starts,
+    endpoint,
+    respond,
+    span,
+    whole_days,
+)
 from bookable.api.execution import run_checks
 from bookable.domain.actors import Actor
 from bookable.domain.booking import HOLDING, BookingStatus, Waitlist
@@ -24,9 +32,17 @@ from bookable.storage.queries import brp as reads
 from bookable.storage.unit_of_work import UnitOfWork
 
 TYPES = ("ordinary", "waitinglist")
+SPEC_EXAMPLE_TYPES = {"groupactivity": "ordinary"}
+"""The spec's own example of GET bookings filters by `type=groupactivity`: group-activity bookings."""
 STATUSES = {"ordinary": HOLDING, "waitinglist": (BookingStatus.WAITLISTED,)}
+
+
+def a_listed_type(text: str, name: str) -> str:
+    return str(one_of(*TYPES)(SPEC_EXAMPLE_TYPES.get(text, text), name))
+
+
 BOOK_PARAMS = {"type": Param(one_of(*TYPES), required=True), "activityid": Param(an_id, required=True)}
-LIST_PARAMS = {"type": Param(one_of(*TYPES)), "fromdate": Param(a_date), "todate": Param(a_date)}
+LIST_PARAMS = {"type": Param(a_listed_type), "fromdate": Param(a_date), "todate": Param(a_date)}
 CANCEL_PARAMS = {"type": Param(one_of(*TYPES), required=True)}
 
 
@@ -78,15 +94,18 @@ async def list_bookings(request: Request, raw: RawParams = Depends(raw_params)) 
     context, params = await run_checks(credential_of(request, raw), check)
     zone = context.zone()
     first, last = date_range(params, zone)
-    starts_from, starts_before = day_starts(first, last, zone)
+    starts_from, starts_before = day_starts(first, last, zone, params)
     person_id = context.person_id
     assert person_id is not None
     rows = await context.read(lambda uow: reads.member_bookings(
         uow.session, context.tenant_id, person_id, statuses=STATUSES[params.get("type", "ordinary")],
         starts_from=starts_from, starts_before=starts_before))
-    items = [blocks.booking(row, zone) for row in rows]
+    items, next_day = whole_days([blocks.booking(row, zone) for row in rows], lambda item: item["start"][:10])
     content = {**span([item["start"] for item in items], first, last), "booking": Items("booking", items, inline=True)}
-    return respond(request, "bookings", content)
+    response = respond(request, "bookings", content)
+    if next_day is not None:
+        response.headers[NEXT_FROMDATE] = next_day
+    return response
 
 
 @endpoint("DELETE", "bookings/{booking_id}")

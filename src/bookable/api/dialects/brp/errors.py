@@ -38,6 +38,8 @@ CODES: dict[str, Code] = {
     "apikey_wrong": Code(1012, 401, "Felaktig apikey", "Wrong apikey"),
     "apikey_other_tenant": Code(1013, 403, "Apikey gäller inte denna kund",
                                 "The apikey does not belong to this customer"),
+    "too_many_attempts": Code(1014, 429, "För många misslyckade inloggningar; försök igen senare",
+                              "Too many failed logins; try again later"),
     "not_allowed": Code(1020, 403, "Åtgärden är inte tillåten", "Not allowed"),
     "forbidden": Code(1020, 403, "Åtgärden är inte tillåten", "Not allowed"),
     "not_found": Code(1030, 404, "Hittades inte", "Not found"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi import Depends
@@ -26,11 +26,10 @@ from bookable.api.dialects.brp.params import (
     read,
 )
 from bookable.api.dialects.brp.render import Items, named, timepoint
-from bookable.api.dialects.brp.routing import endpoint, respond, today_in
+from bookable.api.dialects.brp.routing import day_start, endpoint, respond, today_in
 from bookable.api.execution import run_checks
 from bookable.domain.booking import Waitlist
 from bookable.domain.errors import NotFound
-from bookable.domain.localtime import to_utc
 from bookable.services import bookings as booking_service
 from bookable.storage.queries import brp as reads
 from bookable.storage.unit_of_work import UnitOfWork
@@ -66,11 +65,10 @@ def _as_tuple(value: Any) -> tuple[int, ...] | None:
     return value if isinstance(value, tuple) else (value,)
 
 
-def _day_start(day: date | None, zone: str, *, after: bool = False) -> datetime | None:
-    """Local midnight at the start of `day` (or of the day after it), as a UTC instant."""
-    if day is None:
-        return None
-    return to_utc(day + timedelta(days=1) if after else day, time(0, 0), zone)
+def _day_start(params: dict[str, Any], name: str, zone: str, *, after: bool = False) -> datetime | None:
+    """Local midnight at the start of the day `name` gives (or of the day after it), as a UTC instant."""
+    day = params.get(name)
+    return None if day is None else day_start(day, zone, name, after=after)
 
 
 def event_filter(params: dict[str, Any], zone: str, person_id: int | None) -> reads.EventFilter:
@@ -83,8 +81,8 @@ def event_filter(params: dict[str, Any], zone: str, person_id: int | None) -> re
         ongoing_on=params.get("ongoingdate"),
         starts_on_or_after=params.get("startdate"),
         ends_on_or_before=params.get("enddate"),
-        publish_starts_from=_day_start(params.get("publishstartdate"), zone),
-        publish_ends_before=_day_start(params.get("publishenddate"), zone, after=True),
+        publish_starts_from=_day_start(params, "publishstartdate", zone),
+        publish_ends_before=_day_start(params, "publishenddate", zone, after=True),
         not_ended_on=today_in(zone) if no_dates else None,
         person_id=person_id,
     )

@@ -1,8 +1,10 @@
-"""BRP request parameters: lower-case names, strict formats, nothing unknown silently ignored.
+"""BRP request parameters: names read in any case, strict formats for the ones an endpoint knows.
 
 Parameters come from the query string and from a form-encoded body (the BRP POST style). `apikey` and `lang`
-are accepted on every call; every other name must be one the endpoint declares, in its format,
-else the call fails with code 1001 (debug `field=<name>`).
+are accepted on every call. A name the endpoint does not declare is ignored, as the vendor's servers
+evidently do (jQuery's cache-buster `_=...`); a declared one must be in its format, else the call
+fails with code 1001 (debug `field=<name>`). The spec writes `businessUnit=4,334` in its own examples
+while saying names are lower case: a name is read as its lower-case spelling.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from starlette.requests import Request
 
 from bookable.api.dialects.brp.errors import LANGUAGES, invalid, missing
 from bookable.api.errors import ApiError
+from bookable.api.ids import MAX_ID
 from bookable.api.received import body_of, header
 from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import parse_date
 
 COMMON = ("apikey", "lang")
-MAX_ID = 2_147_483_647
 MAX_IDS = 500
 _ID = re.compile(r"[1-9][0-9]{0,9}")
 FORM = "application/x-www-form-urlencoded"
@@ -42,7 +44,8 @@ async def raw_params(request: Request) -> RawParams:
     pairs = form_pairs(query)
     pairs += _form_pairs(await body_of(request), header(request.scope, b"content-type") or "")
     values: dict[str, str] = {}
-    for name, value in pairs:
+    for given, value in pairs:
+        name = given.lower()
         if name in values:
             raise invalid(name, f"{name} is given more than once.")
         values[name] = value
@@ -84,10 +87,7 @@ class Param:
 
 
 def read(raw: RawParams, declared: Mapping[str, Param]) -> dict[str, Any]:
-    """The declared parameters, parsed; unknown names, bad formats and missing required ones refused."""
-    for name in raw.values:
-        if name not in declared and name not in COMMON:
-            raise invalid(name, f"Unknown parameter {name}.")
+    """The declared parameters, parsed; bad formats and missing required ones refused, others ignored."""
     parsed: dict[str, Any] = {}
     for name, param in declared.items():
         text = raw.values.get(name)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
@@ -14,15 +14,20 @@ from bookable.api.dialects.brp.errors import invalid
 from bookable.api.dialects.brp.render import Content, document_response, format_of
 from bookable.api.direct_route import DirectRoute
 from bookable.domain.actors import utc_now
+from bookable.domain.errors import ValidationError
 from bookable.domain.localtime import to_local, to_utc
 
 PREFIX = "/{tenant}/api/ver2/"
 SUFFIXES = (".xml", ".json", "")
 DEFAULT_DAYS = 14
-MAX_RANGE_DAYS = 92
+MAX_RANGE_DAYS = 366
+MAX_ROWS = 2000
+"""The most activities (or bookings) one answer lists: a year of a busy timetable comes in several."""
+NEXT_FROMDATE = "X-Bookable-Next-Fromdate"
 
 router = APIRouter(include_in_schema=False, route_class=DirectRoute)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
+Row = TypeVar("Row")
 
 
 def endpoint(method: str, resource: str) -> Callable[[Endpoint], Endpoint]:
@@ -47,7 +52,7 @@ def today_in(zone: str) -> date:
 def date_range(params: dict[str, Any], zone: str) -> tuple[date, date]:
     """fromdate (default today) and todate (default fromdate + 14 days), both inclusive."""
     first: date = params.get("fromdate") or today_in(zone)
-    last: date = params.get("todate") or first + timedelta(days=DEFAULT_DAYS)
+    last: date = params.get("todate") or _days_after(first, DEFAULT_DAYS, "fromdate")
     if last < first:
         raise invalid("todate", "todate is before fromdate.")
     if (last - first).days > MAX_RANGE_DAYS:
@@ -55,9 +60,38 @@ def date_range(params: dict[str, Any], zone: str) -> tuple[date, date]:
     return first, last
 
 
-def day_starts(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+def day_starts(first: date, last: date, zone: str, params: dict[str, Any]) -> tuple[datetime, datetime]:
     """UTC instants from the start of `first` to the start of the day after `last`, local time."""
-    return to_utc(first, datetime.min.time(), zone), to_utc(last + timedelta(days=1), datetime.min.time(), zone)
+    last_from = "todate" if "todate" in params else "fromdate"
+    return day_start(first, zone, "fromdate"), day_start(last, zone, last_from, after=True)
+
+
+def day_start(day: date, zone: str, name: str, *, after: bool = False) -> datetime:
+    """Local midnight at the start of `day` (or of the day after it), as a UTC instant. A valid date
+    too near the ends of the calendar for that (0001-01-01, 9999-12-31) is the fault of the
+    parameter `name` that gave it: 1001, not a failure of ours."""
+    try:
+        return to_utc(_days_after(day, 1, name) if after else day, time(0), zone)
+    except ValidationError:
+        raise invalid(name, f"{name} is out of range.") from None
+
+
+def _days_after(day: date, days: int, name: str) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise invalid(name, f"{name} is out of range.") from None
+
+
+def whole_days(rows: Sequence[Row], day_of: Callable[[Row], str]) -> tuple[list[Row], str | None]:
+    """At most MAX_ROWS of `rows` (ordered by start), ending with a whole day, and the day the next
+    call should start from when some were left out (else None). A single day holding more than
+    MAX_ROWS is cut at MAX_ROWS."""
+    if len(rows) <= MAX_ROWS:
+        return list(rows), None
+    next_day = day_of(rows[MAX_ROWS])
+    kept = [row for row in rows[:MAX_ROWS] if day_of(row) < next_day]
+    return kept or list(rows[:MAX_ROWS]), next_day
 
 
 def span(timepoints: list[str | None], first: date, last: date) -> dict[str, str | None]:

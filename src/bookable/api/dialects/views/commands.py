@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bookable.api.dialects.views.documents import Item, Record
+from bookable.api.ids import is_id
 from bookable.domain.attendance import parse_flag, parse_volunteering
 from bookable.domain.errors import NotFound, ValidationError
 from bookable.domain.money import ZERO, parse_amount, parse_payment_type
@@ -12,8 +13,8 @@ from bookable.services.bookings import Settlement
 from bookable.services.person_details import check_details
 from bookable.services.register import NewParticipant, Payment, RegisterLine
 
-MAX_ID = 2_147_483_647
-_DIGITS = re.compile(r"^\d{1,19}$")
+_DIGITS = re.compile(r"[0-9]{1,200}")
+"""ASCII digits: `\\d` would also take other scripts' digits, which int() reads."""
 MAX_REFERENCE = 200
 DETAIL_COLUMNS = {
     "Forename": "first_name",
@@ -34,16 +35,16 @@ def parse_id(text: str | None, name: str, *, what: str) -> int:
     text = (text or "").strip()
     if not text:
         raise ValidationError(f"{name} is required.", field=name)
-    if not _DIGITS.match(text):
+    if not _DIGITS.fullmatch(text):
         raise ValidationError(f"{name} must be a whole number.", field=name)
     value = int(text)
-    if not 1 <= value <= MAX_ID:
+    if not is_id(value):
         raise NotFound(f"{what} {text} not found.", field=name)
     return value
 
 
 def path_id(text: str, what: str) -> int:
-    if not _DIGITS.match(text) or not 1 <= int(text) <= MAX_ID:
+    if not _DIGITS.fullmatch(text) or not is_id(int(text)):
         raise NotFound(f"{what} {text[:40]} not found.")
     return int(text)
 

@@ -21,6 +21,9 @@ Item = Record | str
 LIST_ROOT = "participants"
 ITEM = "participant"
 ROOTS = ("participant", "participants", "payment", "booking", "refundtype")
+EXACT = frozenset({"PaymentAmount", "PaymentFee"})
+"""Money is read exactly as sent (domain.money.parse_amount refuses `" 20 "`); other values are
+trimmed of surrounding whitespace."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,12 @@ def _xml_record(parent: etree._Element) -> Record:
             raise malformed(f"<{child.tag}> must hold a value, not further elements.")
         if child.tag in record:
             raise malformed(f"<{child.tag}> appears twice in <{parent.tag}>.")
-        record[child.tag] = (child.text or "").strip()
+        record[child.tag] = _trimmed(child.tag, child.text or "")
     return record
+
+
+def _trimmed(name: str, text: str) -> str:
+    return text if name in EXACT else text.strip()
 
 
 def _from_json(body: bytes) -> Document:
@@ -152,5 +159,5 @@ def _json_scalar(name: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"  # a flag accepts these; an amount or an id does not
     if isinstance(value, str | int):
-        return str(value).strip()
+        return _trimmed(name, str(value))
     raise malformed(f'"{name}" must hold a single value, not a list or an object.')

@@ -20,6 +20,10 @@ from bookable.api.errors import Failure
 from bookable.api.xml import XmlResponse, sub
 
 Scalar = str | int | bool | Decimal | None
+ENGINE_FIELDS = {"person_id": "ContactID", "slot_id": "sid", "booking_id": "pid", "offering_id": "SessionGroupID",
+                 "places": "Places"}
+"""The engine's names of the fields a failure may name, as a Views caller knows them. POST names
+the person PersonID, as its body does."""
 Value = Union[Scalar, "Node", list["Node"]]
 
 
@@ -95,9 +99,16 @@ def respond(request: Request, node: Node, status: int = 200) -> Response:
 
 def render_failure(request: Request | None, failure: Failure) -> Response:
     """`<errors><error code=".." field="..">message</error></errors>`, or the same as JSON."""
-    extra = {"code": failure.code, **({"field": failure.field} if failure.field else {})}
+    field = views_field(request, failure.field)
+    extra = {"code": failure.code, **({"field": field} if field else {})}
     if responds_json(request):
         return JsonResponse({"errors": [{"error": failure.message, **extra}]}, status_code=failure.status)
     root = etree.Element("errors")
     sub(root, "error", failure.message, **extra)
     return XmlResponse(root, status_code=failure.status)
+
+
+def views_field(request: Request | None, field: str | None) -> str | None:
+    if field == "person_id" and request is not None and request.method == "POST":
+        return "PersonID"
+    return ENGINE_FIELDS.get(field, field) if field else field

@@ -45,10 +45,11 @@ ERROR_CODES = {
     "has_active_bookings": CONFLICT,
     "invalid_state": CONFLICT,
     "booking_limit_reached": CONFLICT,
-    "idempotency_in_progress": CONFLICT,
+    "idempotency_in_progress": "IdempotencyInProgress",
     "idempotency_mismatch": "UnprocessableEntity",
     "payload_too_large": "RequestEntityTooLarge",
     "unsupported_media_type": "UnsupportedMediaType",
+    "too_many_attempts": "TooManyRequests",
     "internal_error": "InternalServerError",
 }
 ENGINE_FIELDS = {
