@@ -21,6 +21,8 @@ from starlette.requests import Request
 from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up
 from bookable.api.received import header
+from bookable.observability import metrics
+from bookable.observability.requests import note_tenant
 from bookable.services import accounts
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
@@ -71,6 +73,12 @@ class Remembered(Generic[K, V]):
         with self._lock:
             self._entries.clear()
 
+    def expire_all(self) -> None:
+        """Everything remembered is checked again at its next use; proofs are kept (ADR 0004)."""
+        with self._lock:
+            for key, (_, value) in self._entries.items():
+                self._entries[key] = (0.0, value)
+
 
 class CredentialCache(Remembered[bytes, Principal]):
     """Principals by a salted hash of the exact credentials that proved them (ADR 0004)."""
@@ -110,7 +118,8 @@ class Authenticator:
         self.tenant_ids: Remembered[str, int] = Remembered()
 
     def _cached(
-        self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0
+        self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0,
+        kind: str = "staff",
     ) -> Principal | None:
         """A remembered principal; else the lookup's, given the proof of an expired one, so that an
         unchanged password is renewed with one read instead of another argon2 verification."""
@@ -123,6 +132,7 @@ class Authenticator:
             principal = lookup(uow, expired.proof if expired is not None else None)
         if principal is None:
             self.cache.forget(key)
+            metrics.login_failed(kind)
         else:
             self.cache.put(key, principal)
         return principal
@@ -134,13 +144,15 @@ class Authenticator:
         )
 
     def api_key(self, key: str) -> Principal | None:
-        return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key))
+        return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key),
+                            kind="api_key")
 
     def member(self, tenant_id: int, login: str, password: str) -> Principal | None:
         return self._cached(
             self.cache.key("member", str(tenant_id), login, password),
             lambda uow, proof: accounts.member_principal(uow, login, password, proof),
             tenant_id,
+            kind="member",
         )
 
     def tenant_id(self, slug: str) -> int | None:
@@ -163,6 +175,7 @@ class Authenticator:
             principal = self.api_key(token)
             if principal is None:
                 raise unauthorized("Unknown API key.")
+            note_tenant(request.scope, principal.tenant_slug)
             return principal
         credentials = basic_credentials(request)
         if credentials is None:
@@ -170,6 +183,7 @@ class Authenticator:
         principal = self.staff(*credentials)
         if principal is None:
             raise unauthorized("Wrong username or password.")
+        note_tenant(request.scope, principal.tenant_slug)
         return principal
 
     def member_of(self, request: Request, tenant_id: int) -> Principal:
@@ -180,6 +194,7 @@ class Authenticator:
         principal = self.member(tenant_id, *credentials)
         if principal is None:
             raise unauthorized("Wrong login or password.")
+        note_tenant(request.scope, principal.tenant_slug)
         return principal
 
 

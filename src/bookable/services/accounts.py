@@ -6,15 +6,19 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from babel.numbers import is_currency
 
-from bookable.domain.errors import ValidationError
+from bookable.domain.errors import NotFound, ValidationError
 from bookable.domain.localtime import validate_zone
+from bookable.services import audit
 from bookable.services.actor import Actor, Channel, Role, utc_now
 from bookable.storage import models as m
+from bookable.storage.credentials import count_change
 from bookable.storage.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -49,6 +53,26 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def currency_code(code: str) -> str:
+    """An ISO 4217 code (GBP, SEK, EUR ...), in capitals."""
+    code = code.strip().upper()
+    if not is_currency(code):
+        raise ValidationError(f"{code!r} is not an ISO 4217 currency code (e.g. GBP, SEK, EUR).", field="currency")
+    return code
+
+
+def display_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationError("name must be 1-200 characters.", field="name")
+    return name
+
+
+def time_zone(name: str) -> str:
+    validate_zone(name)
+    return name
+
+
 def add_tenant(
     uow: UnitOfWork, slug: str, *, name: str | None = None, timezone: str = "Europe/London",
     client_id: int | None = None, currency: str = "GBP",
@@ -56,6 +80,7 @@ def add_tenant(
     if not _SLUG.match(slug):
         raise ValidationError("slug must be lower-case letters, digits and dashes.", field="slug")
     validate_zone(timezone)
+    currency = currency_code(currency)
     if uow.tenants.by_slug(slug) is not None:
         raise ValidationError(f"Tenant {slug} already exists.", field="slug")
     if client_id is not None and uow.tenants.by_client_id(client_id) is not None:
@@ -69,8 +94,7 @@ def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, ro
         raise ValidationError("Staff users are admin or staff.", field="role")
     if not username or ":" in username or len(username) > 200:
         raise ValidationError("username must be 1-200 characters without ':'.", field="username")
-    if len(password) < 8:
-        raise ValidationError("password must be at least 8 characters.", field="password")
+    _check_password(password)
     if uow.tenants.user(username) is not None:
         raise ValidationError(f"User {username} already exists.", field="username")
     return uow.tenants.add(m.User(tenant_id=tenant.id, username=username, password_hash=hash_password(password),
@@ -88,6 +112,85 @@ def add_api_key(
     row = uow.tenants.add(m.ApiKey(tenant_id=tenant.id, name=name, key_hash=hash_api_key(key), role=role.value,
                                    created_at=utc_now()))
     return row, key
+
+
+TENANT_SETTINGS: dict[str, Callable[[str], object]] = {
+    "name": display_name,
+    "timezone": time_zone,
+    "currency": currency_code,
+}
+"""What `bookable tenant set SLUG KEY=VALUE` may change: the column, and the check that turns the
+text given into its value (adding a setting is adding its line)."""
+
+
+def change_tenant(uow: UnitOfWork, tenant: m.Tenant, changes: dict[str, str]) -> dict[str, object]:
+    """Apply checked settings to a tenant; returns what changed, before and after, as audited."""
+    unknown = sorted(set(changes) - set(TENANT_SETTINGS))
+    if unknown:
+        raise ValidationError(f"Unknown tenant setting {unknown[0]!r}: choose from {', '.join(TENANT_SETTINGS)}.",
+                              field=unknown[0])
+    values = {name: TENANT_SETTINGS[name](text) for name, text in changes.items()}
+    before = {name: getattr(tenant, name) for name in values}
+    for name, value in values.items():
+        setattr(tenant, name, value)
+    audit.record(uow, _cli_actor(tenant.id), "tenant.changed", "tenant", tenant.id, before=before, after=values)
+    return values
+
+
+def users(uow: UnitOfWork, tenant: m.Tenant | None = None) -> list[m.User]:
+    return uow.tenants.users(tenant.id if tenant is not None else None)
+
+
+def api_keys(uow: UnitOfWork, tenant: m.Tenant | None = None) -> list[m.ApiKey]:
+    return uow.tenants.api_keys(tenant.id if tenant is not None else None)
+
+
+def set_user_disabled(uow: UnitOfWork, username: str, disabled: bool) -> m.User:
+    """A disabled user's logins are refused at once, by every worker (the change is counted)."""
+    user = _user(uow, username)
+    user.disabled = disabled
+    _credential_changed(uow, user.tenant_id, "user.disabled" if disabled else "user.enabled", "user", user.id)
+    return user
+
+
+def reset_password(uow: UnitOfWork, username: str, password: str) -> m.User:
+    user = _user(uow, username)
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    _credential_changed(uow, user.tenant_id, "user.password_reset", "user", user.id)
+    return user
+
+
+def revoke_api_key(uow: UnitOfWork, key_id: int) -> m.ApiKey:
+    """The key is kept (listed as revoked, with when) and refused from now on, by every worker."""
+    key = uow.tenants.api_key_by_id(key_id)
+    if key is None:
+        raise NotFound(f"No API key with id {key_id}: `bookable apikey list` shows them.", field="id")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        _credential_changed(uow, key.tenant_id, "apikey.revoked", "api_key", key.id)
+    return key
+
+
+def _user(uow: UnitOfWork, username: str) -> m.User:
+    user = uow.tenants.user(username)
+    if user is None:
+        raise NotFound(f"No user {username!r}: `bookable user list` shows them.", field="username")
+    return user
+
+
+def _credential_changed(uow: UnitOfWork, tenant_id: int, action: str, entity: str, entity_id: int) -> None:
+    count_change(uow.session)
+    audit.record(uow, _cli_actor(tenant_id), action, entity, entity_id)
+
+
+def _cli_actor(tenant_id: int) -> Actor:
+    return Actor(tenant_id, "cli", Role.ADMIN, Channel.CLI)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise ValidationError("password must be at least 8 characters.", field="password")
 
 
 @dataclass(frozen=True)
@@ -108,7 +211,7 @@ class Principal:
 
 def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | None = None) -> Principal | None:
     user = uow.tenants.user(username)
-    if user is None or not password_matches(user.password_hash, password, proof):
+    if user is None or user.disabled or not password_matches(user.password_hash, password, proof):
         return None
     tenant = uow.tenants.get(user.tenant_id)
     assert tenant is not None
@@ -117,7 +220,7 @@ def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | 
 
 def api_key_principal(uow: UnitOfWork, key: str) -> Principal | None:
     row = uow.tenants.api_key(hash_api_key(key))
-    if row is None:
+    if row is None or row.revoked_at is not None:
         return None
     tenant = uow.tenants.get(row.tenant_id)
     assert tenant is not None

@@ -1,0 +1,65 @@
+"""Logging: structlog over the standard library, so uvicorn's lines and bookable's look alike.
+
+Every line carries its timestamp (UTC, ISO 8601) and level, and, within a request, its request id
+(bound by observability.requests); the format is `console` (aligned, for people), `keyvalue`
+(logfmt) or `json`; `auto` chooses console on a terminal and keyvalue elsewhere. Secrets are
+blanked from every line (observability.redaction)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, TextIO
+
+import structlog
+
+from bookable.observability.redaction import redact_secrets
+
+KEY_ORDER = ["timestamp", "level", "logger", "event", "request_id"]
+QUIET_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "bookable")
+
+
+def configure(level: str = "info", log_format: str = "auto", stream: TextIO | None = None) -> None:
+    stream = stream or sys.stderr
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+    ]
+    structlog.configure(
+        processors=[structlog.stdlib.filter_by_level, *shared,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_rendering(log_format, stream)],
+    ))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level.upper())
+    for name in QUIET_LOGGERS:  # uvicorn's own handlers would print its lines a second time
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+
+
+def _rendering(log_format: str, stream: TextIO) -> list[Any]:
+    if log_format == "auto":
+        log_format = "console" if stream.isatty() else "keyvalue"
+    if log_format == "json":
+        return [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+    if log_format == "keyvalue":
+        return [structlog.processors.format_exc_info,
+                structlog.processors.LogfmtRenderer(key_order=KEY_ORDER, drop_missing=True, bool_as_flag=False)]
+    return [structlog.dev.ConsoleRenderer(colors=stream.isatty())]
+
+
+def logger(name: str = "bookable") -> Any:
+    return structlog.stdlib.get_logger(name)

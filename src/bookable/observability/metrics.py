@@ -1,0 +1,108 @@
+"""Prometheus metrics, correct with several workers.
+
+`bookable serve` gives its workers one folder (PROMETHEUS_MULTIPROC_DIR, emptied at every start),
+where prometheus-client keeps each process's values in a memory-mapped file; `/metrics`, answered
+by whichever worker, adds them up. Without that variable (tests, one process) the values live in
+the process. The variable must be set before prometheus_client is first imported, which is why
+nothing on the command's path imports this module.
+
+The engine and the front ends call the small functions below (one line at each place); the metric
+objects stay here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REQUESTS = Counter("bookable_http_requests", "HTTP requests answered, by route template, channel and status.",
+                   ["route", "channel", "method", "status"])
+LATENCY = Histogram("bookable_http_request_duration_seconds", "Time from request to the last byte of the answer.",
+                    ["route", "channel", "method"], buckets=LATENCY_BUCKETS)
+BOOKINGS = Counter("bookable_bookings", "Booking decisions by outcome (confirmed, reserved, waitlisted, cancelled, "
+                   "or the code of a refusal such as full).", ["outcome"])
+PROMOTIONS = Counter("bookable_waiting_list_promotions", "Waiting bookings promoted to a place.")
+IDEMPOTENT_REPLAYS = Counter("bookable_idempotent_replays", "Responses replayed for a repeated Idempotency-Key.")
+LOGIN_FAILURES = Counter("bookable_login_failures", "Credentials refused, by kind (staff, api_key, member).",
+                         ["kind"])
+LOGIN_THROTTLES = Counter("bookable_login_throttles", "Logins refused because of too many recent failures.",
+                          ["kind"])
+OUTBOX_LAG = Gauge("bookable_outbox_lag_seconds", "Age of the oldest undelivered outbox event.",
+                   multiprocess_mode="max")
+POOL_CONNECTIONS = Gauge("bookable_db_pool_connections", "Database connections of each worker's pools, by state.",
+                         ["engine", "state"], multiprocess_mode="livesum")
+
+_answered: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
+
+
+def request_answered(route: str, channel: str, method: str, status: int, seconds: float) -> None:
+    """One line per request, so the labelled children are looked up once per label set."""
+    key = (route, channel, method, status)
+    children = _answered.get(key)
+    if children is None:
+        children = (REQUESTS.labels(route, channel, method, str(status)), LATENCY.labels(route, channel, method))
+        _answered[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def booking_decided(outcome: str) -> None:
+    BOOKINGS.labels(outcome).inc()
+
+
+def promoted(count: int = 1) -> None:
+    PROMOTIONS.inc(count)
+
+
+def idempotent_replay() -> None:
+    IDEMPOTENT_REPLAYS.inc()
+
+
+def login_failed(kind: str) -> None:
+    LOGIN_FAILURES.labels(kind).inc()
+
+
+def login_throttled(kind: str) -> None:
+    """For the login throttling (api/auth.py) to call when it refuses a login."""
+    LOGIN_THROTTLES.labels(kind).inc()
+
+
+def outbox_lag(seconds: float) -> None:
+    """For the outbox worker to call as it delivers (the outbox does not exist yet)."""
+    OUTBOX_LAG.set(seconds)
+
+
+def pool_in_use(engine: str, size: int, checked_out: int, overflow: int) -> None:
+    POOL_CONNECTIONS.labels(engine, "size").set(size)
+    POOL_CONNECTIONS.labels(engine, "checked_out").set(checked_out)
+    POOL_CONNECTIONS.labels(engine, "overflow").set(max(overflow, 0))
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text a Prometheus scrape reads, with every worker's values when there are several."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def forget_dead_workers(pids: Iterable[int]) -> None:
+    """A worker that died leaves its live gauges (pool use) behind unless told (bookable serve)."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        for pid in pids:
+            multiprocess.mark_process_dead(pid)

@@ -1,0 +1,40 @@
+"""No secret in a log line: API keys in query strings and headers, passwords, database URLs.
+
+Applied to every value of every line (bookable's own and uvicorn's), so a secret that reaches a
+log by some unforeseen path (an exception's text, a debug line) is blanked there too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REDACTED = "[REDACTED]"
+SECRET_NAMES = ("apikey", "api_key", "password", "passwd", "pwd", "secret", "token", "access_token", "authorization")
+_SECRET_KEYS = frozenset(SECRET_NAMES)
+_PATTERNS = (
+    # a secret query or form parameter: apikey=..., password=...
+    (re.compile(r"(?i)\b(" + "|".join(SECRET_NAMES) + r")=[^&\s\"',;]*"), rf"\1={REDACTED}"),
+    # credentials in a header's value: Authorization: Basic ..., Bearer ...
+    (re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    # the password of a URL: postgresql://user:password@host
+    (re.compile(r"(://[^:/@\s]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),
+    # bookable's own API keys, wherever they appear
+    (re.compile(r"\bbk_[A-Za-z0-9_-]{4,}"), f"bk_{REDACTED}"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        if pattern.search(text):
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_secrets(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: values of secret-named keys blanked, every other text scrubbed."""
+    for key, value in event.items():
+        if key.lower() in _SECRET_KEYS:
+            event[key] = REDACTED
+        elif isinstance(value, str):
+            event[key] = redact(value)
+    return event
