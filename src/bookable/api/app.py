@@ -142,6 +142,8 @@ def _document_native_security(app: FastAPI) -> None:
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, error: Exception) -> Response:
+        if isinstance(error, DomainError):
+            metrics.booking_refused(error.code)
         return errors.render(request.url.path, error, request)
 
     async def request_validation(request: Request, error: Exception) -> Response:

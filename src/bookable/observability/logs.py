@@ -16,7 +16,7 @@ import structlog
 from bookable.observability.redaction import redact_secrets
 
 KEY_ORDER = ["timestamp", "level", "logger", "event", "request_id"]
-QUIET_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "bookable")
+OWN_HANDLERS = ("uvicorn", "uvicorn.error", "bookable")
 
 
 def configure(level: str = "info", log_format: str = "auto", stream: TextIO | None = None) -> None:
@@ -37,17 +37,33 @@ def configure(level: str = "info", log_format: str = "auto", stream: TextIO | No
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), _drop_color_message, *shared],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_rendering(log_format, stream)],
     ))
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for name in QUIET_LOGGERS:  # uvicorn's own handlers would print its lines a second time
+    for name in OWN_HANDLERS:  # uvicorn's own handlers would print its lines a second time
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+    _silence_uvicorn_access_log()
+
+
+def _silence_uvicorn_access_log() -> None:
+    """bookable logs every request itself (observability.requests): with its query string
+    redacted, its route, tenant and request id. uvicorn writes its own line only while this
+    logger has a handler somewhere up its chain."""
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False
+
+
+def _drop_color_message(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn passes a coloured copy of some messages as an extra; the message itself is enough."""
+    event.pop("color_message", None)
+    return event
 
 
 def _rendering(log_format: str, stream: TextIO) -> list[Any]:

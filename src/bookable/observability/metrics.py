@@ -13,7 +13,8 @@ objects stay here.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -60,12 +61,32 @@ def request_answered(route: str, channel: str, method: str, status: int, seconds
     children[1].observe(seconds)
 
 
+BOOKING_REFUSALS = frozenset({
+    "full", "waiting_list_closed", "already_booked", "already_waitlisted", "outside_booking_window",
+    "slot_cancelled", "offering_disabled", "too_many_places",
+})
+"""Error codes that only a booking's checks raise: counted as that booking's outcome."""
+
+
 def booking_decided(outcome: str) -> None:
     BOOKINGS.labels(outcome).inc()
 
 
-def promoted(count: int = 1) -> None:
-    PROMOTIONS.inc(count)
+def booking_audited(action: str, after: Mapping[str, Any] | None) -> None:
+    """From the audit entry every booking change writes (services.audit.record): a new booking by
+    its status, a promotion, a cancellation."""
+    if action == "booking.promoted":
+        PROMOTIONS.inc()
+    elif action in ("booking.created", "booking.waitlisted"):
+        BOOKINGS.labels(str((after or {}).get("status", action.rpartition(".")[2]))).inc()
+    elif action == "booking.cancelled":
+        BOOKINGS.labels("cancelled").inc()
+
+
+def booking_refused(code: str) -> None:
+    """From the API's error handler: a domain error with a booking refusal's code."""
+    if code in BOOKING_REFUSALS:
+        BOOKINGS.labels(code).inc()
 
 
 def idempotent_replay() -> None:

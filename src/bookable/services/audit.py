@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from bookable.observability import metrics
 from bookable.services.actor import Actor, utc_now
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -42,3 +43,5 @@ def record(
         "tenant_id": actor.tenant_id, "actor": actor.name, "channel": actor.channel.value, "action": action,
         "entity": entity, "entity_id": entity_id, "before": before, "after": after, "at": utc_now(),
     })
+    if entity == "booking":
+        metrics.booking_audited(action, after)
