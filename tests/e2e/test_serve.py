@@ -70,13 +70,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(url: str, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def running_server(url: str, log: Path, *options: str,
+                   env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`bookable serve` on a free port; yields its base URL once /healthz answers, stops it after."""
     port = free_port()
     with log.open("wb") as output:
         process = subprocess.Popen(
             [*bookable_command(), "--database", url, "serve", "--port", str(port), *options],
-            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=cli_environment(),
+            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env or cli_environment(),
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -66,6 +66,8 @@ def create_app(
         yield
         for task in tasks:
             task.cancel()
+        if app.state.tracer_provider is not None:
+            app.state.tracer_provider.shutdown()
 
     app = FastAPI(
         title="bookable",
@@ -93,8 +95,7 @@ def create_app(
 
     app.add_middleware(RequestGuard, database=database)
     app.add_middleware(RequestRecorder, channels=channels, log_requests=settings.access_log)
-    if settings.tracing:
-        tracing.instrument(app)
+    app.state.tracer_provider = tracing.instrument(app) if settings.tracing else None
     return app
 
 

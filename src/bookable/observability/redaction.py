@@ -12,6 +12,8 @@ REDACTED = "[REDACTED]"
 SECRET_NAMES = ("apikey", "api_key", "password", "passwd", "pwd", "secret", "token", "access_token", "authorization")
 _SECRET_KEYS = frozenset(SECRET_NAMES)
 _PATTERNS = (
+    # an Authorization header's whole value, scheme and credentials: authorization: Basic ...
+    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*[\"']?)[^\"',;&\n]+"), rf"\1{REDACTED}"),
     # a secret query or form parameter: apikey=..., password=...
     (re.compile(r"(?i)\b(" + "|".join(SECRET_NAMES) + r")=[^&\s\"',;]*"), rf"\1={REDACTED}"),
     # credentials in a header's value: Authorization: Basic ..., Bearer ...
@@ -19,7 +21,7 @@ _PATTERNS = (
     # the password of a URL: postgresql://user:password@host
     (re.compile(r"(://[^:/@\s]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),
     # bookable's own API keys, wherever they appear
-    (re.compile(r"\bbk_[A-Za-z0-9_-]{4,}"), f"bk_{REDACTED}"),
+    (re.compile(r"\bbk_[A-Za-z0-9_.-]{4,}"), f"bk_{REDACTED}"),
 )
 
 

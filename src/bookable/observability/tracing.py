@@ -24,7 +24,9 @@ def available() -> bool:
         return False
 
 
-def instrument(app: Any) -> None:
+def instrument(app: Any) -> Any:
+    """Wraps the app in a span per request; returns the tracer provider, to shut down (and so flush)
+    when the app stops: uvicorn ends a worker by its signal, and exit handlers would never run."""
     from opentelemetry import trace
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
     from opentelemetry.sdk.resources import Resource
@@ -36,7 +38,8 @@ def instrument(app: Any) -> None:
     provider.add_span_processor(BatchSpanProcessor(_exporter()))
     trace.set_tracer_provider(provider)
     app.add_middleware(OpenTelemetryMiddleware, excluded_urls="healthz,readyz,metrics", tracer_provider=provider,
-                       server_request_hook=_redact_span_urls)
+                       server_request_hook=_redact_span_urls, exclude_spans=["receive", "send"])
+    return provider
 
 
 URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.query")
