@@ -9,16 +9,16 @@ the metrics' label sets stay few; a request no route matched is `unmatched`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bookable.api.api_routes import CHOSEN
 from bookable.observability import metrics
+from bookable.observability.logs import bind_request_id
 
 TENANT_KEY = "bookable.tenant"
 """Scope key: the slug of the tenant whose credentials the request proved (note_tenant)."""
@@ -44,8 +44,7 @@ class RequestRecorder:
             return
         started = time.perf_counter()
         request_id = _request_id(scope)
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        bind_request_id(request_id.decode())
         answer: dict[str, Any] = {"status": 500, "replayed": False}
 
         async def send_with_id(message: Message) -> None:
@@ -84,7 +83,7 @@ def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id" and _SANE_ID.match(value):
             return value
-    return uuid.uuid4().hex.encode()
+    return os.urandom(16).hex().encode()
 
 
 def _target(scope: Scope) -> str:
