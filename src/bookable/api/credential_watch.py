@@ -26,6 +26,7 @@ async def watch_credential_changes(database: Database, authenticator: Authentica
     seen: int | None = None
     moved_last_tick = False
     while True:
+        now: int | None
         try:
             now = await _read(database)
         except Exception:  # noqa: BLE001 - a database hiccup must not end the watch

@@ -52,9 +52,10 @@ def configure(level: str = "info", log_format: str = "auto", stream: TextIO | No
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+    foreign: list[Any] = [structlog.stdlib.ExtraAdder(), _drop_color_message, *shared]
     handler = logging.StreamHandler(stream)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), _drop_color_message, *shared],
+        foreign_pre_chain=foreign,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_rendering(log_format, stream)],
     ))
     root = logging.getLogger()

@@ -117,7 +117,7 @@ def exposition() -> tuple[bytes, str]:
     """The text a Prometheus scrape reads, with every worker's values when there are several."""
     if os.environ.get(MULTIPROCESS_ENV):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
@@ -126,4 +126,4 @@ def forget_dead_workers(pids: Iterable[int]) -> None:
     """A worker that died leaves its live gauges (pool use) behind unless told (bookable serve)."""
     if os.environ.get(MULTIPROCESS_ENV):
         for pid in pids:
-            multiprocess.mark_process_dead(pid)
+            multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

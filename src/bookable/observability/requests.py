@@ -82,17 +82,19 @@ class RequestRecorder:
 def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id" and _SANE_ID.match(value):
-            return value
+            return bytes(value)
     return os.urandom(16).hex().encode()
 
 
 def _target(scope: Scope) -> str:
-    query = scope.get("query_string", b"")
-    return scope["path"] + ("?" + query.decode("latin-1") if query else "")
+    query: bytes = scope.get("query_string", b"")
+    path: str = scope["path"]
+    return path + ("?" + query.decode("latin-1") if query else "")
 
 
 def _tenant_of(scope: Scope) -> str | None:
-    return scope.get(TENANT_KEY) or scope.get("path_params", {}).get("tenant")
+    tenant: str | None = scope.get(TENANT_KEY) or scope.get("path_params", {}).get("tenant")
+    return tenant
 
 
 def _client(scope: Scope) -> str | None:
