@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from bookable.demo import DemoTenant
 
 APP_FACTORY = "bookable.api.app:app_from_environment"
-DATABASE_ENV = "BOOKABLE_DATABASE_URL"
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 app = typer.Typer(
