@@ -90,7 +90,7 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def choose_database(
+def global_options(
     ctx: typer.Context,
     database: Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)] = None,
     config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,

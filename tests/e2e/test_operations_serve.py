@@ -124,9 +124,11 @@ def test_readyz_answers_when_the_database_does_and_healthz_needs_nothing(fresh_u
     with running_server(fresh_url, tmp_path / "serve.log") as (base, _):
         ready = httpx.get(f"{base}/readyz", timeout=60)
         alive = httpx.get(f"{base}/healthz", timeout=60)
+        scraped = httpx.get(f"{base}/metrics", timeout=60)
 
     assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
     assert (alive.status_code, alive.json()) == (200, {"status": "ok"})
+    assert metric(scraped.text, "bookable_http_requests_total", route="/readyz", status="200") == 1  # one worker too
 
 
 def test_a_revoked_key_and_a_disabled_user_are_refused_at_once_by_every_worker(fresh_url, open_database, tmp_path):

@@ -3,8 +3,9 @@
 `bookable serve` gives its workers one folder (PROMETHEUS_MULTIPROC_DIR, emptied at every start),
 where prometheus-client keeps each process's values in a memory-mapped file; `/metrics`, answered
 by whichever worker, adds them up. Without that variable (tests, one process) the values live in
-the process. The variable must be set before prometheus_client is first imported, which is why
-nothing on the command's path imports this module.
+the process. prometheus-client reads that variable when it is first imported: the workers are new processes
+that import it afresh; a single worker, served in the command's own process, keeps its values in
+memory.
 
 The engine and the front ends call the small functions below (one line at each place); the metric
 objects stay here.
@@ -25,6 +26,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -115,11 +117,18 @@ def pool_in_use(engine: str, size: int, checked_out: int, overflow: int) -> None
 
 def exposition() -> tuple[bytes, str]:
     """The text a Prometheus scrape reads, with every worker's values when there are several."""
-    if os.environ.get(MULTIPROCESS_ENV):
+    if _kept_in_files():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def _kept_in_files() -> bool:
+    """Whether this process's values went to the shared folder: decided when prometheus_client was
+    first imported (a single worker serving in the `bookable serve` process imported it before the
+    folder was chosen, and keeps its values in memory)."""
+    return values.ValueClass is not values.MutexValue
 
 
 def forget_dead_workers(pids: Iterable[int]) -> None:
