@@ -44,7 +44,7 @@ def test_an_unsupported_database_is_named_in_one_line():
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("currency", ["XX", "ZZZ", "pounds"])
+@pytest.mark.parametrize("currency", ["XX", "pounds"])
 def test_a_currency_that_is_not_iso_4217_is_refused(fresh_url, open_database, currency):
     result = run_cli("tenant", "add", "river", "--currency", currency, database=fresh_url)
 
