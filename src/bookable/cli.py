@@ -13,6 +13,7 @@ New subcommands (e.g. `bookable bench`) register on `app` below with `app.comman
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -167,7 +168,8 @@ def serve(
     if settings.tracing and not tracing.available():
         fail(tracing.INSTALL_HINT)
     logs.configure(settings.log_level, settings.log_format)
-    database = database_from(ctx)
+    database = database_from(ctx, migrate=False)
+    logging.getLogger("bookable").info("%s in %s", upgrade(database).describe(), _shown(database.url))
     if demo:
         _print_demo(demo_data.load(database), base_url=f"http://{_browsable(settings.host)}:{settings.port}")
     housekeeping.roll_all_horizons(database)  # once here, so workers start with nothing to add

@@ -67,6 +67,8 @@ def configure(level: str = "info", log_format: str = "auto", stream: TextIO | No
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
     _silence_uvicorn_access_log()
+    # Alembic narrates every migration step at info; bookable says in one line what it did
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
 
 
 def _silence_uvicorn_access_log() -> None:
