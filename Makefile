@@ -22,7 +22,7 @@ endef
 export NEW_MIGRATION
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-postgres ci lint init serve demo migration bench
+.PHONY: help install test test-postgres ci lint init serve demo migration bench docker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ migration: $(BOOKABLE) ## new Alembic revision from the models: make migration m
 
 bench: $(BOOKABLE) ## benchmarks against a real multi-worker server (ARGS="--size tiny")
 	$(PY) -m bench $(ARGS)
+
+docker: ## build the container image (needs a Docker engine): docs/deployment.md
+	docker build -t bookable .

@@ -25,8 +25,15 @@ from sqlalchemy.engine import make_url
 from bench.dataset import seed
 from bench.sizes import Sizes
 from bookable.storage.database import Database, database_url
+from bookable.storage.locking import gate_files
 
-SQLITE_FILES = ("", "-wal", "-shm", "-writers.lock", "-writers.wake")
+SQLITE_FILES = ("", "-wal", "-shm")
+
+
+def remove_sqlite_files(file: str) -> None:
+    """A database, its WAL and the writer gate's hidden files (storage.locking.gate_files)."""
+    for path in (*(file + suffix for suffix in SQLITE_FILES), *gate_files(file)):
+        Path(path).unlink(missing_ok=True)
 CACHE = Path(os.environ.get("BENCH_CACHE_DIR") or Path(__file__).parent / ".cache")
 
 
@@ -58,8 +65,7 @@ def sqlite_run_database(sizes: Sizes, *, rebuild: bool = False, cache: bool = Tr
     try:
         yield RunDatabase(f"sqlite:///{run_file}", json.loads(manifest_path.read_text()), seeded_seconds)
     finally:
-        for suffix in SQLITE_FILES:
-            Path(f"{run_file}{suffix}").unlink(missing_ok=True)
+        remove_sqlite_files(str(run_file))
 
 
 @contextmanager
@@ -74,14 +80,12 @@ def _uncached(url: str, sizes: Sizes) -> Iterator[RunDatabase]:
     finally:
         database.dispose()
         if url.startswith("sqlite:///"):
-            for suffix in SQLITE_FILES:
-                Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+            remove_sqlite_files(url.removeprefix("sqlite:///"))
 
 
 def _build_sqlite(sizes: Sizes, cached: Path, manifest_path: Path) -> float:
     building = cached.with_suffix(".building")
-    for suffix in SQLITE_FILES:
-        Path(f"{building}{suffix}").unlink(missing_ok=True)
+    remove_sqlite_files(str(building))
     log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into {cached.name} (cached afterwards)")
     started = time.perf_counter()
     database = Database(f"sqlite:///{building}")

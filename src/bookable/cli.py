@@ -1,6 +1,8 @@
 """The `bookable` command: schema, server, tenants, users, API keys and demo data.
 
-Every command takes the database from `--database`, else BOOKABLE_DATABASE_URL, else
+Every command takes its settings from its options, the environment (BOOKABLE_*), the optional
+TOML file (`--config`, BOOKABLE_CONFIG) and the defaults, in that order (bookable.settings); the
+database is `--database`, given before or after the subcommand, else BOOKABLE_DATABASE_URL, else
 `sqlite:///bookable.db` in the working directory. Commands that touch data bring the schema up to
 date first, so a fresh machine needs no separate `init`. Expected failures (unknown tenant,
 duplicate slug, bad time zone, unreachable database) print one line to stderr and exit 1.
@@ -11,21 +13,29 @@ New subcommands (e.g. `bookable bench`) register on `app` below with `app.comman
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from bookable import __version__
+from bookable import settings as configuration
 from bookable.domain.actors import Role
 from bookable.domain.errors import DomainError
-from bookable.services import accounts
+from bookable.services import accounts, tenants
+from bookable.settings import Settings
 from bookable.storage import models as m
-from bookable.storage.database import Database, database_url
+from bookable.storage.database import Database
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -33,7 +43,7 @@ if TYPE_CHECKING:
     from bookable.demo import DemoTenant
 
 APP_FACTORY = "bookable.api.app:app_from_environment"
-DATABASE_ENV = "BOOKABLE_DATABASE_URL"
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 app = typer.Typer(
     name="bookable",
@@ -49,6 +59,9 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 
+DATABASE_HELP = "SQLAlchemy URL, e.g. sqlite:///bookable.db or postgresql+psycopg://user@host/db."
+CONFIG_HELP = "TOML configuration file (docs/configuration.md)."
+
 
 class StaffRole(StrEnum):
     admin = "admin"
@@ -63,20 +76,42 @@ def fail(message: str) -> NoReturn:
     raise CommandFailed(message)
 
 
+@dataclass
+class Chosen:
+    """What the command line chose before or after the subcommand: --database and --config."""
+
+    database: str | None = None
+    config: str | None = None
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"bookable {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def choose_database(
+def global_options(
     ctx: typer.Context,
-    database: Annotated[str | None, typer.Option(
-        "--database", envvar=DATABASE_ENV, show_envvar=True,
-        help="SQLAlchemy URL, e.g. sqlite:///bookable.db or postgresql+psycopg://user@host/db.",
-    )] = None,
+    database: Annotated[str | None, typer.Option("--database", help=DATABASE_HELP)] = None,
+    config: Annotated[str | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
-    ctx.obj = database_url(database)
+    ctx.obj = Chosen(database, config)
+
+
+def settings_from(ctx: typer.Context, **given: Any) -> Settings:
+    """The settings, with what the command line gave (None: not given) above everything else."""
+    chosen: Chosen = ctx.find_root().obj
+    settings = configuration.load(chosen.config, database_url=chosen.database, **given)
+    os.environ.update(settings.as_environment())  # storage and every worker read the same settings back
+    return settings
 
 
 def database_from(ctx: typer.Context, *, migrate: bool = True) -> Database:
     """The selected database, with its schema brought up to date (idempotent)."""
-    database = Database(ctx.find_root().obj)
+    database = Database(settings_from(ctx).database_url)
     ctx.call_on_close(database.dispose)
     if migrate:
         upgrade(database)
@@ -101,37 +136,68 @@ def tenant_by_slug(uow: UnitOfWork, slug: str) -> m.Tenant:
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the schema, or upgrade it to the latest version (safe to run again)."""
-    database_from(ctx)
-    typer.echo(f"Schema is up to date in {_shown(ctx.find_root().obj)}.")
+    database = database_from(ctx, migrate=False)
+    change = upgrade(database)
+    typer.echo(f"{change.describe()} in {_shown(database.url)}.")
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (SQLite WAL and PostgreSQL).")] = 1,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port, 1-65535 [default: 8000].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (SQLite WAL and PostgreSQL) [default: 1].")
+                       ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo tenants first if they are missing.")] = False,
-    access_log: Annotated[bool, typer.Option(help="Log every request (off for benchmarks).")] = True,
-    worker_start_timeout: Annotated[
-        int, typer.Option(min=1, help="Seconds a worker may take to start before it is replaced.")
-    ] = 60,
+    access_log: Annotated[bool | None, typer.Option(
+        "--access-log/--no-access-log", help="Log every request (off for benchmarks) [default: on].")] = None,
+    worker_start_timeout: Annotated[int | None, typer.Option(
+        help="Seconds a worker may take to start before it is replaced [default: 60].")] = None,
+    log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error [default: info].")] = None,
+    log_format: Annotated[str | None, typer.Option(
+        help="auto, console, keyvalue or json [default: auto: console on a terminal, else keyvalue].")] = None,
 ) -> None:
     """Apply migrations, then serve every API with uvicorn."""
     import uvicorn
 
     from bookable import demo as demo_data
     from bookable import serving
+    from bookable.observability import logs, tracing
     from bookable.services import housekeeping
 
-    database = database_from(ctx)
+    settings = settings_from(ctx, host=host, port=port, workers=workers, access_log=access_log,
+                             worker_start_timeout=worker_start_timeout, log_level=log_level, log_format=log_format)
+    if settings.tracing and not tracing.available():
+        fail(tracing.INSTALL_HINT)
+    logs.configure(settings.log_level, settings.log_format)
+    database = database_from(ctx, migrate=False)
+    logging.getLogger("bookable").info("%s in %s", upgrade(database).describe(), _shown(database.url))
     if demo:
-        _print_demo(demo_data.load(database), base_url=f"http://{_browsable(host)}:{port}")
+        _print_demo(demo_data.load(database), base_url=f"http://{_browsable(settings.host)}:{settings.port}")
     housekeeping.roll_all_horizons(database)  # once here, so workers start with nothing to add
     database.dispose()
-    os.environ[DATABASE_ENV] = database.url
-    serving.serve(uvicorn.Config(APP_FACTORY, factory=True, host=host, port=port, workers=workers, loop="auto",
-                                 http="auto", access_log=access_log, timeout_worker_healthcheck=worker_start_timeout))
+    with _metrics_folder(settings):
+        serving.serve(uvicorn.Config(
+            APP_FACTORY, factory=True, host=settings.host, port=settings.port, workers=settings.workers,
+            loop="auto", http="auto", log_config=None, log_level=settings.log_level, access_log=False,
+            proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+            timeout_worker_healthcheck=settings.worker_start_timeout))
+
+
+@contextmanager
+def _metrics_folder(settings: Settings) -> Iterator[None]:
+    """prometheus-client's multiprocess folder, emptied before the workers start (observability.metrics)."""
+    made = not settings.metrics_dir
+    folder = Path(settings.metrics_dir or tempfile.mkdtemp(prefix="bookable-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[METRICS_DIR_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @tenant_app.command("add")
@@ -146,7 +212,7 @@ def tenant_add(
     """Create a tenant."""
     with global_unit_of_work(database_from(ctx)) as uow:
         tenant = accounts.add_tenant(uow, slug, name=name, timezone=timezone, client_id=client_id,
-                                     currency=currency.upper())
+                                     currency=currency)
     client = f", ClientID {tenant.client_id}" if tenant.client_id is not None else ""
     typer.echo(f"Created tenant {tenant.slug} (id {tenant.id}, {tenant.timezone}, {tenant.currency}{client}).")
 
@@ -180,6 +246,145 @@ def apikey_add(
     typer.echo(key)
 
 
+@tenant_app.command("list")
+def tenant_list(ctx: typer.Context) -> None:
+    """List tenants and their settings."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        rows = [(t.id, t.slug, t.name, t.timezone, t.currency, t.client_id or "") for t in uow.tenants.all()]
+    _print_table(("id", "slug", "name", "timezone", "currency", "client id"), rows)
+
+
+@tenant_app.command("set")
+def tenant_set(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The tenant to change.")],
+    changes: Annotated[list[str], typer.Argument(
+        help=f"SETTING=VALUE pairs; settings: {', '.join(tenants.SETTINGS)}.", metavar="SETTING=VALUE...")],
+) -> None:
+    """Change a tenant's settings, e.g. `bookable tenant set riverside timezone=Europe/Dublin currency=EUR
+    max_upcoming_bookings=3 cors_origins=https://www.riverside.org`."""
+    pairs = dict(_setting_pair(change) for change in changes)
+    with global_unit_of_work(database_from(ctx)) as uow:
+        tenant = tenant_by_slug(uow, slug)
+        changed = tenants.change_settings(uow, accounts.operator(tenant.id), pairs, settable=tuple(tenants.SETTINGS))
+    typer.echo(f"Tenant {slug}: " + ", ".join(f"{name} = {value}" for name, value in changed.items()) + ".")
+
+
+def _setting_pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        fail(f"Expected SETTING=VALUE, got {text!r} (settings: {', '.join(tenants.SETTINGS)}).")
+    return name.strip(), value
+
+
+@user_app.command("list")
+def user_list(
+    ctx: typer.Context,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's users.")] = None,
+) -> None:
+    """List staff users: tenant, role, and whether they are disabled."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        slugs = {t.id: t.slug for t in uow.tenants.all()}
+        chosen = tenant_by_slug(uow, tenant) if tenant else None
+        rows = [(u.id, u.username, slugs[u.tenant_id], u.role, "disabled" if u.disabled else "active",
+                 f"{u.created_at:%Y-%m-%d}") for u in accounts.users(uow, chosen)]
+    _print_table(("id", "username", "tenant", "role", "state", "created"), rows)
+
+
+@user_app.command("disable")
+def user_disable(ctx: typer.Context, username: Annotated[str, typer.Argument(help="The login to refuse.")]) -> None:
+    """Refuse a user's logins from now on, in every worker (within about a second)."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        accounts.set_user_disabled(uow, username, True)
+    typer.echo(f"Disabled user {username}.")
+
+
+@user_app.command("enable")
+def user_enable(ctx: typer.Context, username: Annotated[str, typer.Argument(help="The login to accept.")]) -> None:
+    """Accept a disabled user's logins again."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        accounts.set_user_disabled(uow, username, False)
+    typer.echo(f"Enabled user {username}.")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The user whose password changes.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="At least 8 characters (prompted for if left out).")],
+) -> None:
+    """Set a new password; the old one is refused from now on, in every worker."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        accounts.reset_password(uow, username, password)
+    typer.echo(f"New password set for {username}.")
+
+
+@apikey_app.command("list")
+def apikey_list(
+    ctx: typer.Context,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's keys.")] = None,
+) -> None:
+    """List API keys (never the keys themselves: only their hashes are stored)."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        slugs = {t.id: t.slug for t in uow.tenants.all()}
+        chosen = tenant_by_slug(uow, tenant) if tenant else None
+        rows = [(k.id, k.name, slugs[k.tenant_id], k.role, f"{k.created_at:%Y-%m-%d}",
+                 f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active")
+                for k in accounts.api_keys(uow, chosen)]
+    _print_table(("id", "name", "tenant", "role", "created", "state"), rows)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id, from `bookable apikey list`.")],
+) -> None:
+    """Refuse an API key from now on, in every worker (within about a second)."""
+    with global_unit_of_work(database_from(ctx)) as uow:
+        key = accounts.revoke_api_key(uow, key_id)
+        name = key.name
+    typer.echo(f"Revoked API key {key_id} ({name}).")
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="File to write the copy to.", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+) -> None:
+    """Copy the SQLite database while it serves: one consistent snapshot, checked (PostgreSQL: pg_dump)."""
+    from bookable.storage import backup
+
+    copied = backup.backup(database_from(ctx, migrate=False), path, overwrite=force)
+    typer.echo(f"Backed up to {copied.path} ({copied.bytes:,} bytes, {copied.bookings:,} bookings; "
+               "integrity check ok).")
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A file written by `bookable backup`.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace a database that holds data.")] = False,
+) -> None:
+    """Replace the SQLite database's content with a backup's, then bring its schema up to date."""
+    from bookable.storage import backup
+
+    database = database_from(ctx, migrate=False)
+    if backup.holds_data(database) and not yes:
+        fail(f"{_shown(database.url)} holds data that the restore would replace: add --yes to go ahead.")
+    copied = backup.restore(database, path)
+    change = upgrade(database)
+    typer.echo(f"Restored {copied.path} ({copied.bookings:,} bookings) into {_shown(database.url)}; "
+               f"{change.describe().lower()}.")
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    texts = [[str(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in texts) for i in range(len(headers))]
+    for row in texts:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
 @app.command("demo")
 def demo_command(
     ctx: typer.Context,
@@ -210,10 +415,34 @@ def _browsable(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
+GLOBAL_OPTIONS = ("--database", "--config")
+
+
+def global_options_first(args: Sequence[str]) -> list[str]:
+    """--database and --config moved before the subcommand, wherever they were given, so that
+    `bookable init --database URL` works as `bookable --database URL init` does."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            taken = 1 if "=" in arg else 2
+            front += args[index:index + taken]
+            index += taken
+            continue
+        rest.append(arg)
+        index += 1
+    return front + rest
+
+
 def main() -> None:
     """Console-script entry point: expected errors become one line on stderr and exit status 1."""
     try:
-        app()
+        app(args=global_options_first(sys.argv[1:]), prog_name="bookable")
     except CommandFailed as error:
         _exit_with(str(error))
     except DomainError as error:

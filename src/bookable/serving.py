@@ -21,6 +21,8 @@ from uvicorn import Config, Server
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from bookable.observability.metrics import forget_dead_workers
+
 
 def serve(config: Config) -> None:
     """What uvicorn.run() does with a Config, but with a socket for each worker where it can."""
@@ -100,8 +102,10 @@ class SpreadingMultiprocess(Multiprocess):
         self._close_handed_over()
 
     def keep_subprocess_alive(self) -> None:
+        before = {process.pid for process in self.processes}
         super().keep_subprocess_alive()
         self._close_handed_over()
+        forget_dead_workers(pid for pid in before - {process.pid for process in self.processes} if pid)
 
     def _close_handed_over(self) -> None:
         """Each worker started holds its own copy of its socket by now."""

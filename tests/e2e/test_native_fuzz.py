@@ -13,11 +13,11 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from bookable.domain.actors import Actor, Channel, Role, utc_now
 from test_serve import running_server
 from tests.conftest import BACKENDS
 from tests.local_dates import local_today
 
+from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
 from bookable.services.offerings import create_offering

@@ -8,17 +8,14 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time as clock
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import bookable_command, cli_environment
+from e2e_support import bookable_command, cli_environment, running_server
 from sqlalchemy import select
 from tests.local_dates import LONDON, local_today
 
@@ -32,7 +29,6 @@ from bookable.storage.database import Database
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
 
-STARTUP_DEADLINE_SECONDS = 600  # a deadline for a loaded CI machine, not a timing assertion
 STAFF = ("desk@riverside", "desk-password")
 PARTICIPANTS = "/api/restful/work/sessiongroups/sessions/{slot}/participants"
 
@@ -61,53 +57,6 @@ def set_up_club(database: Database, spaces: int, people: int) -> Club:
         slot_id = uow.offerings.slots_of(offering.id)[0].id
         uow.commit()
     return Club(slot_id, ids)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def running_server(url: str, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`bookable serve` on a free port; yields its base URL once /healthz answers, stops it after."""
-    port = free_port()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*bookable_command(), "--database", url, "serve", "--port", str(port), *options],
-            stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=cli_environment(),
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process, log)
-            yield base, process
-        finally:
-            stop(process)
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"bookable serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"bookable serve did not answer /healthz:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def add_to_register(base: str, slot_id: int, person_id: int) -> httpx.Response:

@@ -92,15 +92,15 @@ def test_the_feed_shows_a_tenants_events_in_id_order_after_the_one_given(world):
 @pytest.mark.parametrize("database", ["postgresql"] if POSTGRES_URL else [], indirect=True)
 def test_the_feed_waits_for_an_older_transaction_that_may_still_commit_a_lower_id(world):
     """PostgreSQL only: SQLite's writers take turns, so its ids become visible in order."""
-    slot = world.slots(world.offering(spaces=5).id)[0]
+    first, second = (world.slots(world.offering(spaces=5).id)[0] for _ in range(2))
     last = _events(world)[-1].id
     anna, bo = world.person(), world.person()
     older = world.uow()
     older.__enter__()
     try:
-        bookings.book(older, world.admin, person_id=anna, slot_id=slot.id)  # takes the lower id
+        bookings.book(older, world.admin, person_id=anna, slot_id=first.id)  # takes the lower id
         with world.uow() as newer:
-            bookings.book(newer, world.admin, person_id=bo, slot_id=slot.id)
+            bookings.book(newer, world.admin, person_id=bo, slot_id=second.id)
             newer.commit()
         with world.uow(write=False) as uow:
             while_older_runs = feed.settled_after(uow.connection(), world.tenant.id, last, 10)

@@ -18,15 +18,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bookable import __version__
 from bookable.api import errors
 from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
 from bookable.api.cors import BrpCors
+from bookable.api.credential_watch import watch_credential_changes
+from bookable.api.docs_pages import add_docs_assets, add_docs_pages
 from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
 from bookable.api.native.openapi import document_native_api
 from bookable.domain.errors import DomainError
+from bookable.observability import health, metrics, tracing
+from bookable.observability.requests import RequestRecorder
 from bookable.services import housekeeping
+from bookable.settings import Settings
+from bookable.settings import load as load_settings
 from bookable.storage.database import Database, is_overload
 
 log = logging.getLogger("bookable")
@@ -40,27 +47,37 @@ API_MODULES = (
 )
 
 
-def create_app(database: Database | None = None, *, roll_horizons: bool = True) -> FastAPI:
+def create_app(
+    database: Database | None = None, *, roll_horizons: bool = True, settings: Settings | None = None
+) -> FastAPI:
     database = database or Database()
+    settings = settings or Settings()
+    authenticator = Authenticator(database)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_heap()
-        task = asyncio.create_task(_keep_horizons_rolling(database)) if roll_horizons else None
+        tasks = [asyncio.create_task(watch_credential_changes(database, authenticator)),
+                 asyncio.create_task(health.sample_pool_use(database))]
+        if roll_horizons:
+            tasks.append(asyncio.create_task(_keep_horizons_rolling(database)))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
+        if app.state.tracer_provider is not None:
+            app.state.tracer_provider.shutdown()
 
     app = FastAPI(
         title="bookable",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         description="Self-hosted booking server: native JSON API.",
     )
     app.state.database = database
-    app.state.authenticator = Authenticator(database)
+    app.state.authenticator = authenticator
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -68,18 +85,44 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
         """First in the route list and async: a liveness probe costs no routing scan or thread hop."""
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    _include_apis(app)
+    _add_operations_routes(app, database, settings)
+    add_docs_pages(app)
+    channels = _include_apis(app)
+    add_docs_assets(app)
     _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)
-    app.add_middleware(BrpCors, database=database)  # outermost: its headers go on every answer
+    app.add_middleware(BrpCors, database=database)  # outside the guard: its headers go on every answer
+    app.add_middleware(RequestRecorder, channels=channels, log_requests=settings.access_log)
+    app.state.tracer_provider = tracing.instrument(app) if settings.tracing else None
     return app
 
 
-def _include_apis(app: FastAPI) -> None:
+def _add_operations_routes(app: FastAPI, database: Database, settings: Settings) -> None:
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        """Ready when the database answers: a load balancer sends no traffic to a worker that can't."""
+        problem = await health.database_problem(database)
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
+
+    if settings.metrics:
+        @app.get("/metrics", include_in_schema=False)
+        async def prometheus_metrics() -> Response:
+            body, content_type = metrics.exposition()
+            return Response(body, media_type=content_type)
+
+
+def _include_apis(app: FastAPI) -> dict[int, str]:
+    """Each API's routes, and the channel (the API's name) of each entry by its id, for the metrics."""
+    channels: dict[int, str] = {}
     for name in API_MODULES:
         module = importlib.import_module(name)
-        app.router.routes.append(api_routes(module.router, module.PATHS))
+        routes = api_routes(module.router, module.PATHS)
+        app.router.routes.append(routes)
+        channels.update((id(route), name.rsplit(".", 1)[1]) for route in routes.routes)
+    return channels
 
 
 def _document_native_security(app: FastAPI) -> None:
@@ -99,6 +142,8 @@ def _document_native_security(app: FastAPI) -> None:
 
 def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, error: Exception) -> Response:
+        if isinstance(error, DomainError):
+            metrics.booking_refused(error.code)
         return errors.render(request.url.path, error, request)
 
     async def request_validation(request: Request, error: Exception) -> Response:
@@ -155,8 +200,13 @@ async def _keep_horizons_rolling(database: Database) -> None:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for `uvicorn --factory` (what `bookable serve` runs in every worker)."""
-    return create_app(Database())
+    """Factory for `uvicorn --factory` (what `bookable serve` runs in every worker): the settings
+    from the environment and the configuration file (bookable.settings), logging set up by them."""
+    from bookable.observability import logs
+
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return create_app(Database(settings.database_url), settings=settings)
 
 
 __all__ = ["JSONResponse", "app_from_environment", "create_app"]

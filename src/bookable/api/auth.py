@@ -15,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from starlette.requests import Request
@@ -24,6 +25,8 @@ from bookable.api.execution import about_to_look_up
 from bookable.api.login_throttle import LoginKeys, LoginThrottle
 from bookable.api.received import header
 from bookable.domain.actors import utc_now
+from bookable.observability import metrics
+from bookable.observability.requests import note_tenant
 from bookable.services import accounts
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
@@ -74,6 +77,12 @@ class Remembered(Generic[K, V]):
         with self._lock:
             self._entries.clear()
 
+    def expire_all(self) -> None:
+        """Everything remembered is checked again at its next use; proofs are kept (ADR 0004)."""
+        with self._lock:
+            for key, (_, value) in self._entries.items():
+                self._entries[key] = (0.0, value)
+
 
 class CredentialCache(Remembered[bytes, Principal]):
     """Principals by a salted hash of the exact credentials that proved them (ADR 0004)."""
@@ -116,6 +125,7 @@ class Authenticator:
     def _cached(
         self, key: bytes, lookup: Callable[[UnitOfWork, str | None], Principal | None], tenant_id: int = 0,
         throttled: LoginKeys | None = None,
+        kind: str = "staff",
     ) -> Principal | None:
         """A remembered principal; else the lookup's, given the proof of an expired one, so that an
         unchanged password is renewed with one read instead of another argon2 verification. A
@@ -129,17 +139,25 @@ class Authenticator:
         now, earlier_failures = utc_now(), 0
         with UnitOfWork(self.database, tenant_id, write=False) as uow:
             if throttled is not None and expired is None:
-                earlier_failures = self.throttle.check(uow.session, throttled, now)
+                earlier_failures = self._throttle_check(uow, throttled, now, kind)
             principal = lookup(uow, expired.proof if expired is not None else None)
         if principal is None:
             self.cache.forget(key)
             if throttled is not None:
                 self.throttle.failed(throttled, now)
+            metrics.login_failed(kind)
         else:
             self.cache.put(key, principal)
             if throttled is not None and earlier_failures:
                 self.throttle.succeeded(throttled)
         return principal
+
+    def _throttle_check(self, uow: UnitOfWork, throttled: LoginKeys, now: datetime, kind: str) -> int:
+        try:
+            return self.throttle.check(uow.session, throttled, now)
+        except ApiError:
+            metrics.login_throttled(kind)
+            raise
 
     def staff(self, username: str, password: str, address: str | None = None) -> Principal | None:
         return self._cached(
@@ -149,7 +167,8 @@ class Authenticator:
         )
 
     def api_key(self, key: str) -> Principal | None:
-        return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key))
+        return self._cached(self.cache.key("key", key), lambda uow, _: accounts.api_key_principal(uow, key),
+                            kind="api_key")
 
     def member(self, tenant_id: int, login: str, password: str, address: str | None = None) -> Principal | None:
         """Emails are logins in any case (repositories.People.by_login), so they count as one account."""
@@ -158,6 +177,7 @@ class Authenticator:
             lambda uow, proof: accounts.member_principal(uow, login, password, proof),
             tenant_id,
             LoginKeys.of(f"member\x00{tenant_id}\x00{login.casefold()}", address),
+            kind="member",
         )
 
     def tenant_id(self, slug: str) -> int | None:
@@ -180,6 +200,7 @@ class Authenticator:
             principal = self.api_key(token)
             if principal is None:
                 raise unauthorized("Unknown API key.")
+            note_tenant(request.scope, principal.tenant_slug)
             return principal
         credentials = basic_credentials(request)
         if credentials is None:
@@ -187,6 +208,7 @@ class Authenticator:
         principal = self.staff(*credentials, address=client_address(request))
         if principal is None:
             raise unauthorized("Wrong username or password.")
+        note_tenant(request.scope, principal.tenant_slug)
         return principal
 
     def member_of(self, request: Request, tenant_id: int) -> Principal:
@@ -197,6 +219,7 @@ class Authenticator:
         principal = self.member(tenant_id, *credentials, address=client_address(request))
         if principal is None:
             raise unauthorized("Wrong login or password.")
+        note_tenant(request.scope, principal.tenant_slug)
         return principal
 
 

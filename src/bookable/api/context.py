@@ -26,6 +26,8 @@ from bookable.api.errors import ApiError
 from bookable.api.execution import about_to_look_up, run_checks, run_read, run_write
 from bookable.api.received import header
 from bookable.domain.actors import Actor, Channel, Role
+from bookable.domain.events import DomainEvent
+from bookable.observability import metrics
 from bookable.storage import idempotency
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork
@@ -91,8 +93,11 @@ class RequestContext:
         its write batch."""
         claim: idempotency.Claim | None = self.scope.get(CLAIM_KEY)
         if claim is None:
-            return render(await run_write(self.database, _write, self.database, self.actor.tenant_id, work, args))
-        response = await run_write(self.database, self._write_idempotent, work, args, render, claim)
+            result, recorded = await run_write(self.database, _write, self.database, self.actor.tenant_id, work, args)
+            metrics.events_committed(recorded)
+            return render(result)
+        response, recorded = await run_write(self.database, self._write_idempotent, work, args, render, claim)
+        metrics.events_committed(recorded)
         self.scope[STORED_KEY] = response.status_code < 500  # committed: the replay stands with the change
         return response
 
@@ -101,7 +106,7 @@ class RequestContext:
             return work(uow)
 
     def _write_idempotent(self, work: Callable[..., T], args: tuple[Any, ...], render: Callable[[T], Response],
-                          claim: idempotency.Claim) -> Response:
+                          claim: idempotency.Claim) -> tuple[Response, list[DomainEvent]]:
         with self.unit_of_work(write=True) as uow:
             response = render(work(uow, *args))
             if response.status_code < 500:
@@ -109,15 +114,16 @@ class RequestContext:
                                       response.headers.get("content-type", "application/octet-stream"),
                                       bytes(response.body), replayable_headers(response))
             uow.commit()
-        return response
+        return response, uow.recorded
 
 
-def _write(database: Database, tenant_id: int, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+def _write(database: Database, tenant_id: int, work: Callable[..., T],
+           args: tuple[Any, ...]) -> tuple[T, list[DomainEvent]]:
     """A module function, not a bound method: one object fewer alive while the write waits."""
     with UnitOfWork(database, tenant_id, write=True) as uow:
         result = work(uow, *args)
         uow.commit()
-    return result
+    return result, uow.recorded
 
 
 async def staff_context(request: Request, channel: Channel) -> RequestContext:

@@ -1,5 +1,5 @@
 """CORS on the BRP paths, with each tenant's own allowed origins (`tenants.cors_origins`, set with
-services.accounts.set_cors_origins): a gym's web site may call `/{tenant}/api/ver2/...` from
+services.tenants.cors_origins): a gym's web site may call `/{tenant}/api/ver2/...` from
 browser JavaScript. See docs/dialects/brp.md.
 
 - A listed origin gets `Access-Control-Allow-Origin: <origin>` with credentials allowed, so the
@@ -26,7 +26,7 @@ from bookable.api.auth import Remembered
 from bookable.api.errors import ApiError
 from bookable.api.execution import run_read
 from bookable.api.received import headers_of
-from bookable.services.accounts import ANY_ORIGIN
+from bookable.services.tenants import ANY_ORIGIN
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork
 

@@ -36,6 +36,10 @@ class EventType(StrEnum):
     PERSON_DETAILS_FILLED = "person.details_filled"
     PERSON_PASSWORD_SET = "person.password_set"
     TENANT_UPDATED = "tenant.updated"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_RESET = "user.password_reset"
+    API_KEY_REVOKED = "apikey.revoked"
 
 
 CATALOG_ENTITIES = ("business_unit", "resource", "product_group", "product_label", "product", "person", "registration")

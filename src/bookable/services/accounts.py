@@ -8,15 +8,17 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bookable.domain.actors import Actor, Channel, Role, utc_now
-from bookable.domain.errors import ValidationError
+from bookable.domain.errors import NotFound, ValidationError
+from bookable.domain.events import DomainEvent, EventType
 from bookable.domain.localtime import validate_zone
+from bookable.services import tenants
 from bookable.storage import models as m
+from bookable.storage.credentials import count_change
 from bookable.storage.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -65,6 +67,12 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+
+
+
+
+
+
 def add_tenant(
     uow: UnitOfWork, slug: str, *, name: str | None = None, timezone: str = "Europe/London",
     client_id: int | None = None, currency: str = "GBP",
@@ -72,6 +80,7 @@ def add_tenant(
     if not _SLUG.match(slug):
         raise ValidationError("slug must be lower-case letters, digits and dashes.", field="slug")
     validate_zone(timezone)
+    currency = tenants.currency_code(currency)
     if uow.tenants.by_slug(slug) is not None:
         raise ValidationError(f"Tenant {slug} already exists.", field="slug")
     if client_id is not None and uow.tenants.by_client_id(client_id) is not None:
@@ -80,30 +89,10 @@ def add_tenant(
                                     currency=currency, created_at=utc_now()))
 
 
-ANY_ORIGIN = "*"
 
 
-def set_cors_origins(uow: UnitOfWork, tenant: m.Tenant, origins: list[str]) -> list[str]:
-    """The web origins (`https://www.gym.se`, scheme, host and port only) whose pages may call the
-    tenant's BRP paths from a browser with a member's login; `*` lets any page read them without
-    one. An empty list turns cross-origin calls off (api/cors.py)."""
-    allowed = [_origin(origin) for origin in origins]
-    tenant.cors_origins = list(dict.fromkeys(allowed)) or None
-    return allowed
 
 
-def _origin(text: str) -> str:
-    if text == ANY_ORIGIN:
-        return text
-    parts = urlsplit(text.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query
-            or parts.fragment or parts.username or parts.password or port == -1 or text != text.strip()):
-        raise ValidationError(f"{text!r} is not an origin such as https://www.example.org.", field="cors_origins")
-    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
 
 
 def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, role: Role = Role.STAFF) -> m.User:
@@ -111,8 +100,7 @@ def add_user(uow: UnitOfWork, tenant: m.Tenant, username: str, password: str, ro
         raise ValidationError("Staff users are admin or staff.", field="role")
     if not username or ":" in username or len(username) > 200:
         raise ValidationError("username must be 1-200 characters without ':'.", field="username")
-    if len(password) < 8:
-        raise ValidationError("password must be at least 8 characters.", field="password")
+    _check_password(password)
     if uow.tenants.user(username) is not None:
         raise ValidationError(f"User {username} already exists.", field="username")
     return uow.tenants.add(m.User(tenant_id=tenant.id, username=username, password_hash=hash_password(password),
@@ -130,6 +118,64 @@ def add_api_key(
     row = uow.tenants.add(m.ApiKey(tenant_id=tenant.id, name=name, key_hash=hash_api_key(key), role=role.value,
                                    created_at=utc_now()))
     return row, key
+
+
+def users(uow: UnitOfWork, tenant: m.Tenant | None = None) -> list[m.User]:
+    return uow.tenants.users(tenant.id if tenant is not None else None)
+
+
+def api_keys(uow: UnitOfWork, tenant: m.Tenant | None = None) -> list[m.ApiKey]:
+    return uow.tenants.api_keys(tenant.id if tenant is not None else None)
+
+
+def set_user_disabled(uow: UnitOfWork, username: str, disabled: bool) -> m.User:
+    """A disabled user's logins are refused at once, by every worker (the change is counted)."""
+    user = _user(uow, username)
+    user.disabled = disabled
+    event = EventType.USER_DISABLED if disabled else EventType.USER_ENABLED
+    _credential_changed(uow, user.tenant_id, event, "user", user.id)
+    return user
+
+
+def reset_password(uow: UnitOfWork, username: str, password: str) -> m.User:
+    user = _user(uow, username)
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    _credential_changed(uow, user.tenant_id, EventType.USER_PASSWORD_RESET, "user", user.id)
+    return user
+
+
+def revoke_api_key(uow: UnitOfWork, key_id: int) -> m.ApiKey:
+    """The key is kept (listed as revoked, with when) and refused from now on, by every worker."""
+    key = uow.tenants.api_key_by_id(key_id)
+    if key is None:
+        raise NotFound(f"No API key with id {key_id}: `bookable apikey list` shows them.", field="id")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        _credential_changed(uow, key.tenant_id, EventType.API_KEY_REVOKED, "api_key", key.id)
+    return key
+
+
+def _user(uow: UnitOfWork, username: str) -> m.User:
+    user = uow.tenants.user(username)
+    if user is None:
+        raise NotFound(f"No user {username!r}: `bookable user list` shows them.", field="username")
+    return user
+
+
+def _credential_changed(uow: UnitOfWork, tenant_id: int, event: EventType, entity: str, entity_id: int) -> None:
+    count_change(uow.session)
+    uow.record(operator(tenant_id), DomainEvent(event, entity, entity_id))
+
+
+def operator(tenant_id: int) -> Actor:
+    """The operator, acting from the command line on a tenant's data."""
+    return Actor(tenant_id, "cli", Role.ADMIN, Channel.CLI)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise ValidationError("password must be at least 8 characters.", field="password")
 
 
 @dataclass(frozen=True)
@@ -150,7 +196,7 @@ class Principal:
 
 def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | None = None) -> Principal | None:
     user = uow.tenants.user(username)
-    if not password_matches(user.password_hash if user else None, password, proof) or user is None:
+    if not password_matches(user.password_hash if user else None, password, proof) or user is None or user.disabled:
         return None
     tenant = uow.tenants.get(user.tenant_id)
     assert tenant is not None
@@ -159,7 +205,7 @@ def staff_principal(uow: UnitOfWork, username: str, password: str, proof: str | 
 
 def api_key_principal(uow: UnitOfWork, key: str) -> Principal | None:
     row = uow.tenants.api_key(hash_api_key(key))
-    if row is None:
+    if row is None or row.revoked_at is not None:
         return None
     tenant = uow.tenants.get(row.tenant_id)
     assert tenant is not None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from bookable.domain.actors import Actor, utc_now
+from bookable.domain.email_address import check_email
 from bookable.domain.errors import InvalidState, NotAllowed, NotFound, ValidationError
 from bookable.domain.events import DomainEvent, EventType, catalog_event, snapshot
 from bookable.services.accounts import hash_password
@@ -317,8 +318,8 @@ def _check_person(uow: UnitOfWork, values: Mapping[str, Any], person_id: int | N
     _check_text(values, ("email", "gender") + LOGIN_COLUMNS)
     _check_choice(values, "gender", GENDERS, nullable=True)
     email = values.get("email")
-    if email and ("@" not in email or email != email.strip()):
-        raise ValidationError("email is not an e-mail address.", field="email")
+    if email:
+        check_email(email)
     for column in LOGIN_COLUMNS:
         value = values.get(column)
         if value and q.person_with_login(uow.session, uow.tenant_id, column, value, except_id=person_id):

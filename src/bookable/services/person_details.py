@@ -6,10 +6,10 @@ never silently ignored and a booking form can never rewrite someone's record by 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bookable.domain.actors import Actor
+from bookable.domain.email_address import check_email
 from bookable.domain.errors import ValidationError
 from bookable.domain.events import DomainEvent, EventType
 from bookable.storage import models as m
@@ -26,7 +26,6 @@ MAX_LENGTH = {
     "home_phone": 40,
     "email": 200,
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,8 @@ def check_details(details: dict[str, str], names: dict[str, str] | None = None) 
             raise ValidationError(f"{field} is not a person detail.", field=field)
         if len(value) > MAX_LENGTH[column]:
             raise ValidationError(f"{field} is longer than {MAX_LENGTH[column]} characters.", field=field)
-        if column == "email" and value and not _EMAIL.match(value):
-            raise ValidationError(f"{field} is not an email address.", field=field)
+        if column == "email" and value:
+            check_email(value, field)
 
 
 def fill_blank_details(uow: UnitOfWork, actor: Actor, person: m.Person, details: dict[str, str]) -> list[KeptValue]:

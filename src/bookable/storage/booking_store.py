@@ -174,7 +174,7 @@ class BookingStore:
                 return self._course_facts(person_id, found)
             return self._slot_facts(person_id, found, _labelled_slot(found), found)
         terms, slot = self._target(slot_id, offering_id)
-        if slot is None:
+        if slot is None or terms.kind == "course":
             return self._course_facts(person_id, terms)
         locked = self._locked([slot])
         checks = CHECKS.first(self._connection(), {

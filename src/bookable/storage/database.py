@@ -40,10 +40,17 @@ def sqlite_synchronous() -> str:
     return setting
 
 
+SUPPORTED_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
+
 def database_url(explicit: str | None = None) -> str:
     url = explicit or os.environ.get("BOOKABLE_DATABASE_URL") or DEFAULT_URL
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    scheme = url.partition("://")[0]
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ValidationError(f"Unsupported database {scheme!r}: bookable runs on SQLite (sqlite:///bookable.db) "
+                              "and PostgreSQL (postgresql://user@host/db).", field="database_url")
     return url
 
 

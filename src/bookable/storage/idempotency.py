@@ -22,9 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from bookable.storage.database import Database
 from bookable.storage.models import IdempotencyRecord
 
-LEASE_SECONDS = float(os.environ.get("BOOKABLE_IDEMPOTENCY_LEASE_SECONDS", "120"))
-"""How long a claim may stay `running` before a retry may take it over: longer than any request
-can run (a write waits at most 60 s for SQLite's write lock)."""
+
+def lease_seconds() -> float:
+    """How long a claim may stay `running` before a retry may take it over: longer than any request
+    can run (a write waits at most 60 s for SQLite's write lock). The `idempotency_lease_seconds`
+    setting (bookable.settings), which the CLI hands on in the environment."""
+    return float(os.environ.get("BOOKABLE_IDEMPOTENCY_LEASE_SECONDS", "120"))
 
 
 class Refusal(StrEnum):
@@ -78,7 +81,7 @@ def claim(database: Database, scope: str, key: str, fingerprint: str) -> Claim |
 def _take_over(session: object, record: IdempotencyRecord, now: datetime) -> Claim | None:
     """A claim whose lease has run out was left by a request that never committed: take it, unless
     another retry took it first."""
-    if record.created_at > now - timedelta(seconds=LEASE_SECONDS):
+    if record.created_at > now - timedelta(seconds=lease_seconds()):
         return None
     taken = session.execute(  # type: ignore[attr-defined]
         update(IdempotencyRecord)

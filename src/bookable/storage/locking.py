@@ -3,7 +3,7 @@
 SQLite: a write unit of work starts with BEGIN IMMEDIATE, which takes the database write lock
 before anything is read, so "lock before you count" holds for the whole transaction. Reads use a
 plain deferred BEGIN and, under WAL, never wait for writers. Writers queue first at a WriterGate (a
-thread lock plus an exclusive flock on a file beside the database, shared by every worker process)
+thread lock plus an exclusive flock on a hidden file beside the database, shared by every worker process)
 and only then BEGIN IMMEDIATE: a waiting writer is woken the moment the previous one commits, instead
 of polling SQLite's busy handler, which sleeps up to 100 ms between tries and collapses throughput
 under contention. The gate only orders writers; SQLite's own lock still guards the data.
@@ -43,8 +43,10 @@ class WriterGate:
 
     def __init__(self, path: str) -> None:
         self._threads = threading.Lock()
-        self._fd = os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        self._wake = _open_fifo(f"{path}-writers.wake")
+        lock_file, wake_fifo = gate_files(path)
+        _remove_old_gate_files(path)
+        self._fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        self._wake = _open_fifo(wake_fifo)
         self._woken = poll()  # not select(): a busy worker's descriptors can pass 1024
         self._woken.register(self._wake, POLLIN)
 
@@ -128,6 +130,22 @@ def _remaining(deadline: float) -> float:
 
 def _timed_out() -> sqlite3.OperationalError:
     return sqlite3.OperationalError("database is locked (writer gate timed out)")
+
+
+def gate_files(path: str) -> tuple[str, str]:
+    """The gate's lock file and wake-up FIFO: hidden files (`.bookable.db-writers.lock` beside
+    `bookable.db`), so that `cp bookable.db* backup/` copies the database and its WAL without
+    catching the FIFO, which a copy would wait on for ever."""
+    folder, name = os.path.split(path)
+    hidden = os.path.join(folder, f".{name}-writers")
+    return f"{hidden}.lock", f"{hidden}.wake"
+
+
+def _remove_old_gate_files(path: str) -> None:
+    """Releases before the gate files were hidden left them as `bookable.db-writers.*`."""
+    for old in (f"{path}-writers.lock", f"{path}-writers.wake"):
+        with contextlib.suppress(OSError):
+            os.unlink(old)
 
 
 def _open_fifo(path: str) -> int:

@@ -72,6 +72,24 @@ class Tenants:
     def api_key(self, key_hash: str) -> m.ApiKey | None:
         return self.session.scalar(select(m.ApiKey).where(m.ApiKey.key_hash == key_hash))
 
+    def api_key_by_id(self, key_id: int) -> m.ApiKey | None:
+        return self.session.get(m.ApiKey, key_id)
+
+    def all(self) -> list[m.Tenant]:
+        return list(self.session.scalars(select(m.Tenant).order_by(m.Tenant.slug)))
+
+    def users(self, tenant_id: int | None = None) -> list[m.User]:
+        query = select(m.User).order_by(m.User.tenant_id, m.User.username)
+        if tenant_id is not None:
+            query = query.where(m.User.tenant_id == tenant_id)
+        return list(self.session.scalars(query))
+
+    def api_keys(self, tenant_id: int | None = None) -> list[m.ApiKey]:
+        query = select(m.ApiKey).order_by(m.ApiKey.tenant_id, m.ApiKey.id)
+        if tenant_id is not None:
+            query = query.where(m.ApiKey.tenant_id == tenant_id)
+        return list(self.session.scalars(query))
+
     def add(self, row: Row) -> Row:
         self.session.add(row)
         self.session.flush()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 
 from bookable.storage.database import Database
 
@@ -28,9 +30,26 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(database: Database) -> None:
+@dataclass(frozen=True)
+class SchemaChange:
+    before: str | None
+    """The revision the database was at; None: it had no schema."""
+    after: str | None
+
+    def describe(self) -> str:
+        if self.before is None:
+            return "Created the schema"
+        if self.before != self.after:
+            return f"Upgraded the schema from {self.before} to {self.after}"
+        return "Schema is up to date"
+
+
+def upgrade(database: Database) -> SchemaChange:
     with database.write_engine.connect() as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
         config = alembic_config(database.url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
         connection.commit()
+    return SchemaChange(before, after)

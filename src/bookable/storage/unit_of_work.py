@@ -42,6 +42,7 @@ class UnitOfWork:
         self.booking_store = BookingStore(self.connection, self.tenant_id, self.zone,
                                           holds_write_lock=self.write and self.database.is_sqlite)
         self.events = EventLog(self.connection)
+        self.recorded: list[DomainEvent] = []
         return self
 
     def connection(self) -> Connection:
@@ -93,6 +94,7 @@ class UnitOfWork:
         """Write a domain event in this unit of work's transaction: it stands if and only if the
         change it records is committed."""
         self.events.record(actor, event, at or utc_now())
+        self.recorded.append(event)
 
     def lock_slots(self, slot_ids: list[int]) -> None:
         """Hold the slots against concurrent bookings, and refresh the ORM slots already loaded."""

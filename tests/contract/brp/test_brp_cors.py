@@ -6,14 +6,14 @@ import pytest
 from brp_support import error_of, make_offering, other_tenant
 
 from bookable.domain.errors import ValidationError
-from bookable.services import accounts
+from bookable.services import tenants
 
 SITE = "https://www.stadsgymmet.se"
 
 
 def allow(world, *origins):  # type: ignore[no-untyped-def]
     with world.uow() as uow:
-        accounts.set_cors_origins(uow, uow.session.merge(world.tenant), list(origins))
+        uow.session.merge(world.tenant).cors_origins = tenants.cors_origins(list(origins))
         uow.commit()
 
 

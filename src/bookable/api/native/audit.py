@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from bookable.api.direct_route import DirectRoute
+from bookable.api.ids import MAX_ID
 from bookable.api.native.context import PREFIX, Caller, admin, staff
 from bookable.api.native.http import JsonResponse
 from bookable.api.native.pagination import PageOut, PageParams, decode_id, id_key
@@ -83,7 +84,7 @@ async def list_audit(
 @router.get("/events", response_model=EventsOut, tags=["events"])
 async def list_events(
     who: Caller = Depends(staff),
-    after: int = Query(0, ge=0, le=2**62, description="The last id seen (0: from the first event)."),
+    after: int = Query(0, ge=0, le=MAX_ID, description="The last id seen (0: from the first event)."),
     limit: int = Query(100, ge=1, le=MAX_EVENTS),
 ) -> JsonResponse:
     """The tenant's events after `after`, oldest first."""

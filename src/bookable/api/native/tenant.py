@@ -14,6 +14,7 @@ from bookable.api.native.crud import Input, change_row, changes_of, read_row
 from bookable.api.native.http import JsonResponse
 from bookable.services import tenants
 from bookable.storage import models as m
+from bookable.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/tenant", tags=["tenant"], route_class=DirectRoute)
 
@@ -24,6 +25,9 @@ class TenantPatch(Input):
     max_upcoming_bookings: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
         None, description="At most this many upcoming bookings per member (waiting-list places count); "
                           "null = no limit. Member calls obey it in every API; staff bookings do not.")
+    cors_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(
+        None, max_length=50, description="Web origins (https://www.example.org) whose pages may call the BRP "
+                                         "API with a member's login; [\"*\"]: any page, without one.")
 
 
 class TenantOut(BaseModel):
@@ -34,11 +38,13 @@ class TenantOut(BaseModel):
     currency: str
     client_id: int | None
     max_upcoming_bookings: int | None
+    cors_origins: list[str]
 
 
 def render(row: m.Tenant) -> TenantOut:
     return TenantOut(id=row.id, slug=row.slug, name=row.name, timezone=row.timezone, currency=row.currency,
-                     client_id=row.client_id, max_upcoming_bookings=row.max_upcoming_bookings)
+                     client_id=row.client_id, max_upcoming_bookings=row.max_upcoming_bookings,
+                     cors_origins=list(row.cors_origins or ()))
 
 
 @router.get("", response_model=TenantOut)
@@ -48,4 +54,8 @@ async def get_tenant(who: Caller = Depends(staff)) -> JsonResponse:
 
 @router.patch("", response_model=TenantOut)
 async def update_tenant(body: TenantPatch, who: Caller = Depends(admin)) -> Response:
-    return await change_row(who, lambda uow: tenants.change_settings(uow, who.actor, changes_of(body)), render)
+    def change(uow: UnitOfWork) -> m.Tenant:
+        tenants.change_settings(uow, who.actor, changes_of(body))
+        return tenants.settings_of(uow, who.tenant_id)
+
+    return await change_row(who, change, render)

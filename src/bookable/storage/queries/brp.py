@@ -217,6 +217,13 @@ def _own_booking_on_slot(column: Any) -> Any:
     )
 
 
+def bookable_online() -> ColumnElement[bool]:
+    """domain.booking.bookable_online() in SQL, for lists (the query joins the offering's product):
+    members book from the internet only what the offering and its product, if any, both allow."""
+    return and_(m.Offering.bookable_from_internet.is_(True),
+                or_(m.Product.id.is_(None), m.Product.bookable_from_internet.is_(True)))
+
+
 @functools.cache
 def _activities_select(with_booking: bool) -> Select[Any]:
     """Built once per shape (the member's own booking or not): building it cost more than running it."""
@@ -287,7 +294,7 @@ def _activities_query(with_booking: bool, filters: tuple[bool, ...], internet_on
     if group:
         query = query.where(m.Product.group_id == bindparam("group"))
     if internet_only:
-        query = query.where(m.Offering.bookable_from_internet.is_(True))
+        query = query.where(bookable_online())
     query = query.order_by(m.Slot.starts_at, m.Slot.id)
     return query.limit(bindparam("limit")) if limited else query
 
@@ -462,7 +469,7 @@ def _event_conditions(wanted: EventFilter, summary: Any) -> list[ColumnElement[b
         conditions.append(exists(select(m.ProductLabelLink.product_id).where(
             m.ProductLabelLink.product_id == m.Offering.product_id, m.ProductLabelLink.label_id == wanted.label)))
     if wanted.internet_only:
-        conditions.append(m.Offering.bookable_from_internet.is_(True))
+        conditions.append(bookable_online())
     if wanted.resource is not None:
         conditions.append(_uses_resource(wanted.resource))
     if wanted.ongoing_on is not None:

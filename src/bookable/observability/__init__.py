@@ -1,0 +1,1 @@
+"""What an operator sees of a running bookable: logs, metrics, health and traces."""
