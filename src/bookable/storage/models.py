@@ -93,6 +93,8 @@ class Tenant(Base):
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     grouping_product_group_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    language: Mapped[str | None] = mapped_column(String(16))
+    """The language of the tenant's web pages when the visitor has chosen none (sv, en); None: en."""
 
 
 class User(Base):
@@ -370,3 +372,38 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     __table_args__ = (UniqueConstraint("scope", "key"),)
+
+
+class WebFormSubmission(Base):
+    """A one-time token of a booking page's form, claimed in the same transaction as what the form
+    does: a double click (the same token twice) books or cancels once."""
+
+    __tablename__ = "web_form_submissions"
+    __table_args__ = (UniqueConstraint("person_id", "token"), Index("ix_web_form_submissions_created", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CalendarFeed(Base):
+    """A member's personal calendar feed: only a hash of its secret token is kept; revoked feeds stay."""
+
+    __tablename__ = "calendar_feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class InstanceSecret(Base):
+    """Secrets this installation generated for itself (the web session key), shared by every worker
+    and host of one database, used only when no secret is configured."""
+
+    __tablename__ = "instance_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
