@@ -22,7 +22,7 @@ endef
 export NEW_MIGRATION
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-postgres ci lint init serve demo migration bench
+.PHONY: help install test test-postgres ci lint init serve demo migration bench catalogs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,3 +63,10 @@ migration: $(BOOKABLE) ## new Alembic revision from the models: make migration m
 
 bench: $(BOOKABLE) ## benchmarks against a real multi-worker server (ARGS="--size tiny")
 	$(PY) -m bench $(ARGS)
+
+LOCALE := src/bookable/web/locale
+
+catalogs: $(BOOKABLE) ## extract the web pages' messages into the sv and en catalogs (translate sv's new ones), compile
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=bookable -o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete --width 100
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bookable.domain.errors import CancellationTooLate, OutsideBookingWindow
-from bookable.domain.member_options import Choice, Situation, amount_owed, member_options
+from bookable.domain.member_options import Choice, Situation, amount_owed, member_options, own_booking_options
 from bookable.domain.money import ZERO, Balance
 from bookable.domain.windows import booking_window, cancellation_deadline, check_can_book, check_can_cancel
 
@@ -89,3 +89,8 @@ def test_a_booking_owes_its_price_per_place_less_what_its_ledger_holds():
     assert amount_owed(Decimal("20.00"), 2, paid) == Decimal("25.00")
     assert amount_owed(Decimal("10.00"), 1, paid) == ZERO
     assert amount_owed(None, 3, paid) == ZERO
+
+
+def test_a_cancelled_booking_offers_nothing_to_do():
+    options = own_booking_options("cancelled", DEADLINE, OPEN)
+    assert (options.choice, options.can_cancel) == (Choice.CANCELLED, False)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bookable import web
 from bookable.api import errors
 from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
@@ -71,6 +72,7 @@ def create_app(database: Database | None = None, *, roll_horizons: bool = True) 
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     _include_apis(app)
+    web.install(app)
     _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)

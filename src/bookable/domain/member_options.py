@@ -56,7 +56,7 @@ def member_options(situation: Situation, now: datetime) -> Options:
     """A member's own booking first (they hold it whatever else changed), then the checks of
     book(): cancelled, open online, window, places, waiting list."""
     if situation.own_status is not None:
-        return _own_booking(situation, now)
+        return own_booking_options(situation.own_status, situation.cancel_deadline, now)
     if situation.cancelled:
         return Options(Choice.CANCELLED)
     if not situation.open_online:
@@ -73,13 +73,14 @@ def member_options(situation: Situation, now: datetime) -> Options:
     return Options(Choice.FULL)
 
 
-def _own_booking(situation: Situation, now: datetime) -> Options:
+def own_booking_options(status: str, cancel_deadline: datetime, now: datetime) -> Options:
     """A waiting-list place may be left at any time; a held place until the cancellation deadline
-    (services.bookings.cancel checks the deadline only for places held)."""
-    if situation.own_status == "waitlisted":
+    (services.bookings.cancel checks the deadline only for places held); a cancelled one, never."""
+    if status == "waitlisted":
         return Options(Choice.WAITING, can_cancel=True)
-    return Options(Choice.BOOKED, can_cancel=now <= situation.cancel_deadline,
-                   cancel_until=situation.cancel_deadline)
+    if status == "cancelled":
+        return Options(Choice.CANCELLED)
+    return Options(Choice.BOOKED, can_cancel=now <= cancel_deadline, cancel_until=cancel_deadline)
 
 
 def amount_owed(price: Decimal | None, places: int, paid: Balance) -> Decimal:
