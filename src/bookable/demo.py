@@ -223,6 +223,7 @@ def _gym_catalogue(uow: UnitOfWork, actor: Actor) -> Catalogue:
     tenant = uow.tenants.get(tenant_id)
     assert tenant is not None
     tenant.grouping_product_group_id = top.id
+    tenant.language = "sv"
     for unit in ("Södermalm", "Kungsholmen"):
         catalogue.units[unit] = uow.catalog.add(m.BusinessUnit(
             tenant_id=tenant_id, name=f"Stadsgymmet {unit}", grouping_product_group_id=top.id)).id
