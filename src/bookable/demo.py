@@ -283,6 +283,7 @@ def gym_hints(uow: UnitOfWork) -> list[tuple[str, str]]:
     anna = uow.people.by_login("anna.lindqvist@example.se")
     assert anna is not None
     return [
+        ("web pages (log in as a member)", f"/{GYM}/"),
         ("BRP API", f"/{GYM}/api/ver2/activities.xml?apikey={demo_api_key(GYM)}"),
         ("member login (email, card or customer number)",
          f"{anna.email} or {anna.card_number} or {anna.customer_number} / {MEMBER_PASSWORD}"),
