@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from bookable.domain import windows
 from bookable.domain.member_options import Options, own_booking_options
+from bookable.domain.money import ZERO
 from bookable.web import engine
 from bookable.web.engine import BookingLine
 from bookable.web.forms import one_time_token
@@ -53,5 +54,5 @@ async def my_bookings(request: Request, tenant: str) -> Response:
         has_feed=await engine.has_feed(visit.web.database, actor), feed_url=None,
         done=visit._(message) if (message := done_message(params.get("done"))) else None,
         error=visit._(message) if (message := error_message(params.get("error"))) else None,
-        owed_total=sum((x.item.owed for x in upcoming), start=0),  # type: ignore[call-overload]
+        owed_total=sum((x.item.owed for x in upcoming), start=ZERO),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from bookable.api.execution import run_database_work, run_write
 from bookable.domain.errors import AlreadyBooked, AlreadyWaitlisted, InvalidState
 from bookable.domain.member_options import amount_owed
-from bookable.domain.money import ZERO, balance
+from bookable.domain.money import ZERO, LedgerLine, balance
 from bookable.services import accounts, calendar_feeds
 from bookable.services import bookings as booking_service
 from bookable.services.accounts import Principal
@@ -190,8 +191,8 @@ async def cancel(database: Database, actor: Actor, token: str, booking_id: int) 
 class BookingLine:
     booking: reads.MemberBooking
     position: int | None
-    owed: object
-    """What the booking still owes (a Decimal), ZERO when nothing."""
+    owed: Decimal
+    """What the booking still owes; ZERO when nothing."""
 
 
 async def member_bookings(database: Database, actor: Actor) -> list[BookingLine]:
@@ -207,10 +208,10 @@ async def member_bookings(database: Database, actor: Actor) -> list[BookingLine]
     return await read(database, actor.tenant_id, work)
 
 
-def _owed(row: reads.MemberBooking, lines: list[object]) -> object:
+def _owed(row: reads.MemberBooking, lines: list[LedgerLine]) -> Decimal:
     if row.status == "cancelled" or row.status == "waitlisted":
         return ZERO
-    return amount_owed(row.price, row.places, balance(lines))  # type: ignore[arg-type]
+    return amount_owed(row.price, row.places, balance(lines))
 
 
 # ---------------------------------------------------------------- calendars
