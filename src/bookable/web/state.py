@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from bookable.api.auth import Remembered
 from bookable.storage.database import Database
-from bookable.storage.queries.web import Site
+from bookable.storage.queries.web import Choices, Site
 from bookable.web import engine
 from bookable.web.login_throttle import LoginThrottle
 from bookable.web.secret import secret_key
@@ -29,6 +29,7 @@ class WebState:
         self.throttle = LoginThrottle()
         self._sites: Remembered[str, Site] = Remembered(ttl=60.0, size=10_000)
         self._members: Remembered[tuple[int, int], str] = Remembered(ttl=60.0, size=50_000)
+        self._choices: Remembered[int, Choices] = Remembered(ttl=60.0, size=10_000)
         self._cookies: SessionCookies | None = None
         self._cookies_lock = asyncio.Lock()
 
@@ -52,6 +53,14 @@ class WebState:
         if found is not None:
             self._sites.put(slug, found)
         return found
+
+    async def filter_choices(self, tenant_id: int) -> Choices:
+        """What the timetable filters by: a renamed venue or a new instructor shows within a minute."""
+        known = self._choices.get(tenant_id)
+        if known is None:
+            known = await engine.filter_choices(self.database, tenant_id)
+            self._choices.put(tenant_id, known)
+        return known
 
     async def member_still_valid(self, session: Session) -> bool:
         """The session's member still exists with the password they logged in with."""

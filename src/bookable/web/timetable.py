@@ -14,7 +14,7 @@ from starlette.responses import Response
 from bookable.domain.errors import DomainError
 from bookable.domain.localtime import to_local, to_utc
 from bookable.storage.queries.web import WeekFilter
-from bookable.web import engine
+from bookable.web import class_cards, engine
 from bookable.web.classes import by_day, card
 from bookable.web.forms import BadForm, Posted, posted
 from bookable.web.messages import done_message, error_message
@@ -88,20 +88,22 @@ async def timetable_page(request: Request, tenant: str) -> Response:
     zone = visit.site.timezone
     week = await engine.week(visit.web.database, visit.site.id,
                              shown.week_filter(zone, visit.now, visit.session.person_id))
-    choices = await engine.filter_choices(visit.web.database, visit.site.id)
+    choices = await visit.web.filter_choices(visit.site.id)
     cards = [card(row, week.courses.get(row.offering_id), week.positions, zone, visit.now) for row in week.slots]
-    params = request.query_params
+    params, here = request.query_params, timetable_url(visit, shown)
+    context = {**visit.common(), "shown": shown, "here": here, "focus": _an_id(params.get("slot"))}
+    days = [(day, class_cards.rendered(visit.language, context, items))
+            for day, items in by_day(cards, shown.days, zone)]
     return visit.page(
-        "timetable.html", shown=shown, days=by_day(cards, shown.days, zone), choices=choices,
+        "timetable.html", shown=shown, days=days, choices=choices, here=here,
         today=today(visit), week_number=shown.monday.isocalendar().week,
         previous_week=timetable_url(visit, replace(shown, monday=shown.monday - timedelta(days=7))),
         next_week=timetable_url(visit, replace(shown, monday=shown.monday + timedelta(days=7))),
         this_week=timetable_url(visit, replace(shown, monday=today(visit) - timedelta(days=today(visit).weekday()))),
         this_week_monday=today(visit) - timedelta(days=today(visit).weekday()),
-        clear_filters=visit.url("", week=shown.monday.isoformat()), here=timetable_url(visit, shown),
+        clear_filters=visit.url("", week=shown.monday.isoformat()),
         done=visit._(message) if (message := done_message(params.get("done"))) else None,
         error=visit._(message) if (message := error_message(params.get("error"))) else None,
-        focus=_an_id(params.get("slot")),
     )
 
 
