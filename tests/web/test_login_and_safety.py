@@ -49,6 +49,7 @@ def test_a_staff_user_logs_in_but_cannot_book_for_themself_and_another_tenants_s
     assert visitor.log_in(username, password).has(f"Logged in as {username}")
     slot = world.slots(world.offering(start_date=in_days(2)).id)[0]
     assert not visitor.week_of(in_days(2)).forms("/book")
+    assert visitor.get("bookings").has("You are logged in as a staff user. These pages are for members")
     with UnitOfWork(database, 0) as uow:
         other = accounts.add_tenant(uow, f"o-{uuid.uuid4().hex[:8]}", timezone="Europe/London")
         accounts.add_user(uow, other, f"x-{uuid.uuid4().hex[:8]}", "other-password")

@@ -163,3 +163,33 @@ def test_the_timetable_filters_by_venue_product_group_product_and_instructor(wor
     assert page.doc.xpath(f'//li[@id="slot-{boxing_slot.id}"]') and not page.doc.xpath(f'//li[@id="slot-{other.id}"]')
     assert visitor.get("", week=in_days(2).isoformat(), unit="999999999").has("No classes this day.")
     assert visitor.get("", week="not-a-date", unit="x'; drop").status == 200
+
+
+def test_an_offering_of_several_places_per_booking_offers_them_and_the_engine_holds_its_limit(
+        world, member, logged_in):
+    slot = slot_of(world, spaces=10, max_num_bookings=3, start_date=in_days(2))
+    page = logged_in.week_of(in_days(2))
+    assert page.doc.xpath(f'//select[@id="places-{slot.id}"]/option/text()') == ["1", "2", "3"]
+    fields = page.form("/book", slot=slot.id)
+    refused = logged_in.post("book", {**fields, "places": "4"})
+    assert "That number of places cannot be booked." in refused.message()
+    assert bookings_of(world, member.person_id, slot.id) == []
+    logged_in.post("book", {**logged_in.week_of(in_days(2)).form("/book", slot=slot.id), "places": "2"})
+    [booking] = bookings_of(world, member.person_id, slot.id)
+    assert booking.places == 2
+
+
+def test_a_failure_on_our_side_is_a_page_in_the_visitors_language_and_no_trace(world, app, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from bookable.web import engine
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the database caught fire")
+
+    monkeypatch.setattr(engine, "week", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(f"/{world.tenant.slug}/", headers={"Accept-Language": "sv"})
+    assert response.status_code == 500 and response.headers["content-type"].startswith("text/html")
+    assert "Något gick fel hos oss, och ingenting ändrades." in response.text
+    assert "caught fire" not in response.text and "Traceback" not in response.text
