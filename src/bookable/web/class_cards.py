@@ -43,7 +43,7 @@ _anonymous = RememberedCards()
 
 
 def _key(language: str, context: dict[str, Any], item: ClassCard) -> Hashable:
-    """Everything an anonymous visitor's class shows: not its one-time token, which it has no form for."""
+    """Everything an anonymous visitor's class shows (it has no form, so no one-time token)."""
     return (language, context["site"], context["shown"], context["here"], context["focus"] == item.row.id,
             item.row, item.options, item.free, item.capacity, item.waiting, tuple(item.dates))
 

@@ -25,7 +25,11 @@ class ClassCard:
     own_booking_id: int | None
     position: int | None
     dates: list[CourseDate]
-    token: str
+
+    @property
+    def token(self) -> str:
+        """A new one-time token for this class's form (only a member's classes have one)."""
+        return one_time_token()
 
     @property
     def is_course(self) -> bool:
@@ -64,8 +68,7 @@ def card(row: SlotRow, course: Course | None, positions: dict[int, int], zone: s
         waiting_list=row.waitlist_enabled, own_status=own_status,
     )
     position = positions.get(own_id) if own_id is not None else None
-    return ClassCard(row, member_options(situation, now), free, capacity, waiting, own_id, position, dates,
-                     one_time_token())
+    return ClassCard(row, member_options(situation, now), free, capacity, waiting, own_id, position, dates)
 
 
 def by_day(cards: list[ClassCard], days: list[date], zone: str) -> list[tuple[date, list[ClassCard]]]:
