@@ -80,6 +80,8 @@ def test_a_form_without_or_with_a_forged_csrf_token_or_from_another_site_changes
     assert "The page had expired" in response.text
     for bad in ({**fields, "slot": "1 OR 1=1"}, {**fields, "token": "short"}, {**fields, "places": "-3"}):
         assert "Something in the form was not right" in logged_in.post("book", bad).message()
+    as_json = logged_in.client.post(f"/{world.tenant.slug}/book", json=fields)
+    assert "Something in the form was not right" in as_json.text
     with world.uow(write=False) as uow:
         assert uow.bookings.active_on_slots([slot.id]) == []
 

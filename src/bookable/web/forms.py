@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from bookable.web.session import Session
@@ -33,7 +33,7 @@ def one_time_token() -> str:
 
 @dataclass(frozen=True)
 class Posted:
-    fields: FormData
+    fields: Mapping[str, str]
 
     def text(self, name: str, limit: int = 200) -> str:
         value = self.fields.get(name)
@@ -56,6 +56,19 @@ class Posted:
         return token
 
 
+async def _fields(request: Request) -> dict[str, str]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        raise BadForm("invalid_parameter")
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), max_num_fields=MAX_FIELDS, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise BadForm("invalid_parameter") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)  # the first of a repeated field, as a browser sends one
+    return fields
+
+
 def same_origin(request: Request) -> bool:
     """A browser names the page a form came from in Origin: it must be this site (when it says)."""
     origin = request.headers.get("origin")
@@ -65,9 +78,9 @@ def same_origin(request: Request) -> bool:
 
 
 async def posted(request: Request, session: Session) -> Posted:
-    """The form, once its CSRF token matches the session's and it comes from this site."""
-    fields = await request.form(max_files=0, max_fields=MAX_FIELDS)
-    form = Posted(fields)
+    """The form, once its CSRF token matches the session's and it comes from this site. Every form
+    of these pages is application/x-www-form-urlencoded; anything else is refused."""
+    form = Posted(await _fields(request))
     if not same_origin(request) or not session.csrf_matches(form.text("csrf", 100)):
         raise BadForm("form_expired")
     return form
