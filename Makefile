@@ -22,7 +22,7 @@ endef
 export NEW_MIGRATION
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-postgres ci lint init serve demo migration bench docker
+.PHONY: help install test test-postgres ci lint init serve demo migration bench docker catalogs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,3 +66,10 @@ bench: $(BOOKABLE) ## benchmarks against a real multi-worker server (ARGS="--siz
 
 docker: ## build the container image (needs a Docker engine): docs/deployment.md
 	docker build -t bookable .
+
+LOCALE := src/bookable/web/locale
+
+catalogs: $(BOOKABLE) ## extract the web pages' messages into the sv and en catalogs (translate sv's new ones), compile
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=bookable -o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete --width 100
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics

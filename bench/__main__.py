@@ -27,9 +27,12 @@ SCENARIOS: dict[str, Callable[[scenarios.Context], dict[str, Any]]] = {
     "throughput_native": scenarios.throughput_native,
     "throughput_brp": scenarios.throughput_brp,
     "timetable": scenarios.timetable,
+    "web_timetable": scenarios.web_timetable,
+    "web_booking": scenarios.web_booking,
 }
-ALIASES = {"throughput": ["throughput_native", "throughput_brp"], "all": list(SCENARIOS)}
-INTERLEAVED = {"throughput_native", "throughput_brp"}
+ALIASES = {"throughput": ["throughput_native", "throughput_brp"], "web": ["web_timetable", "web_booking"],
+           "all": list(SCENARIOS)}
+INTERLEAVED = {"throughput_native", "throughput_brp", "web_booking"}
 """Scenarios that measure their own ceiling in slices between theirs (scenarios.interleaved)."""
 
 
@@ -37,7 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scenarios", default="all",
                         help="comma-separated: contention, throughput (= throughput_native,throughput_brp), "
-                             "timetable, or all (default). The /healthz ceiling is always measured.")
+                             "timetable, web (= web_timetable,web_booking), or all (default). "
+                             "The /healthz ceiling is always measured.")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     parser.add_argument("--database", action="append", metavar="sqlite|URL",
                         help="sqlite (default) or a PostgreSQL URL such as postgresql://postgres@127.0.0.1/postgres; "
@@ -79,7 +83,8 @@ def run_database(target: str, sizes: Sizes, args: argparse.Namespace) -> Abstrac
 
 def concurrencies(sizes: Sizes, names: list[str]) -> list[int]:
     used = {"contention": sizes.contention_clients, "throughput_native": sizes.throughput_concurrency,
-            "throughput_brp": sizes.throughput_concurrency, "timetable": sizes.timetable_concurrency}
+            "throughput_brp": sizes.throughput_concurrency, "timetable": sizes.timetable_concurrency,
+            "web_timetable": sizes.timetable_concurrency, "web_booking": sizes.throughput_concurrency}
     return sorted({used[name] for name in names} or {sizes.throughput_concurrency})
 
 
@@ -141,7 +146,7 @@ def _profiled_seconds(sizes: Sizes, name: str) -> float:
 
 
 def _run_scenario(context: scenarios.Context, name: str, args: argparse.Namespace) -> dict[str, Any]:
-    booking = name != "timetable"
+    booking = name not in ("timetable", "web_timetable")
     seconds = _profiled_seconds(context.sizes, name)
     profile = profiled(context.server, name, seconds, report.RESULTS) if args.profile and booking else nullcontext()
     with profile:

@@ -28,9 +28,10 @@ class RunSlots:
     native_slots: list[int]
     brp_slots: list[int]
     warmup_slot: int
+    web_slots: list[int]
 
     def booked_slots(self) -> list[int]:
-        return [self.contention_slot, *self.native_slots, *self.brp_slots, self.warmup_slot]
+        return [self.contention_slot, *self.native_slots, *self.brp_slots, self.warmup_slot, *self.web_slots]
 
 
 def prepare_run(database: Database, manifest: dict[str, Any], sizes: Sizes) -> RunSlots:
@@ -46,7 +47,8 @@ def prepare_run(database: Database, manifest: dict[str, Any], sizes: Sizes) -> R
         first_offering = writer.next_id(m.Offering.__table__)
         first_slot = writer.next_id(m.Slot.__table__)
         plan = [(1, last * 5, time(7, 0)), (sizes.throughput_slots, ROOMY, time(12, 0)),
-                (brp_slot_count(sizes), ROOMY, time(13, 0)), (1, ROOMY, time(14, 0))]
+                (brp_slot_count(sizes), ROOMY, time(13, 0)), (1, ROOMY, time(14, 0)),
+                (brp_slot_count(sizes) + 1, ROOMY, time(15, 0))]
         offerings, next_slot = [], first_slot
         for n, (days, spaces, start) in enumerate(plan):
             offerings.append(SeededOffering(first_offering + n, unit, product, resource, start, tomorrow, days,
@@ -63,7 +65,7 @@ def prepare_run(database: Database, manifest: dict[str, Any], sizes: Sizes) -> R
     return RunSlots(
         contention_slot=contention.first_slot_id, contention_spaces=contention.spaces, contention_prefilled=last * 4,
         native_slots=_slot_ids(offerings[1]), brp_slots=_slot_ids(offerings[2]),
-        warmup_slot=offerings[3].first_slot_id,
+        warmup_slot=offerings[3].first_slot_id, web_slots=_slot_ids(offerings[4]),
     )
 
 

@@ -100,9 +100,14 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
             checks[f"{name}_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 50, "p99 <= 50 ms")
             checks[f"{name}_ratio"] = (t.get("ratio_to_ceiling", 0) >= 0.30 and ceiling_clean(t),
                                        ">= 30% of /healthz requests/s")
-    if "timetable" in scenarios:
-        t = scenarios["timetable"]
-        checks["timetable_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 30, "p99 <= 30 ms")
+    for name in ("timetable", "web_timetable"):
+        if name in scenarios:
+            t = scenarios[name]
+            checks[f"{name}_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 30, "p99 <= 30 ms")
+    if "web_booking" in scenarios:
+        t = scenarios["web_booking"]
+        checks["web_booking_rate"] = (t["per_second"] >= 1000 and t["bookings_per_answer"] == 1,
+                                      ">= 1,000 bookings/s, one booking per answer")
     return {name: {"met": bool(met), "target": target} for name, (met, target) in checks.items()}
 
 

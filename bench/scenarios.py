@@ -202,3 +202,57 @@ def booked_through(database: Database, tenant_id: int, slot_ids: list[int]) -> i
             total += sum(load.held + load.waiting for load in uow.loads.for_slots(slots).values())
         return total
 
+
+
+def web_timetable(ctx: Context) -> dict[str, Any]:
+    """The timetable page of one venue and week (anonymous: each answer signs a new session cookie),
+    against the whole seeded data set."""
+    week = ctx.manifest["timetable"]
+    path = f"/{ctx.manifest['tenant_slug']}/?week={{week}}&unit={{unit}}"
+    variants = [{"unit": unit, "week": week["fromdate"]} for unit in ctx.manifest["business_units"]]
+    concurrency = ctx.sizes.timetable_concurrency
+    template = Template("GET", path, {"Accept-Language": "sv-SE,sv;q=0.9"})
+    warm = Phase(template, variants, concurrency, duration=ctx.sizes.warmup_seconds, cycle=True)
+    measured = Phase(template, variants, concurrency, duration=ctx.sizes.timetable_seconds, cycle=True)
+    result = ctx.load(warm, measured).phases[1]
+    return {"endpoint": "GET /{tenant}/?week=...&unit=... (the timetable page, one venue, one week)",
+            "concurrency": concurrency, "classes_per_page": _classes_in(ctx, path, variants[0]),
+            "slots_in_database": ctx.manifest["seeded_slots"], **result}
+
+
+def _classes_in(ctx: Context, path: str, variant: dict[str, Any]) -> int:
+    with urllib.request.urlopen(ctx.server.base_url + path.format_map(variant), timeout=30) as response:
+        return len(re.findall(rb'<li class="class ', response.read()))
+
+
+def web_booking(ctx: Context) -> dict[str, Any]:
+    """Members book through the timetable's form, already logged in: each has a session cookie signed
+    with the server's own key (as its login page would have set it), and every post its own one-time
+    token. A post is answered 303; the bookings it left are counted in the database."""
+    from bookable.web.secret import secret_key
+    from bookable.web.session import COOKIE, Session, SessionCookies
+    from bookable.web.state import password_proof
+
+    cookies, tenant_id = SessionCookies(secret_key(ctx.database)), ctx.manifest["tenant_id"]
+    with UnitOfWork(ctx.database, tenant_id, write=False) as uow:
+        proof = password_proof(uow.people.person(ctx.manifest["people"]["member_ids"][0]).password_hash)
+    members = [{"cookie": cookies.dumps(Session(tenant_id, f"csrf{n}", person_id=person, name=f"Member {n}",
+                                                proof=proof)), "csrf": f"csrf{n}"}
+               for n, person in enumerate(ctx.manifest["people"]["member_ids"])]
+    template = Template(
+        "POST", f"/{ctx.manifest['tenant_slug']}/book",
+        {"Cookie": f"{COOKIE}={{cookie}}", "Content-Type": "application/x-www-form-urlencoded"},
+        "csrf={csrf}&token={token}&slot={slot}",
+    )
+    slots = ctx.slots.web_slots
+    numbered = lambda pairs: [{**pair, "token": f"bench-form-{n:012d}"} for n, pair in enumerate(pairs)]  # noqa: E731
+    warm_pairs = numbered(grid(slots[-1:], members))
+    measured = [{**pair, "token": "m" + pair["token"]} for pair in numbered(grid(slots[:-1], members))]
+    concurrency = ctx.sizes.throughput_concurrency
+    warm = Phase(template, warm_pairs, concurrency)
+    result = interleaved(ctx, warm, template, measured)
+    booked = booked_through(ctx.database, tenant_id, slots[:-1])
+    return {"endpoint": "POST /{tenant}/book (the timetable's form, session cookie)", "concurrency": concurrency,
+            "slots": len(slots) - 1, "members": len(members), "bookings_per_second": result["per_second"],
+            "bookings_left": booked, "bookings_per_answer": round(booked / max(1, result["requests"]), 3),
+            **result}

@@ -224,6 +224,7 @@ def _gym_catalogue(uow: UnitOfWork, actor: Actor) -> Catalogue:
     tenant = uow.tenants.get(tenant_id)
     assert tenant is not None
     tenant.grouping_product_group_id = top.id
+    tenant.language = "sv"
     for unit in ("Södermalm", "Kungsholmen"):
         catalogue.units[unit] = uow.catalog.add(m.BusinessUnit(
             tenant_id=tenant_id, name=f"Stadsgymmet {unit}", grouping_product_group_id=top.id)).id
@@ -283,6 +284,7 @@ def gym_hints(uow: UnitOfWork) -> list[tuple[str, str]]:
     anna = uow.people.by_login("anna.lindqvist@example.se")
     assert anna is not None
     return [
+        ("web pages (log in as a member)", f"/{GYM}/"),
         ("BRP API", f"/{GYM}/api/ver2/activities.xml?apikey={demo_api_key(GYM)}"),
         ("member login (email, card or customer number)",
          f"{anna.email} or {anna.card_number} or {anna.customer_number} / {MEMBER_PASSWORD}"),

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bookable import __version__
+from bookable import __version__, web
 from bookable.api import errors
 from bookable.api.api_routes import api_routes, documented_routes
 from bookable.api.auth import Authenticator
@@ -89,6 +89,7 @@ def create_app(
     add_docs_pages(app)
     channels = _include_apis(app)
     add_docs_assets(app)
+    web.install(app)
     _document_native_security(app)
 
     app.add_middleware(RequestGuard, database=database)

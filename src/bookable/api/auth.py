@@ -180,6 +180,17 @@ class Authenticator:
             kind="member",
         )
 
+    def site_login(self, tenant_id: int, login: str, password: str, address: str | None = None) -> Principal | None:
+        """A tenant's web site: a member of it or one of its staff, by one login form, throttled as
+        a member's login is (the same account: guesses on the form and on the APIs add up)."""
+        return self._cached(
+            self.cache.key("site", str(tenant_id), login, password),
+            lambda uow, proof: accounts.site_principal(uow, login, password, proof),
+            tenant_id,
+            LoginKeys.of(f"member\x00{tenant_id}\x00{login.casefold()}", address),
+            kind="member",
+        )
+
     def tenant_id(self, slug: str) -> int | None:
         """A tenant's id by its slug, remembered as long as a credential."""
         known = self.tenant_ids.get(slug)

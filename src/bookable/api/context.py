@@ -85,7 +85,7 @@ class RequestContext:
         return UnitOfWork(self.database, self.actor.tenant_id, write=write)
 
     async def read(self, work: Callable[[UnitOfWork], T]) -> T:
-        return await run_read(self.database, self._read, work)
+        return await read_in(self.database, self.actor.tenant_id, work)
 
     async def write(self, work: Callable[..., T], render: Callable[[T], Response], *args: Any) -> Response:
         """`work(uow, *args)`: on the busiest endpoints module-level functions and their arguments,
@@ -93,17 +93,11 @@ class RequestContext:
         its write batch."""
         claim: idempotency.Claim | None = self.scope.get(CLAIM_KEY)
         if claim is None:
-            result, recorded = await run_write(self.database, _write, self.database, self.actor.tenant_id, work, args)
-            metrics.events_committed(recorded)
-            return render(result)
+            return render(await write_in(self.database, self.actor.tenant_id, work, *args))
         response, recorded = await run_write(self.database, self._write_idempotent, work, args, render, claim)
         metrics.events_committed(recorded)
         self.scope[STORED_KEY] = response.status_code < 500  # committed: the replay stands with the change
         return response
-
-    def _read(self, work: Callable[[UnitOfWork], T]) -> T:
-        with self.unit_of_work(write=False) as uow:
-            return work(uow)
 
     def _write_idempotent(self, work: Callable[..., T], args: tuple[Any, ...], render: Callable[[T], Response],
                           claim: idempotency.Claim) -> tuple[Response, list[DomainEvent]]:
@@ -115,6 +109,25 @@ class RequestContext:
                                       bytes(response.body), replayable_headers(response))
             uow.commit()
         return response, uow.recorded
+
+
+async def read_in(database: Database, tenant_id: int, work: Callable[[UnitOfWork], T]) -> T:
+    """Run `work` in a reading unit of work of the tenant: what RequestContext.read does, for a
+    front end with no caller yet (a visitor's page)."""
+    return await run_read(database, _read, database, tenant_id, work)
+
+
+async def write_in(database: Database, tenant_id: int, work: Callable[..., T], *args: Any) -> T:
+    """Run `work(uow, *args)` in a writing unit of work of the tenant, committed: what
+    RequestContext.write does, without an Idempotency-Key (the web pages' forms carry their own)."""
+    result, recorded = await run_write(database, _write, database, tenant_id, work, args)
+    metrics.events_committed(recorded)
+    return result
+
+
+def _read(database: Database, tenant_id: int, work: Callable[[UnitOfWork], T]) -> T:
+    with UnitOfWork(database, tenant_id, write=False) as uow:
+        return work(uow)
 
 
 def _write(database: Database, tenant_id: int, work: Callable[..., T],

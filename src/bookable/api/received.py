@@ -1,13 +1,13 @@
 """What a request sent, read once: its headers by name, and its body as RequestGuard read it.
 
 Starlette's `request.headers.get()` wraps the raw header list and scans it, decoding as it goes,
-at every call; a booking asks for four headers (~1.5 us each). Here they become one dict, kept in
+at every call; a booking asks for four headers. Here they become one dict, kept in
 the request's scope, the first time any is asked for. As in Starlette, a header sent twice reads
 as its first value.
 
 Every body is read whole by api.middleware.RequestGuard, under the size limit, and replayed to the
 application; `body_of` gives that same body without reading it through Starlette's stream again
-(an async generator per request, ~4 us), and leaves the replay for any later reader.
+(an async generator per request), and leaves the replay for any later reader.
 """
 
 from __future__ import annotations

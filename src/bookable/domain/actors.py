@@ -20,6 +20,7 @@ class Channel(StrEnum):
     BRP = "brp"
     YM = "ym"
     CLI = "cli"
+    WEB = "web"
 
 
 @dataclass(frozen=True)

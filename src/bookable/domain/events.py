@@ -40,6 +40,8 @@ class EventType(StrEnum):
     USER_ENABLED = "user.enabled"
     USER_PASSWORD_RESET = "user.password_reset"
     API_KEY_REVOKED = "apikey.revoked"
+    CALENDAR_FEED_CREATED = "calendar_feed.created"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked"
 
 
 CATALOG_ENTITIES = ("business_unit", "resource", "product_group", "product_label", "product", "person", "registration")

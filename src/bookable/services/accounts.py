@@ -212,6 +212,16 @@ def api_key_principal(uow: UnitOfWork, key: str) -> Principal | None:
     return Principal(tenant.id, tenant.slug, f"apikey:{row.name}", Role(row.role))
 
 
+def site_principal(uow: UnitOfWork, login: str, password: str, proof: str | None = None) -> Principal | None:
+    """Who logs in on a tenant's web site (uow.tenant_id's) with one form: a member of it (email,
+    card or customer number), else a staff user of it."""
+    member = member_principal(uow, login, password, proof)
+    if member is not None:
+        return member
+    staff = staff_principal(uow, login, password, proof)
+    return staff if staff is not None and staff.tenant_id == uow.tenant_id else None
+
+
 def member_principal(uow: UnitOfWork, login: str, password: str, proof: str | None = None) -> Principal | None:
     """A member logs in with email, card number or customer number (BRP)."""
     person = uow.people.by_login(login)

@@ -73,7 +73,7 @@ class Database:
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
         self._joiners = sessionmaker(expire_on_commit=False, autoflush=True, join_transaction_mode="create_savepoint")
-        # resolved once: every write batch asks for the gate, and realpath costs ~14 us of syscalls
+        # resolved once: every write batch asks for the gate, and realpath is a series of syscalls
         self._gate_path = gate_path(self.write_engine) if self.is_sqlite else None
         self.write_batches = WriteBatches(self.write_engine, self._writer_gate)
 

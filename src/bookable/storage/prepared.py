@@ -1,7 +1,7 @@
 """Core statements compiled once per dialect and run on the driver's own cursor (ADR 0008).
 
-SQLAlchemy's `Connection.execute()` costs 50-100 us of Python per statement here, around a
-sqlite3 call of 5-15 us. A booking runs most of its statements under SQLite's write lock, and that
+SQLAlchemy's `Connection.execute()` costs several times the sqlite3 call it wraps, in Python, per
+statement (ADR 0008 has the figures). A booking runs most of its statements under SQLite's write lock, and that
 lock is what every booking in every worker queues for. `Prepared` leaves the SQL, the bind and
 result processing to SQLAlchemy: it compiles the statement for the connection's dialect once and
 keeps the type processors of its parameters and columns, then runs it with one DBAPI call.
@@ -130,7 +130,7 @@ class Prepared:
         """Run an INSERT and return the new row's integer primary key. On SQLite that is the
         driver's lastrowid (the key must be an INTEGER PRIMARY KEY, the rowid), and the statement
         has no RETURNING: SQLite runs a RETURNING insert to the end into a temporary table first,
-        ~20 of a booking insert's ~40 us. Elsewhere, RETURNING."""
+        about half of a booking insert's time (ADR 0008). Elsewhere, RETURNING."""
         assert self.returning_id is not None, "inserted_id() needs a Prepared made with returning_id"
         if connection.dialect.name != "sqlite":
             return int(self.all(connection, params)[0][0])

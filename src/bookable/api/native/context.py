@@ -27,7 +27,7 @@ TENANT_KEY = TENANT_HEADER.lower().encode()
 PREFIX = "/api/v1"
 
 # Declared only so that OpenAPI shows how to authenticate; the Authenticator does the work. They
-# are not dependencies of `caller`: FastAPI would run all three on every request (~55 us) to no
+# are not dependencies of `caller`: FastAPI would run all three on every request to no
 # purpose. native.openapi puts them in the OpenAPI document instead.
 _basic = HTTPBasic(auto_error=False, description="Staff user, or a member's email / card / customer number.")
 _bearer = HTTPBearer(auto_error=False, description="API key (staff access with the key's role).")
@@ -53,7 +53,7 @@ def member_tenant_scheme() -> str:
 async def caller(request: Request) -> Caller:
     """Async: a caller already verified (the credential cache, ADR 0004) is known on the event
     loop; only a first sight of a credential takes a worker thread (api/execution.run_checks)."""
-    query: bytes = request.scope.get("query_string", b"")  # not request.url: building it costs ~5 us
+    query: bytes = request.scope.get("query_string", b"")  # not request.url, which is built anew
     if b"\x00" in query or b"%00" in query:
         raise ApiError(422, "invalid_parameter", "Query parameters must not contain NUL characters.")
     database: Database = request.app.state.database

@@ -32,7 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from bookable.domain.booking import ACTIVE, HOLDING
+from bookable.domain.booking import ACTIVE, HOLDING, BookingStatus
 from bookable.domain.errors import NotFound
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared, one_of
@@ -100,16 +100,21 @@ def _label_pairs() -> Any:
 
 
 def _product_columns() -> list[Any]:
-    return [m.Product.id, m.Product.name, m.Product.description, m.Product.bookable_from_internet,
-            m.Product.css_class, m.Product.product_type, m.ProductGroup.id, m.ProductGroup.name,
-            _label_pairs()]
+    """A product's block, its columns labelled `product_*` (read back by _product_of)."""
+    return [m.Product.id.label("product_id"), m.Product.name.label("product_name"),
+            m.Product.description.label("product_description"),
+            m.Product.bookable_from_internet.label("product_bookable_from_internet"),
+            m.Product.css_class.label("product_css_class"), m.Product.product_type.label("product_type"),
+            m.ProductGroup.id.label("product_group_id"), m.ProductGroup.name.label("product_group_name"),
+            _label_pairs().label("product_labels")]
 
 
-def _product_of(values: Sequence[Any]) -> ProductRow | None:
-    if values[0] is None:
+def _product_of(row: Any) -> ProductRow | None:
+    if row.product_id is None:
         return None
-    return ProductRow(values[0], values[1], values[2] or "", bool(values[3]), values[4] or "", values[5] or "",
-                      values[6], values[7], pairs(values[8]))
+    return ProductRow(row.product_id, row.product_name, row.product_description or "",
+                      bool(row.product_bookable_from_internet), row.product_css_class or "", row.product_type or "",
+                      row.product_group_id, row.product_group_name, pairs(row.product_labels))
 
 
 def products(
@@ -127,7 +132,7 @@ def products(
         query = query.where(m.Product.product_type == product_type)
     if internet_only:
         query = query.where(m.Product.bookable_from_internet.is_(True))
-    return [row for row in (_product_of(values) for values in session.execute(query)) if row is not None]
+    return [product for product in (_product_of(row) for row in session.execute(query)) if product is not None]
 
 
 def product_groups(session: Session, tenant_id: int, *, parent_id: int | None = None,
@@ -149,10 +154,6 @@ def grouping_group_id(session: Session, tenant_id: int, business_unit: int | Non
 def business_unit_exists(session: Session, tenant_id: int, business_unit: int) -> bool:
     query = select(m.BusinessUnit.id).where(m.BusinessUnit.id == business_unit, m.BusinessUnit.tenant_id == tenant_id)
     return session.scalar(query) is not None
-
-
-def tenant_zone(session: Session, tenant_id: int) -> str | None:
-    return session.scalar(select(m.Tenant.timezone).where(m.Tenant.id == tenant_id))
 
 
 # ---------------------------------------------------------------- activities
@@ -229,13 +230,14 @@ def _activities_select(with_booking: bool) -> Select[Any]:
     """Built once per shape (the member's own booking or not): building it cost more than running it."""
     columns = [
         m.Slot.id, m.Slot.starts_at, m.Slot.ends_at, m.Slot.spaces, m.Slot.online_spaces, m.Slot.cancelled,
-        _places_on_slot(HOLDING), _places_on_slot(("waitlisted",)),
+        _places_on_slot(HOLDING).label("held"), _places_on_slot((BookingStatus.WAITLISTED,)).label("waiting"),
         m.Offering.max_advance, m.Offering.booking_cutoff_minutes,
-        m.BusinessUnit.id, m.BusinessUnit.name, _resource_pairs(),
-        *_product_columns(),
+        m.BusinessUnit.id.label("business_unit_id"), m.BusinessUnit.name.label("business_unit_name"),
+        _resource_pairs().label("resources"), *_product_columns(),
     ]
     if with_booking:
-        columns += [_own_booking_on_slot(m.Booking.id), _own_booking_on_slot(m.Booking.status)]
+        columns += [_own_booking_on_slot(m.Booking.id).label("booking_id"),
+                    _own_booking_on_slot(m.Booking.status).label("booking_status")]
     return (
         select(*columns)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
@@ -246,20 +248,24 @@ def _activities_select(with_booking: bool) -> Select[Any]:
     )
 
 
-def activity_of(values: Sequence[Any], with_booking: bool) -> ActivityRow:
-    product = _product_of(values[13:22])
-    own = values[22:24] if with_booking else (None, None)
+def activity_of(row: Any, with_booking: bool) -> ActivityRow:
     return ActivityRow(
-        id=values[0], starts_at=values[1], ends_at=values[2], spaces=values[3], online_spaces=values[4],
-        cancelled=bool(values[5]), held=int(values[6]), waiting=int(values[7]), max_advance=values[8],
-        cutoff_minutes=values[9] or 0, business_unit=(values[10], values[11]) if values[10] is not None else None,
-        resources=pairs(values[12]), product=product, booking_id=own[0], booking_status=own[1],
+        id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, spaces=row.spaces, online_spaces=row.online_spaces,
+        cancelled=bool(row.cancelled), held=int(row.held), waiting=int(row.waiting), max_advance=row.max_advance,
+        cutoff_minutes=row.booking_cutoff_minutes or 0, business_unit=_business_unit(row),
+        resources=pairs(row.resources), product=_product_of(row),
+        booking_id=row.booking_id if with_booking else None,
+        booking_status=row.booking_status if with_booking else None,
     )
 
 
-def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[tuple[Any, ...]]:
-    """The activities' rows as plain tuples, ordered by start (activity_of() reads one): a caller
-    may remember what it made of a row by the row itself."""
+def _business_unit(row: Any) -> tuple[int, str] | None:
+    return (row.business_unit_id, row.business_unit_name) if row.business_unit_id is not None else None
+
+
+def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) -> list[Any]:
+    """The activities' rows, ordered by start (activity_of() reads one): hashable, so a caller may
+    remember what it made of a row by the row itself."""
     params: dict[str, Any] = {"tenant_id": tenant_id, "starts_from": wanted.starts_from,
                               "starts_before": wanted.starts_before, "person_id": wanted.person_id,
                               "products": wanted.products, "business_units": wanted.business_units,
@@ -267,7 +273,7 @@ def activity_values(session: Session, tenant_id: int, wanted: ActivityFilter) ->
     filters = tuple(params[name] is not None for name in _OPTIONAL_FILTERS)
     query = _activities_query(wanted.person_id is not None, filters, wanted.internet_only)
     present = {name: value for name, value in params.items() if value is not None}
-    return [tuple(values) for values in session.connection().execute(query, present)]
+    return list(session.connection().execute(query, present))
 
 
 _OPTIONAL_FILTERS = ("products", "business_units", "labels", "group", "limit")
@@ -307,22 +313,22 @@ class ActivityHeader:
     product: ProductRow | None
 
 
-def activity_header_row(connection: Connection, tenant_id: int, slot_id: int) -> tuple[Any, ...] | None:
+def activity_header_row(connection: Connection, tenant_id: int, slot_id: int) -> Any | None:
     """The values header_of() reads an activity's header from; None unless the slot is one of the
     tenant's activities (not an event booked whole, nor a course). The row holds everything the
     header shows, so a caller may remember what it makes of it by the row."""
-    found = _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
-    return None if found is None else tuple(found)
+    return _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
 
 
-def header_of(values: tuple[Any, ...]) -> ActivityHeader:
-    return ActivityHeader((values[0], values[1]) if values[0] is not None else None, _product_of(values[2:11]))
+def header_of(row: Any) -> ActivityHeader:
+    return ActivityHeader(_business_unit(row), _product_of(row))
 
 
 @functools.cache
 def _activity_header() -> Prepared:
     return Prepared(
-        select(m.BusinessUnit.id, m.BusinessUnit.name, *_product_columns())
+        select(m.BusinessUnit.id.label("business_unit_id"), m.BusinessUnit.name.label("business_unit_name"),
+               *_product_columns())
         .select_from(m.Slot)
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
@@ -353,18 +359,18 @@ def member_bookings(
     query = _member_bookings(tuple(statuses), starts_from is not None, starts_before is not None)
     params = {"tenant_id": tenant_id, "person_id": person_id, "starts_from": starts_from,
               "starts_before": starts_before}
-    return [
-        BookingRow(v[0], v[1], v[2], v[3], (v[4], v[5]) if v[4] is not None else None, _product_of(v[6:15]))
-        for v in query.all(session.connection(), {name: value for name, value in params.items() if value is not None})
-    ]
+    present = {name: value for name, value in params.items() if value is not None}
+    return [BookingRow(row.id, row.status, row.starts_at, row.ends_at, _business_unit(row), _product_of(row))
+            for row in query.all(session.connection(), present)]
 
 
 @functools.cache
 def _member_bookings(statuses: tuple[str, ...], from_start: bool, before_start: bool) -> Prepared:
     """Built and compiled once per combination of filters: that cost more than running it."""
     query = (
-        select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at, m.BusinessUnit.id,
-               m.BusinessUnit.name, *_product_columns())
+        select(m.Booking.id, m.Booking.status, m.Slot.starts_at, m.Slot.ends_at,
+               m.BusinessUnit.id.label("business_unit_id"), m.BusinessUnit.name.label("business_unit_name"),
+               *_product_columns())
         .join(m.Slot, m.Slot.id == m.Booking.slot_id)
         .join(m.Offering, m.Offering.id == m.Booking.offering_id)
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
@@ -505,9 +511,11 @@ def events(session: Session, tenant_id: int, wanted: EventFilter) -> list[EventR
         select(
             m.Offering.id, m.Offering.name, m.Offering.code, m.Offering.description, m.Offering.event_message,
             m.Offering.updated_at, m.Offering.publish_start, m.Offering.publish_end, m.Offering.max_advance,
-            m.Offering.booking_cutoff_minutes, m.Product.id, m.Product.description, m.BusinessUnit.id,
-            m.BusinessUnit.name, summary.c.occasions, summary.c.first_start, summary.c.last_end, summary.c.bookable,
-            _held_on_offering(), _registered(wanted.person_id),
+            m.Offering.booking_cutoff_minutes, m.Product.id.label("product_id"),
+            m.Product.description.label("product_description"), m.BusinessUnit.id.label("business_unit_id"),
+            m.BusinessUnit.name.label("business_unit_name"), summary.c.occasions, summary.c.first_start,
+            summary.c.last_end, summary.c.bookable, _held_on_offering().label("filled"),
+            _registered(wanted.person_id).label("registered"),
         )
         .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
         .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Offering.business_unit_id)
@@ -516,16 +524,17 @@ def events(session: Session, tenant_id: int, wanted: EventFilter) -> list[EventR
                *_event_conditions(wanted, summary))
         .order_by(summary.c.first_start, m.Offering.id)
     )
-    return [_event_of(values) for values in session.execute(query)]
+    return [_event_of(row) for row in session.execute(query)]
 
 
-def _event_of(v: Sequence[Any]) -> EventRow:
+def _event_of(row: Any) -> EventRow:
     return EventRow(
-        id=v[0], name=v[1], code=v[2] or "", description=v[3] or "", event_message=v[4] or "", updated_at=v[5],
-        publish_start=v[6], publish_end=v[7], max_advance=v[8], cutoff_minutes=v[9] or 0, product_id=v[10],
-        product_description=v[11], business_unit=(v[12], v[13]) if v[12] is not None else None,
-        occasions=int(v[14] or 0), first_start=_aware(v[15]), last_end=_aware(v[16]), bookable=int(v[17] or 0),
-        filled=int(v[18] or 0), registered=bool(v[19]),
+        id=row.id, name=row.name, code=row.code or "", description=row.description or "",
+        event_message=row.event_message or "", updated_at=row.updated_at, publish_start=row.publish_start,
+        publish_end=row.publish_end, max_advance=row.max_advance, cutoff_minutes=row.booking_cutoff_minutes or 0,
+        product_id=row.product_id, product_description=row.product_description, business_unit=_business_unit(row),
+        occasions=int(row.occasions or 0), first_start=_aware(row.first_start), last_end=_aware(row.last_end),
+        bookable=int(row.bookable or 0), filled=int(row.filled or 0), registered=bool(row.registered),
     )
 
 
@@ -550,13 +559,15 @@ def participants(session: Session, tenant_id: int, offering_ids: Sequence[int]) 
     if not offering_ids:
         return []
     query = (
-        select(m.Booking.offering_id, m.Person.id, m.Person.first_name, m.Person.last_name, m.Booking.id)
+        select(m.Booking.offering_id, m.Person.id.label("person_id"), m.Person.first_name, m.Person.last_name,
+               m.Booking.id.label("booking_id"))
         .join(m.Person, m.Person.id == m.Booking.person_id)
         .where(m.Booking.tenant_id == tenant_id, m.Booking.offering_id.in_(offering_ids),
                m.Booking.status.in_(HOLDING))
         .order_by(m.Booking.offering_id, m.Booking.id)
     )
-    return [Participant(*values) for values in session.execute(query)]
+    return [Participant(row.offering_id, row.person_id, row.first_name, row.last_name, row.booking_id)
+            for row in session.execute(query)]
 
 
 def event_product(session: Session, tenant_id: int, offering_id: int) -> ProductRow | None:

@@ -66,10 +66,10 @@ def _checked(request: Request, raw: RawParams) -> tuple[RequestContext, reads.Ac
 
 
 def _page(request: Request, zone: str, found: list[Any], with_booking: bool, first: date, last: date) -> Response:
-    rows, next_day = whole_days(found, lambda values: (timepoint(values[1], zone) or "")[:10])
+    rows, next_day = whole_days(found, lambda row: (timepoint(row.starts_at, zone) or "")[:10])
     fmt = format_of(request.scope["path"])
-    items = [_activity(values, zone, with_booking, fmt) for values in rows]
-    starts = [timepoint(rows[0][1], zone), timepoint(rows[-1][1], zone)] if rows else []
+    items = [_activity(row, zone, with_booking, fmt) for row in rows]
+    starts = [timepoint(rows[0].starts_at, zone), timepoint(rows[-1].starts_at, zone)] if rows else []
     content = {**span(starts, first, last), "activity": Items("activity", items, inline=True)}
     response = respond(request, "activities", content)
     if next_day is not None:
@@ -78,10 +78,10 @@ def _page(request: Request, zone: str, found: list[Any], with_booking: bool, fir
 
 
 @functools.lru_cache(maxsize=20_000)
-def _activity(values: tuple[Any, ...], zone: str, with_booking: bool, fmt: str) -> Element | orjson.Fragment:
+def _activity(row: Any, zone: str, with_booking: bool, fmt: str) -> Element | orjson.Fragment:
     """One activity, rendered, remembered by the row it is made from. The row holds everything the
     block shows (places held, waiting, cancelled, names), so any change to the activity makes a
     new row and a new rendering; nothing is ever stale. A timetable week is read far more often than
     it changes, and rendering was two thirds of its cost."""
-    block = blocks.activity(reads.activity_of(values, with_booking), zone, with_booking=with_booking)
+    block = blocks.activity(reads.activity_of(row, with_booking), zone, with_booking=with_booking)
     return rendered(fmt, "activity", block)

@@ -61,7 +61,7 @@ def booking_of(booking_id: int, status: str, span: tuple[datetime, datetime], he
 
 
 @functools.lru_cache(maxsize=4096)
-def activity_header_rendered(row: tuple[Any, ...], fmt: str) -> tuple[Any, Any]:
+def activity_header_rendered(row: Any, fmt: str) -> tuple[Any, Any]:
     """The business unit and product blocks of an activity, read and rendered once: remembered by
     the header's row (storage.queries.brp.activity_header_row), which holds everything they show,
     as the timetable remembers its activities. A renamed product reads as a new row, so nothing is

@@ -55,7 +55,7 @@ async def book_activity(request: Request, raw: RawParams = Depends(raw_params)) 
                                format_of(request.scope["path"]), context.zone())
 
 
-Booked = tuple[BookingOutcome, tuple[Any, ...], str, str]
+Booked = tuple[BookingOutcome, Any, str, str]
 
 
 def _book(uow: UnitOfWork, actor: Actor, activity_id: int, policy: Waitlist, fmt: str, zone: str) -> Booked:
