@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -20,6 +21,7 @@ from tests.conftest import POSTGRES_URL
 from bookable.storage import models as m
 
 LEASE_SECONDS = 2
+LONG_LEASE_SECONDS = 20  # outlasts a restart on a loaded machine, so the first retry is surely too soon
 REQUESTS = 120
 
 
@@ -117,6 +119,16 @@ def _wait_for_a_running_claim(database) -> None:  # type: ignore[no-untyped-def]
                 return
         time.sleep(0.05)
     raise AssertionError("the request never claimed its key")
+
+
+def _wait_until_the_claims_lease_has_run_out(database) -> None:  # type: ignore[no-untyped-def]
+    with database.session(write=False) as session:
+        claimed_at = session.scalar(select(m.IdempotencyRecord.created_at)
+                                    .where(m.IdempotencyRecord.state == "running"))
+    assert claimed_at is not None
+    claimed_at = claimed_at.replace(tzinfo=claimed_at.tzinfo or timezone.utc)
+    remaining = (claimed_at + timedelta(seconds=LONG_LEASE_SECONDS) - datetime.now(timezone.utc))
+    time.sleep(max(remaining.total_seconds(), 0) + 0.5)
 
 
 def _assert_booked_once_each(database, slot_id: int, people: int) -> None:  # type: ignore[no-untyped-def]
