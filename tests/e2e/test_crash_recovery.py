@@ -8,8 +8,8 @@ import os
 import signal
 import threading
 import time
-from datetime import datetime, timedelta, timezone
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -126,8 +126,8 @@ def _wait_until_the_claims_lease_has_run_out(database) -> None:  # type: ignore[
         claimed_at = session.scalar(select(m.IdempotencyRecord.created_at)
                                     .where(m.IdempotencyRecord.state == "running"))
     assert claimed_at is not None
-    claimed_at = claimed_at.replace(tzinfo=claimed_at.tzinfo or timezone.utc)
-    remaining = (claimed_at + timedelta(seconds=LONG_LEASE_SECONDS) - datetime.now(timezone.utc))
+    claimed_at = claimed_at.replace(tzinfo=claimed_at.tzinfo or UTC)
+    remaining = (claimed_at + timedelta(seconds=LONG_LEASE_SECONDS) - datetime.now(UTC))
     time.sleep(max(remaining.total_seconds(), 0) + 0.5)
 
 

@@ -174,7 +174,8 @@ def _caller_scope(scope: Scope, headers: dict[bytes, bytes]) -> str:
 
 
 def _query_value(scope: Scope, name: bytes) -> bytes:
-    for pair in scope.get("query_string", b"").split(b"&"):
+    query: bytes = scope.get("query_string", b"")
+    for pair in query.split(b"&"):
         key, _, value = pair.partition(b"=")
         if key == name:
             return value

@@ -80,4 +80,5 @@ class XmlResponse(Response):
             return b""
         if isinstance(content, bytes):
             return content
-        return etree.tostring(content, xml_declaration=True, encoding="UTF-8")
+        rendered: bytes = etree.tostring(content, xml_declaration=True, encoding="UTF-8")
+        return rendered

@@ -162,7 +162,7 @@ class Prepared:
             if process is not None:
                 binds[name] = process
         keys = [column.key for column in columns]
-        record = namedtuple("Record", keys, rename=True) if columns else None  # type: ignore[misc]
+        record = namedtuple("Record", keys, rename=True) if columns else None
         return _Compiled(
             sql=compiled.string,
             defaults=dict(compiled.params),

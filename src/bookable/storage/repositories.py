@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload
@@ -15,6 +15,7 @@ from bookable.domain.capacity import Waiting
 from bookable.storage import models as m
 
 Row = TypeVar("Row", bound=m.Base)
+_Columns = TypeVarTuple("_Columns")
 
 
 
@@ -162,7 +163,7 @@ class BookingColumns(Protocol):
     def offering_id(self) -> int: ...
 
 
-def _target(query: Select[Any], slot_id: int | None, offering_id: int) -> Select[Any]:
+def _target(query: Select[*_Columns], slot_id: int | None, offering_id: int) -> Select[*_Columns]:
     if slot_id is None:
         return query.where(m.Booking.offering_id == offering_id, m.Booking.slot_id.is_(None))
     return query.where(m.Booking.slot_id == slot_id)
@@ -174,7 +175,8 @@ class Bookings(TenantScoped):
 
     def active_of_person(self, person_id: int, slot_id: int | None, offering_id: int) -> m.Booking | None:
         query = select(m.Booking).where(m.Booking.person_id == person_id, m.Booking.status.in_(ACTIVE))
-        return self.session.scalar(_target(query, slot_id, offering_id).limit(1))
+        booking: m.Booking | None = self.session.scalar(_target(query, slot_id, offering_id).limit(1))
+        return booking
 
     def waiting_queue(self, slot_id: int | None, offering_id: int) -> list[Waiting]:
         query = select(m.Booking.id, m.Booking.places, m.Booking.online).where(

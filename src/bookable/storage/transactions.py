@@ -22,7 +22,8 @@ _savepoint_numbers = itertools.count(1)
 
 
 class Transaction(Protocol):
-    connection: Connection
+    @property
+    def connection(self) -> Connection: ...
 
     def session(self, *, write: bool) -> Session: ...
     def commit(self, session: Session | None) -> None: ...

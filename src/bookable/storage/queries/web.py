@@ -17,10 +17,10 @@ import orjson
 from sqlalchemy import Connection, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bookable.domain.booking import ACTIVE, HOLDING
 from bookable.domain.money import EntryKind, LedgerLine
 from bookable.storage import models as m
 from bookable.storage.queries.brp import json_pairs
-from bookable.storage.repositories import ACTIVE, HOLDING
 
 # ---------------------------------------------------------------- the tenant's site
 

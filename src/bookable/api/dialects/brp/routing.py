@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -26,7 +26,7 @@ MAX_ROWS = 2000
 NEXT_FROMDATE = "X-Bookable-Next-Fromdate"
 
 router = APIRouter(include_in_schema=False, route_class=DirectRoute)
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Response])
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 Row = TypeVar("Row")
 
 
