@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.live_server import free_port
 
 COMMAND_SECONDS = 300
 STARTUP_DEADLINE_SECONDS = 600  # a deadline for a loaded CI machine, not a timing assertion
@@ -43,12 +43,6 @@ def run_cli(*args: str, database: str | None = None, cwd: Path | None = None,
         [*bookable_command(), *prefix, *args], capture_output=True, text=True, cwd=cwd,
         env=env or cli_environment(), timeout=COMMAND_SECONDS, stdin=subprocess.DEVNULL, check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bookable.domain.actors import Actor
 from bookable.domain.errors import DomainError
 from bookable.web import engine, ics
 from bookable.web.bookings import login_first
@@ -63,14 +64,10 @@ async def feed(request: Request, tenant: str, token: str) -> Response:
 @router.post("/{tenant}/calendar/new")
 async def new_feed(request: Request, tenant: str) -> Response:
     """The new link is shown on this answer only: just its hash is stored."""
-    visit = await begin(request, tenant)
-    actor = visit.member
-    if actor is None:
-        return login_first(visit)
-    try:
-        await posted(request, visit.session)
-    except BadForm as bad:
-        return visit.redirect(visit.url("bookings", error=bad.code))
+    posting = await _member_posting(request, tenant)
+    if isinstance(posting, Response):
+        return posting
+    visit, actor = posting
     token = await engine.new_feed(visit.web.database, actor)
     feed_url = f"{request.url.scheme}://{request.url.netloc}{visit.url(f'calendar/{token}.ics')}"
     webcal = f"webcal://{request.url.netloc}{visit.url(f'calendar/{token}.ics')}"
@@ -81,13 +78,21 @@ async def new_feed(request: Request, tenant: str) -> Response:
 
 @router.post("/{tenant}/calendar/revoke")
 async def revoke_feed(request: Request, tenant: str) -> Response:
+    posting = await _member_posting(request, tenant)
+    if isinstance(posting, Response):
+        return posting
+    visit, actor = posting
+    await engine.revoke_feeds(visit.web.database, actor)
+    return visit.redirect(visit.url("bookings", done="feed_revoked"))
+
+
+async def _member_posting(request: Request, tenant: str) -> tuple[Visit, Actor] | Response:
+    """The visit of a logged-in member posting a form of the bookings page, or where to go instead."""
     visit = await begin(request, tenant)
-    actor = visit.member
-    if actor is None:
+    if visit.member is None:
         return login_first(visit)
     try:
         await posted(request, visit.session)
     except BadForm as bad:
         return visit.redirect(visit.url("bookings", error=bad.code))
-    await engine.revoke_feeds(visit.web.database, actor)
-    return visit.redirect(visit.url("bookings", done="feed_revoked"))
+    return visit, visit.member
