@@ -24,6 +24,7 @@ from bookable.domain.booking import (
     check_can_cancel,
     check_can_confirm,
     check_can_pay,
+    check_can_promote,
     decide_booking,
     limits_apply,
     promotion_open,
@@ -213,6 +214,21 @@ def promote(uow: UnitOfWork, actor: Actor, target: Target, now: datetime | None 
                    now)
     uow.session.flush()
     return promoted
+
+
+def promote_booking(uow: UnitOfWork, actor: Actor, booking_id: int, now: datetime | None = None) -> Booking:
+    """Staff promote one waiting booking of their choice (out of turn) into free places."""
+    now = now or utc_now()
+    booking = _booking_row(uow, actor, booking_id)
+    target = target_of(uow, booking)
+    uow.lock_slots([slot.id for slot in target.slots])
+    uow.session.refresh(booking)  # under the lock: a concurrent promotion or cancel is seen
+    check_can_promote(actor, booking.status, booking.places, free_places(uow, target))
+    booking.status = BookingStatus.CONFIRMED
+    booking.changed_at = now
+    uow.record(actor, DomainEvent(EventType.BOOKING_PROMOTED, "booking", booking.id,
+                                  {"status": BookingStatus.WAITLISTED.value}, booking_snapshot(booking)), now)
+    return booking_of(booking)
 
 
 def set_confirmed(uow: UnitOfWork, actor: Actor, booking_id: int, confirmed: bool) -> Booking:

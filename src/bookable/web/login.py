@@ -72,7 +72,7 @@ async def _log_in_as(visit: Visit, principal: Principal) -> None:
                                                         proof=password_proof(principal.proof)))
     else:
         visit.change_session(visit.session.logged_in_as(person_id=None, staff=principal.name, name=principal.name,
-                                                        proof=""))
+                                                        proof=password_proof(principal.proof)))
 
 
 @router.post("/{tenant}/logout")

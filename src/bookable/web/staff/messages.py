@@ -1,0 +1,39 @@
+"""What a staff page says after a form, by a stable code in the redirect's query string (as
+web.messages for members); the engine's refusals are shown with the members' texts for their codes,
+or the staff's own where staff need to be told more."""
+
+from __future__ import annotations
+
+from bookable.web.messages import ERRORS
+from bookable.web.rendering import N_
+
+DONE = {
+    "attended": N_("Marked as attended."),
+    "not_attended": N_("Marked as not attended."),
+    "volunteering": N_("Volunteering roles saved."),
+    "confirmed": N_("The booking is confirmed."),
+    "unconfirmed": N_("The booking is unconfirmed: it still holds its places."),
+    "promoted": N_("Promoted from the waiting list."),
+    "walked_in": N_("Added to the register."),
+    "walked_in_waiting": N_("The class is full: added to the waiting list."),
+    "again": N_("That form had been sent already: it was done once, and nothing more was done."),
+}
+
+STAFF_ERRORS = {
+    **ERRORS,
+    "full": N_("There are not enough free places for that."),
+    "already_booked": N_("This person is already booked on this class."),
+    "already_waitlisted": N_("This person is already on the waiting list."),
+    "invalid_state": N_("That cannot be done to this booking as it is now."),
+    "not_allowed": N_("Your role does not allow that."),
+    "payment_needed": N_("This class is paid for: say how the walk-in paid, and how much."),
+    "bad_amount": N_("The amount must be a number like 20 or 12.50."),
+}
+
+
+def done_message(code: str | None) -> str | None:
+    return DONE.get(code or "")
+
+
+def error_message(code: str | None) -> str | None:
+    return STAFF_ERRORS.get(code or "")
