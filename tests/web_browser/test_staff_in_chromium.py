@@ -1,0 +1,136 @@
+"""The staff pages in Chromium, on a tablet: the charity demo's volunteer coordinator logs in at
+/charity-demo/staff/, opens last week's Lunch Club register, ticks attendance and volunteering,
+and the Views API (over HTTP, with the coordinator's own login) shows the same register. Then a
+walk-in is booked from the front desk, in Swedish, with JavaScript off. axe-core finds no serious
+violation on any staff page shown (with JavaScript on: axe runs in the page). With BOOKABLE_SCREENSHOTS set to a folder, the pages are saved there
+(docs/screenshots/staff-*.png)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from browser_support import serious_violations
+
+from bookable import demo
+from bookable.domain.localtime import to_local
+from bookable.services import register
+from bookable.services.offerings import today_in
+from bookable.storage.unit_of_work import UnitOfWork
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"width": 820, "height": 1180}
+
+
+def screenshot(page, name: str) -> None:
+    folder = os.environ.get("BOOKABLE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"staff-{name}.png"), full_page=True)
+
+
+def no_serious_violations(page) -> None:
+    assert serious_violations(page) == [], page.url
+
+
+def last_weeks_lunch(database) -> tuple[int, int, object, int, str]:
+    """Last week's Lunch Club: its slot, tenant, local date, and a participant not marked as attended."""
+    [charity] = demo.load(database, only=demo.CHARITY)
+    with UnitOfWork(database, 0, write=False) as uow:
+        tenant = uow.tenants.by_slug(demo.CHARITY)
+        assert tenant is not None and charity.slug == demo.CHARITY
+    today = today_in(tenant.timezone)
+    with UnitOfWork(database, tenant.id, write=False) as uow:
+        lunch = next(o for o in uow.offerings.all() if o.name == demo.LUNCH_CLUB)
+        slot = [s for s in uow.offerings.slots_of(lunch.id) if today - timedelta(days=7) <= s.local_date < today][-1]
+        rows = register.participants(uow, register.session_of(uow, slot.id))
+        absent = next(row for row in rows if row.attendance is None or not row.attendance.attended)
+        name = f"{absent.person.first_name} {absent.person.last_name}"
+        return slot.id, tenant.id, to_local(slot.starts_at, tenant.timezone).date(), absent.booking.id, name
+
+
+def views_participants(server: str, slot_id: int) -> dict[int, dict]:
+    response = httpx.get(f"{server}/api/restful/work/sessiongroups/sessions/{slot_id}/participants",
+                         auth=(demo.COORDINATOR, demo.STAFF_PASSWORD), headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    return {p["id"]: p for p in response.json()["session"]["participants"]}
+
+
+def test_the_volunteer_coordinator_takes_last_weeks_lunch_club_register_on_a_tablet(browser, server,
+                                                                                  browser_database):
+    slot_id, _, day, booking_id, name = last_weeks_lunch(browser_database)
+    assert views_participants(server, slot_id)[booking_id]["Attended"] == 0
+    context = browser.new_context(viewport=TABLET, locale="en-GB", bypass_csp=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server}/{demo.CHARITY}/staff/")
+    page.get_by_label("Email, card number or customer number").fill(demo.COORDINATOR)
+    page.get_by_label("Password", exact=True).fill(demo.STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    assert page.url.endswith(f"/{demo.CHARITY}/staff/")
+    no_serious_violations(page)
+
+    page.get_by_label("Day", exact=True).fill(day.isoformat())
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.get_by_role("link", name="Register of Lunch Club at 12:00").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Register: Lunch Club"
+    no_serious_violations(page)
+
+    tick = page.locator(f"#booking-{booking_id} .tick-button")
+    box = tick.bounding_box()
+    assert box is not None and box["height"] >= 44 and box["width"] >= 44  # a large touch target
+    tick.tap()
+    assert page.get_by_role("status").inner_text() == "Marked as attended."
+    assert page.locator(f"#booking-{booking_id} .tick-button").get_attribute("aria-pressed") == "true"
+    page.locator(f"#booking-{booking_id} summary").click()
+    page.get_by_label("Volunteering roles").and_(page.locator(f"#volunteering-{booking_id}")).fill("Washed Up|Driver")
+    page.locator(f"#booking-{booking_id}").get_by_role("button", name=re.compile("^Save roles")).click()
+    assert page.get_by_role("status").inner_text() == "Volunteering roles saved."
+    screenshot(page, "register-tablet")
+
+    seen = views_participants(server, slot_id)[booking_id]
+    assert (seen["Attended"], seen["Volunteering"], seen["Name"]) == (1, "Washed Up|Driver", name)
+    page.get_by_label("Name, email, card or customer number").fill("shah")
+    page.get_by_role("button", name="Search", exact=True).click()
+    no_serious_violations(page)  # with the walk-in search's results
+    page.goto(f"{server}/{demo.CHARITY}/staff/slots/{slot_id}/register/print")
+    no_serious_violations(page)
+    page.goto(f"{server}/{demo.CHARITY}/staff/?day={day.isoformat()}&view=week")
+    no_serious_violations(page)
+    screenshot(page, "timetable-tablet")
+    context.close()
+
+
+def test_the_front_desk_books_a_walk_in_with_javascript_off_and_the_member_sees_it(browser, server,
+                                                                                 browser_database):
+    slot_id, tenant_id, day, _, _ = last_weeks_lunch(browser_database)
+    with UnitOfWork(browser_database, tenant_id) as uow:
+        from bookable.domain.actors import utc_now
+        from bookable.storage import models as m
+
+        card = f"W{uuid.uuid4().hex[:10]}"
+        walk_in = uow.people.add(m.Person(tenant_id=tenant_id, first_name="Winifred", last_name="Walkin",
+                                          card_number=card, created_at=utc_now())).id
+        uow.commit()
+    context = browser.new_context(viewport=TABLET, locale="sv-SE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/{demo.CHARITY}/login?next=/{demo.CHARITY}/staff/slots/{slot_id}/register")
+    page.get_by_label("E-post, kortnummer eller kundnummer").fill(demo.COORDINATOR)
+    page.get_by_label("Lösenord", exact=True).fill(demo.STAFF_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Närvarolista: Lunch Club"
+    page.get_by_label("Namn, e-post, kortnummer eller kundnummer").fill(card)
+    page.get_by_role("button", name="Sök", exact=True).click()
+    found = page.locator("ul.found > li").filter(has_text="Winifred Walkin")
+    found.get_by_role("button", name=re.compile("^Lägg till")).click()
+    assert page.get_by_role("status").inner_text() == "Tillagd i närvarolistan."
+    screenshot(page, "walk-in-tablet-sv")
+    with UnitOfWork(browser_database, tenant_id, write=False) as uow:
+        [booking] = [b for b in uow.bookings.active_on_slots([slot_id]) if b.person_id == walk_in]
+        assert booking.status == "confirmed" and booking.channel == "web"
+    assert day < today_in("Europe/London")  # a class in the past: booked by staff outside the window
+    context.close()
