@@ -11,27 +11,13 @@ import io
 import uuid
 from datetime import time
 
-import pytest
-from tests.conftest import add_member, add_staff
+from staff_support import a_class, booked
+from tests.conftest import add_member
 from web_support import Page, Visitor, fill, in_days
 
-from bookable.domain.actors import Role
 from bookable.services import accounts, register
 from bookable.services.bookings import WaitlistPolicy, book
 from bookable.storage.unit_of_work import UnitOfWork
-
-
-@pytest.fixture
-def staff_login(world):
-    return add_staff(world, role=Role.STAFF)
-
-
-@pytest.fixture
-def desk(visitor, staff_login):
-    """The front desk: a staff user logged in on the tenant's site."""
-    page = visitor.log_in(*staff_login)
-    assert page.status == 200, page.text[:300]
-    return visitor
 
 
 def register_of(desk: Visitor, slot_id: int, **params) -> Page:
@@ -57,19 +43,6 @@ def views_register(client, staff_login, slot_id: int) -> dict:
                           headers={"Authorization": f"Basic {token}", "Accept": "application/json"})
     assert response.status_code == 200, response.text
     return {p["id"]: p for p in response.json()["session"]["participants"]}
-
-
-def a_class(world, days: int = 2, spaces: int = 5, **spec):
-    offering = world.offering(start_date=in_days(days), spaces=spaces, **spec)
-    return world.slots(offering.id)[0]
-
-
-def booked(world, slot_id: int, first: str = "Ella", **extra) -> int:
-    person = world.person(first, "Berg", **extra)
-    with world.uow() as uow:
-        booking = book(uow, world.admin, person_id=person, slot_id=slot_id, override_window=True).booking.id
-        uow.commit()
-    return booking
 
 
 # ---------------------------------------------------------------- who may see the staff pages
@@ -305,21 +278,6 @@ def test_the_print_view_and_the_csv_export(desk, world, client):
 
 
 # ---------------------------------------------------------------- what no form or URL can do
-
-
-@pytest.fixture
-def foreign(database):
-    """Another tenant, with a class and a booking of its own."""
-    with UnitOfWork(database, 0) as uow:
-        other = accounts.add_tenant(uow, f"o-{uuid.uuid4().hex[:8]}", timezone="Europe/London")
-        uow.commit()
-    from tests.conftest import World
-
-    from bookable.domain.actors import Actor, Channel
-
-    world = World(database, other, Actor(other.id, "admin", Role.ADMIN, Channel.NATIVE))
-    slot = a_class(world)
-    return slot, booked(world, slot.id), world
 
 
 def test_another_tenants_slots_and_bookings_are_404_pages_and_change_nothing(desk, world, foreign):

@@ -1,9 +1,9 @@
 """The staff pages in Chromium, on a tablet: the charity demo's volunteer coordinator logs in at
 /charity-demo/staff/, opens last week's Lunch Club register, ticks attendance and volunteering,
 and the Views API (over HTTP, with the coordinator's own login) shows the same register. Then a
-walk-in is booked from the front desk, in Swedish, with JavaScript off. axe-core finds no serious
-violation on any staff page shown (with JavaScript on: axe runs in the page). With BOOKABLE_SCREENSHOTS set to a folder, the pages are saved there
-(docs/screenshots/staff-*.png)."""
+walk-in is booked from the front desk, in Swedish, with JavaScript off. axe-core finds no
+serious violation on any staff page shown (with JavaScript on: axe runs in the page). With
+BOOKABLE_SCREENSHOTS set to a folder, the pages are saved there (docs/screenshots/staff-*.png)."""
 
 from __future__ import annotations
 

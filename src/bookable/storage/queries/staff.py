@@ -119,14 +119,39 @@ _LIKE_SPECIALS = re.compile(r"[\\%_]")
 
 def search_people(session: Session, tenant_id: int, text: str, limit: int = 25) -> list[m.Person]:
     """People whose name, email, card or customer number contains `text` (any case)."""
-    words = text.lower().split()
+    words = [word for word in (_LIKE_SPECIALS.sub("", word) for word in text.lower().split()) if word]
     if not words:
         return []
     conditions = []
     for word in words[:5]:
-        pattern = "%" + _LIKE_SPECIALS.sub("", word) + "%"
+        pattern = f"%{word}%"
         conditions.append(or_(*(func.lower(column).like(pattern) for column in (
             m.Person.first_name, m.Person.last_name, m.Person.email, m.Person.card_number, m.Person.customer_number))))
     query = (select(m.Person).where(m.Person.tenant_id == tenant_id, *conditions)
              .order_by(m.Person.last_name, m.Person.first_name, m.Person.id).limit(limit))
     return list(session.scalars(query))
+
+
+# ---------------------------------------------------------------- a person's ledger
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    booking_id: int
+    kind: str
+    payment_type: str | None
+    amount: Any
+    fee: Any
+    reference: str
+    created_at: datetime
+
+
+def person_ledger(session: Session, tenant_id: int, person_id: int, limit: int = 500) -> list[LedgerRow]:
+    """Every ledger entry of the person's bookings, newest first."""
+    query = (select(m.LedgerEntry.id, m.LedgerEntry.booking_id, m.LedgerEntry.kind, m.LedgerEntry.payment_type,
+                    m.LedgerEntry.amount, m.LedgerEntry.fee, m.LedgerEntry.reference, m.LedgerEntry.created_at)
+             .join(m.Booking, m.Booking.id == m.LedgerEntry.booking_id)
+             .where(m.LedgerEntry.tenant_id == tenant_id, m.Booking.person_id == person_id)
+             .order_by(m.LedgerEntry.id.desc()).limit(limit))
+    return [LedgerRow(*row) for row in session.execute(query)]

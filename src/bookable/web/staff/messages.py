@@ -16,6 +16,7 @@ DONE = {
     "promoted": N_("Promoted from the waiting list."),
     "walked_in": N_("Added to the register."),
     "walked_in_waiting": N_("The class is full: added to the waiting list."),
+    "person_saved": N_("Saved."),
     "again": N_("That form had been sent already: it was done once, and nothing more was done."),
 }
 
@@ -28,6 +29,10 @@ STAFF_ERRORS = {
     "not_allowed": N_("Your role does not allow that."),
     "payment_needed": N_("This class is paid for: say how the walk-in paid, and how much."),
     "bad_amount": N_("The amount must be a number like 20 or 12.50."),
+    "login_taken": N_("Another person already has that email, card number or customer number: each must be unique, "
+                      "because members log in with it."),
+    "bad_email": N_("That email address is not valid."),
+    "bad_password": N_("A member password must be 8 to 200 characters."),
 }
 
 
