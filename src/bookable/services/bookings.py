@@ -32,7 +32,16 @@ from bookable.domain.booking import (
 from bookable.domain.capacity import SlotLoad, course_available_places, promotions
 from bookable.domain.errors import NotAllowed, NotFound
 from bookable.domain.events import DomainEvent, EventType, booking_snapshot
-from bookable.domain.money import ZERO, Balance, EntryKind, LedgerLine, PaymentType, balance, check_reference
+from bookable.domain.money import (
+    ZERO,
+    Balance,
+    EntryKind,
+    LedgerLine,
+    PaymentType,
+    balance,
+    check_can_give_back,
+    check_reference,
+)
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -262,6 +271,16 @@ def record_payment(
     booking = _booking_row(uow, actor, booking_id)
     check_can_pay(booking.status)
     return _add_ledger_entry(uow, actor, booking, EntryKind.PAYMENT, amount, payment_type, fee, reference)
+
+
+def give_back(uow: UnitOfWork, actor: Actor, booking_id: int, kind: EntryKind, amount: Decimal,
+              reference: str = "") -> m.LedgerEntry:
+    """Staff refund, or issue a credit note for, part or all of what a booking holds; it stays booked."""
+    if not actor.is_staff:
+        raise NotAllowed("Only staff may refund or credit a booking.", field="kind")
+    booking = _booking_row(uow, actor, booking_id)
+    check_can_give_back(kind, amount, ledger_balance(uow, booking.id).held)
+    return _add_ledger_entry(uow, actor, booking, kind, amount, reference=reference)
 
 
 _LEDGER_EVENTS = {EntryKind.PAYMENT: EventType.PAYMENT_RECORDED, EntryKind.REFUND: EventType.REFUND_ISSUED,

@@ -155,3 +155,27 @@ def person_ledger(session: Session, tenant_id: int, person_id: int, limit: int =
              .where(m.LedgerEntry.tenant_id == tenant_id, m.Booking.person_id == person_id)
              .order_by(m.LedgerEntry.id.desc()).limit(limit))
     return [LedgerRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Taking:
+    """A ledger entry of a day's takings, with whose booking and of what."""
+
+    entry: LedgerRow
+    person: str
+    what: str
+
+
+def ledger_between(session: Session, tenant_id: int, starts_from: datetime, starts_before: datetime,
+                   limit: int = 5000) -> list[Taking]:
+    """Every ledger entry made in [from, before), oldest first."""
+    query = (select(m.LedgerEntry.id, m.LedgerEntry.booking_id, m.LedgerEntry.kind, m.LedgerEntry.payment_type,
+                    m.LedgerEntry.amount, m.LedgerEntry.fee, m.LedgerEntry.reference, m.LedgerEntry.created_at,
+                    m.Person.first_name, m.Person.last_name, m.Offering.name)
+             .join(m.Booking, m.Booking.id == m.LedgerEntry.booking_id)
+             .join(m.Person, m.Person.id == m.Booking.person_id)
+             .join(m.Offering, m.Offering.id == m.Booking.offering_id)
+             .where(m.LedgerEntry.tenant_id == tenant_id, m.LedgerEntry.created_at >= starts_from,
+                    m.LedgerEntry.created_at < starts_before)
+             .order_by(m.LedgerEntry.id).limit(limit))
+    return [Taking(LedgerRow(*row[:8]), f"{row[8]} {row[9]}".strip(), row[10]) for row in session.execute(query)]

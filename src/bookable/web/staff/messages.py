@@ -17,6 +17,10 @@ DONE = {
     "walked_in": N_("Added to the register."),
     "walked_in_waiting": N_("The class is full: added to the waiting list."),
     "person_saved": N_("Saved."),
+    "paid": N_("The payment is recorded."),
+    "refund": N_("The refund is recorded."),
+    "credit_note": N_("The credit note is recorded."),
+    "booking_cancelled": N_("The booking is cancelled."),
     "again": N_("That form had been sent already: it was done once, and nothing more was done."),
 }
 
@@ -31,6 +35,7 @@ STAFF_ERRORS = {
     "bad_amount": N_("The amount must be a number like 20 or 12.50."),
     "login_taken": N_("Another person already has that email, card number or customer number: each must be unique, "
                       "because members log in with it."),
+    "more_than_held": N_("That is more than is held for this booking."),
     "bad_email": N_("That email address is not valid."),
     "bad_password": N_("A member password must be 8 to 200 characters."),
 }

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.domain.attendance import parse_volunteering
-from bookable.domain.errors import DomainError, NotFound, ValidationError
+from bookable.domain.errors import DomainError, InvalidState, NotFound, ValidationError
 from bookable.domain.money import ZERO, parse_amount, parse_payment_type
 from bookable.services import bookings, register
 from bookable.storage.unit_of_work import UnitOfWork
@@ -121,15 +121,17 @@ async def _post(request: Request, staff: Staff, slot_id: int, work: Work) -> Res
     except NotFound:
         raise  # another tenant's slot or booking, or none: the 404 page (pages.staff_page)
     except DomainError as error:
-        return staff.visit.redirect(register_url(staff, slot_id, anchor, error=_error_code(error)))
+        return staff.visit.redirect(register_url(staff, slot_id, anchor, error=error_code(error)))
     return staff.visit.redirect(register_url(staff, slot_id, anchor, done=done))
 
 
-def _error_code(error: DomainError) -> str:
-    if isinstance(error, ValidationError) and error.field in ("PaymentType", "payment_type"):
+def error_code(error: DomainError) -> str:
+    if isinstance(error, ValidationError) and error.field == "PaymentType" and "required" in error.message:
         return "payment_needed"
     if isinstance(error, ValidationError) and error.field in ("amount", "fee"):
         return "bad_amount"
+    if isinstance(error, InvalidState) and error.field == "amount":
+        return "more_than_held"
     return error.code
 
 
