@@ -179,3 +179,47 @@ def ledger_between(session: Session, tenant_id: int, starts_from: datetime, star
                     m.LedgerEntry.created_at < starts_before)
              .order_by(m.LedgerEntry.id).limit(limit))
     return [Taking(LedgerRow(*row[:8]), f"{row[8]} {row[9]}".strip(), row[10]) for row in session.execute(query)]
+
+
+# ---------------------------------------------------------------- the audit log
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    who: str = ""
+    channel: str = ""
+    what: str = ""
+    since: datetime | None = None
+    before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor: str
+    channel: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    at: datetime
+
+
+def audit_entries(session: Session, tenant_id: int, wanted: AuditFilter, limit: int = 200) -> list[AuditEntry]:
+    """The tenant's events, newest first: who (contains), channel (exactly), what (the action starts
+    with it, e.g. `booking.` or `apikey.revoked`), and when."""
+    query = select(m.EventRecord.id, m.EventRecord.actor, m.EventRecord.channel, m.EventRecord.action,
+                   m.EventRecord.entity, m.EventRecord.entity_id, m.EventRecord.before, m.EventRecord.after,
+                   m.EventRecord.at).where(m.EventRecord.tenant_id == tenant_id)
+    if wanted.who:
+        query = query.where(func.lower(m.EventRecord.actor).contains(wanted.who.lower(), autoescape=True))
+    if wanted.channel:
+        query = query.where(m.EventRecord.channel == wanted.channel)
+    if wanted.what:
+        query = query.where(m.EventRecord.action.startswith(wanted.what, autoescape=True))
+    if wanted.since is not None:
+        query = query.where(m.EventRecord.at >= wanted.since)
+    if wanted.before is not None:
+        query = query.where(m.EventRecord.at < wanted.before)
+    return [AuditEntry(*row) for row in session.execute(query.order_by(m.EventRecord.id.desc()).limit(limit))]

@@ -18,6 +18,13 @@ DONE = {
     "walked_in_waiting": N_("The class is full: added to the waiting list."),
     "person_saved": N_("Saved."),
     "paid": N_("The payment is recorded."),
+    "user_added": N_("The user is added."),
+    "user_role": N_("The role is changed."),
+    "user_disable": N_("The user is disabled: their logins are refused from now on."),
+    "user_enable": N_("The user is enabled again."),
+    "user_password": N_("The password is reset."),
+    "key_revoked": N_("The key is revoked: every API refuses it from now on."),
+    "settings_saved": N_("The settings are saved."),
     "refund": N_("The refund is recorded."),
     "credit_note": N_("The credit note is recorded."),
     "booking_cancelled": N_("The booking is cancelled."),
@@ -36,8 +43,13 @@ STAFF_ERRORS = {
     "login_taken": N_("Another person already has that email, card number or customer number: each must be unique, "
                       "because members log in with it."),
     "more_than_held": N_("That is more than is held for this booking."),
+    "bad_username": N_("That username is taken, or not 1 to 200 characters without a colon."),
+    "bad_name": N_("The name must be 1 to 200 characters."),
+    "bad_currency": N_("The currency must be a three-letter ISO 4217 code, such as SEK or GBP."),
+    "bad_max_upcoming_bookings": N_("The booking limit must be a whole number, or empty for none."),
+    "bad_cors_origins": N_("Each origin must be like https://www.example.org, one a line."),
     "bad_email": N_("That email address is not valid."),
-    "bad_password": N_("A member password must be 8 to 200 characters."),
+    "bad_password": N_("A password must be 8 to 200 characters."),
 }
 
 
