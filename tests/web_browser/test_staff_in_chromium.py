@@ -134,3 +134,58 @@ def test_the_front_desk_books_a_walk_in_with_javascript_off_and_the_member_sees_
         assert booking.status == "confirmed" and booking.channel == "web"
     assert day < today_in("Europe/London")  # a class in the past: booked by staff outside the window
     context.close()
+
+
+def test_an_admin_takes_a_payment_refunds_it_revokes_an_api_key_and_finds_both_in_the_audit_log(
+        browser, server, browser_database):
+    last_weeks_lunch(browser_database)  # the charity demo, loaded
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/{demo.CHARITY}/login?next=/{demo.CHARITY}/staff/people")
+    page.get_by_label("Email, card number or customer number").fill(demo.admin_username(demo.CHARITY))
+    page.get_by_label("Password", exact=True).fill(demo.STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_label("Name, email, card or customer number").fill("thomas hughes")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("link", name="Thomas Hughes").click()
+    no_serious_violations(page)
+    page.locator("tr", has_text=demo.COOKERY).get_by_role("link", name=re.compile("^#")).click()
+    assert page.locator(".balance").inner_text().split("Owed")[1].strip() == "£20.00"
+    page.get_by_label("Payment type").select_option("Cash")
+    page.get_by_label("Reference").first.fill("till-1")
+    page.get_by_role("button", name="Record the payment").click()
+    assert page.get_by_role("status").inner_text() == "The payment is recorded."
+    no_serious_violations(page)
+    page.locator("#back-kind").select_option("refund")
+    page.get_by_role("button", name="Continue").first.click()
+    assert "Refund 20.00 to Thomas Hughes" in page.get_by_role("alert").inner_text()
+    no_serious_violations(page)
+    page.get_by_role("button", name="Yes, do it").click()
+    assert page.get_by_role("status").inner_text() == "The refund is recorded."
+    assert "£0.00" in page.locator(".balance dd").nth(3).inner_text()  # held
+    screenshot(page, "booking-desktop")
+
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_label("Name").fill("Kiosk")
+    page.get_by_role("button", name="Make the key").click()
+    key = page.get_by_label("The new key").input_value()
+    no_serious_violations(page)
+    assert httpx.get(f"{server}/api/v1/offerings", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    page.locator("tr", has_text="Kiosk").get_by_role("button", name=re.compile("^Revoke")).click()
+    assert page.get_by_role("status").inner_text().startswith("The key is revoked")
+    assert httpx.get(f"{server}/api/v1/offerings", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("What").fill("ledger.refund")
+    page.get_by_label("Channel").select_option("web")
+    page.get_by_role("button", name="Show", exact=True).click()
+    first = page.locator("table.audit tbody tr").first.inner_text()
+    assert "ledger.refund" in first and demo.admin_username(demo.CHARITY) in first and "till-1" not in first
+    no_serious_violations(page)
+    page.get_by_label("What").fill("apikey.revoked")
+    page.get_by_role("button", name="Show", exact=True).click()
+    assert demo.admin_username(demo.CHARITY) in page.locator("table.audit tbody tr").first.inner_text()
+    screenshot(page, "audit-desktop")
+    context.close()
