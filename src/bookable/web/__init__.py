@@ -18,6 +18,7 @@ from bookable.web import bookings, calendar, login, site, static_files, timetabl
 from bookable.web.errors import render_failure
 from bookable.web.routing import router
 from bookable.web.staff import admin as staff_admin  # noqa: F401 - their routes
+from bookable.web.staff import classes as staff_classes  # noqa: F401 - their routes
 from bookable.web.staff import money as staff_money  # noqa: F401 - their routes
 from bookable.web.staff import people as staff_people  # noqa: F401 - their routes
 from bookable.web.staff import register_pages as staff_register  # noqa: F401 - their routes

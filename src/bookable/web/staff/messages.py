@@ -18,6 +18,10 @@ DONE = {
     "walked_in_waiting": N_("The class is full: added to the waiting list."),
     "person_saved": N_("Saved."),
     "paid": N_("The payment is recorded."),
+    "capacity_changed": N_("The capacity is changed."),
+    "moved": N_("The class is moved."),
+    "class_cancelled": N_("The class is cancelled, and every booking on it."),
+    "class_restored": N_("The class is on again. Its cancelled bookings stay cancelled."),
     "user_added": N_("The user is added."),
     "user_role": N_("The role is changed."),
     "user_disable": N_("The user is disabled: their logins are refused from now on."),
@@ -48,6 +52,7 @@ STAFF_ERRORS = {
     "bad_currency": N_("The currency must be a three-letter ISO 4217 code, such as SEK or GBP."),
     "bad_max_upcoming_bookings": N_("The booking limit must be a whole number, or empty for none."),
     "bad_cors_origins": N_("Each origin must be like https://www.example.org, one a line."),
+    "has_active_bookings": N_("This class still has bookings."),
     "bad_email": N_("That email address is not valid."),
     "bad_password": N_("A password must be 8 to 200 characters."),
 }
