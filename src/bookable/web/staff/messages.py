@@ -18,6 +18,7 @@ DONE = {
     "walked_in_waiting": N_("The class is full: added to the waiting list."),
     "person_saved": N_("Saved."),
     "paid": N_("The payment is recorded."),
+    "offering_saved": N_("The offering is saved."),
     "capacity_changed": N_("The capacity is changed."),
     "moved": N_("The class is moved."),
     "class_cancelled": N_("The class is cancelled, and every booking on it."),
