@@ -189,3 +189,28 @@ def test_an_admin_takes_a_payment_refunds_it_revokes_an_api_key_and_finds_both_i
     assert demo.admin_username(demo.CHARITY) in page.locator("table.audit tbody tr").first.inner_text()
     screenshot(page, "audit-desktop")
     context.close()
+
+
+def test_every_kind_of_staff_page_has_no_serious_accessibility_violation(browser, server, browser_database):
+    slot_id, tenant_id, day, booking_id, _ = last_weeks_lunch(browser_database)
+    with UnitOfWork(browser_database, tenant_id, write=False) as uow:
+        slot = uow.offerings.slot(slot_id)
+        assert slot is not None
+        booking = uow.bookings.booking(booking_id)
+        assert booking is not None
+        offering_id, person_id = slot.offering_id, booking.person_id
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/{demo.CHARITY}/login")
+    page.get_by_label("E-post, kortnummer eller kundnummer").fill(demo.admin_username(demo.CHARITY))
+    page.get_by_label("Lösenord", exact=True).fill(demo.STAFF_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    base = f"{server}/{demo.CHARITY}/staff"
+    for path in (f"/?day={day.isoformat()}", f"/slots/{slot_id}/manage", f"/slots/{slot_id}/register?q=a",
+                 f"/bookings/{booking_id}", f"/people?q=a", f"/people/{person_id}", f"/people/{person_id}/edit",
+                 "/people/new", "/offerings/new?kind=recurring", f"/offerings/{offering_id}/edit", "/takings",
+                 "/admin/users", "/admin/keys", "/admin/settings", "/admin/audit?what=attendance."):
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == "sv"
+        no_serious_violations(page)
+    context.close()
