@@ -56,6 +56,12 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_comes_back_to_the_staff_page
     assert page.url.endswith("/staff/") and page.has("Timetable") and page.has("Staff")
 
 
+def test_a_staff_user_logging_in_with_nowhere_else_to_go_lands_on_the_staff_pages(visitor, staff_login):
+    page = visitor.log_in(*staff_login)
+    assert page.url.endswith(f"/{visitor.slug}/staff/") and page.has("Timetable")
+    assert visitor.get("").doc.xpath(f'//a[@href="/{visitor.slug}/staff/"]')  # the members' site links back
+
+
 def test_a_member_gets_the_403_page_on_every_staff_page(visitor, member, world):
     slot = a_class(world)
     visitor.log_in(member.email, member.password)
