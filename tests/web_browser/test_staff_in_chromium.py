@@ -214,3 +214,31 @@ def test_every_kind_of_staff_page_has_no_serious_accessibility_violation(browser
         assert page.locator("html").get_attribute("lang") == "sv"
         no_serious_violations(page)
     context.close()
+
+
+def test_an_admin_creates_a_weekly_class_and_sees_its_slots_on_the_timetable(browser, server, browser_database):
+    last_weeks_lunch(browser_database)
+    start = today_in("Europe/London") + timedelta(days=1)
+    context = browser.new_context(viewport=TABLET, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/{demo.CHARITY}/login")
+    page.get_by_label("Email, card number or customer number").fill(demo.admin_username(demo.CHARITY))
+    page.get_by_label("Password", exact=True).fill(demo.STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Recurring class (each date booked on its own)").click()
+    name = f"Chair Yoga {uuid.uuid4().hex[:4]}"
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Type of class").fill("Healthy Living")
+    page.get_by_label("First date").fill(start.isoformat())
+    page.get_by_label("Time").fill("10:30")
+    page.get_by_label("Repeats").select_option(label="Every week")
+    page.get_by_label("Last date").fill((start + timedelta(days=21)).isoformat())
+    page.get_by_label("Places", exact=True).fill("12")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("status").inner_text() == "The offering is saved."
+    assert page.locator("tr", has_text=name).count() == 1  # this week's date, on the week shown
+    for week in range(1, 4):
+        page.goto(f"{server}/{demo.CHARITY}/staff/?day={(start + timedelta(days=7 * week)).isoformat()}")
+        row = page.locator("tr", has_text=name)
+        assert row.count() == 1 and "10:30" in row.inner_text() and "12" in row.inner_text()
+    context.close()
