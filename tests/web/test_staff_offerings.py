@@ -95,3 +95,27 @@ def test_another_tenants_offering_is_the_404_page(desk, world, foreign):
     form = desk.get(f"staff/offerings/{a_class(world).offering_id}/edit").form("/edit")
     assert desk.post(f"staff/offerings/{their_slot.offering_id}/edit", {**form, "name": "Mine now"}).status == 404
     assert offerings_named(their_world, "Mine now") == []
+
+
+def test_an_offering_is_placed_at_a_venue_and_an_edit_keeps_its_resources(desk, world):
+    from bookable.storage import models as m
+
+    with world.uow() as uow:
+        hall = uow.catalog.add(m.BusinessUnit(tenant_id=world.tenant.id, name="North Hall")).id
+        coach = uow.catalog.add(m.Resource(tenant_id=world.tenant.id, name="Coach Kim", kind="instructor"))
+        uow.commit()
+        coach_id = coach.id
+    fields = new_form(desk, "event")
+    page = desk.post("staff/offerings/new", {**fields, "name": "Placed", "group": "Events", "venue": str(hall)})
+    assert "The offering is saved." in page.message()
+    [(offering, _)] = offerings_named(world, "Placed")
+    assert offering.business_unit_id == hall
+    with world.uow() as uow:
+        uow.offerings.offering(offering.id).resources = [uow.catalog.get(m.Resource, coach_id)]
+        uow.commit()
+    form = desk.get(f"staff/offerings/{offering.id}/edit").form("/edit")
+    assert form["venue"] == str(hall)
+    desk.post(f"staff/offerings/{offering.id}/edit", {**form, "venue": "", "spaces": "7"})
+    with world.uow(write=False) as uow:
+        row = uow.offerings.offering(offering.id)
+        assert (row.business_unit_id, row.spaces, [r.id for r in row.resources]) == (None, 7, [coach_id])

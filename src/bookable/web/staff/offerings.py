@@ -39,7 +39,10 @@ KINDS = [(Kind.EVENT, N_("One-off event")), (Kind.COURSE, N_("Course (booked who
 NUMBERS = ("duration", "spaces", "min_cancel")
 OPTIONAL_NUMBERS = ("online_spaces", "max_advance")
 FIELDS = ("name", "group", "start_date", "start_time", "end_date", "repeat", "custom_dates", "price", *NUMBERS,
-          *OPTIONAL_NUMBERS)
+          *OPTIONAL_NUMBERS, "venue", "product")
+PLACED = ("venue", "product")
+"""Where it is held and what it is sold as: the business unit and the product (resources and the
+publishing window are kept as they are; the native API sets them)."""
 
 
 class BadField(Exception):
@@ -71,6 +74,8 @@ def _custom_dates(text: str, duration: int) -> tuple[LocalOccurrence, ...]:
 def spec_values(values: dict[str, str]) -> tuple[dict[str, Any], tuple[LocalOccurrence, ...]]:
     """The form's text as OfferingSpec values (checked as a whole by the service), and custom dates."""
     out: dict[str, Any] = {"name": values["name"].strip(), "group": values["group"].strip()}
+    for name in PLACED:
+        out[name] = _number(values[name], name) if values[name] else None
     for name in ("start_date", "end_date"):
         try:
             out[name] = date.fromisoformat(values[name]) if values[name] else None
@@ -107,10 +112,11 @@ def defaults(kind: Kind, today: date) -> dict[str, str]:
             "repeat": str(int(Repeat.WEEKLY if kind is Kind.RECURRING else Repeat.NONE)), "custom_dates": "",
             "price": "", "duration": str(kind_defaults.duration), "spaces": "10",
             "min_cancel": str(kind_defaults.min_cancel), "online_spaces": "",
-            "max_advance": str(kind_defaults.max_advance) if kind_defaults.max_advance is not None else ""}
+            "max_advance": str(kind_defaults.max_advance) if kind_defaults.max_advance is not None else "",
+            "venue": "", "product": ""}
 
 
-def values_of(spec: OfferingSpec, slots: list[Any]) -> dict[str, str]:
+def values_of(offering: Any, spec: OfferingSpec, slots: list[Any]) -> dict[str, str]:
     custom = "\n".join(f"{s.local_date.isoformat()} {s.local_time.strftime('%H:%M')}" for s in slots) \
         if spec.repeat is Repeat.CUSTOM else ""
 
@@ -122,7 +128,8 @@ def values_of(spec: OfferingSpec, slots: list[Any]) -> dict[str, str]:
             "end_date": spec.end_date.isoformat() if spec.end_date else "",
             "repeat": str(int(spec.repeat)), "custom_dates": custom, "price": text(spec.price),
             "duration": str(spec.duration), "spaces": str(spec.spaces), "min_cancel": str(spec.min_cancel),
-            "online_spaces": text(spec.online_spaces), "max_advance": text(spec.max_advance)}
+            "online_spaces": text(spec.online_spaces), "max_advance": text(spec.max_advance),
+            "venue": text(offering.business_unit_id), "product": text(offering.product_id)}
 
 
 def _kind(text: str | None) -> Kind:
@@ -132,9 +139,11 @@ def _kind(text: str | None) -> Kind:
         return Kind.RECURRING
 
 
-def _form(staff: Staff, kind: Kind, values: dict[str, str], offering_id: int | None = None,
-          error: str | None = None, status: int = 200) -> Response:
+async def _form(staff: Staff, kind: Kind, values: dict[str, str], offering_id: int | None = None,
+                error: str | None = None, status: int = 200) -> Response:
+    choices = await staff.visit.web.filter_choices(staff.visit.site.id)
     return staff.visit.page("staff/offering_form.html", status=status, staff=staff, kind=kind, kinds=KINDS,
+                            venues=choices.business_units, products=choices.products,
                             repeats=[(int(r), label) for r, label in REPEATS], values=values,
                             offering_id=offering_id, token=one_time_token(), error=error, done=None)
 
@@ -147,7 +156,8 @@ LABELS = {"name": N_("Name"), "group": N_("Type of class"), "start_date": N_("Fi
           "start_time": N_("Time"), "end_date": N_("Last date"), "repeat": N_("Repeats"),
           "custom_dates": N_("Dates"), "price": N_("Price"), "duration": N_("Minutes"), "spaces": N_("Places"),
           "min_cancel": N_("Cancellation closes, days before"), "online_spaces": N_("Places bookable online"),
-          "max_advance": N_("Booking opens, days before")}
+          "max_advance": N_("Booking opens, days before"), "venue": N_("Venue"), "product": N_("Product"),
+          "business_unit_id": N_("Venue"), "product_id": N_("Product")}
 
 
 @router.get("/{tenant}/staff/offerings/new")
@@ -155,7 +165,7 @@ LABELS = {"name": N_("Name"), "group": N_("Type of class"), "start_date": N_("Fi
 async def new_offering_page(request: Request, tenant: str) -> Response:
     staff = await begin_staff(request, tenant)
     kind = _kind(request.query_params.get("kind"))
-    return _form(staff, kind, defaults(kind, to_local(staff.visit.now, staff.visit.site.timezone).date()))
+    return await _form(staff, kind, defaults(kind, to_local(staff.visit.now, staff.visit.site.timezone).date()))
 
 
 @router.post("/{tenant}/staff/offerings/new")
@@ -172,10 +182,11 @@ async def edit_offering_page(request: Request, tenant: str, offering_id: int) ->
 
     def read(uow: UnitOfWork) -> tuple[Kind, dict[str, str]]:
         offering = offerings.get_offering(uow, _id(offering_id))
-        return Kind(offering.kind), values_of(offerings.spec_of(offering), uow.offerings.slots_of(offering.id))
+        return Kind(offering.kind), values_of(offering, offerings.spec_of(offering),
+                                              uow.offerings.slots_of(offering.id))
 
     kind, values = await engine.read(staff.database, staff.visit.site.id, read)
-    return _form(staff, kind, values, offering_id)
+    return await _form(staff, kind, values, offering_id)
 
 
 @router.post("/{tenant}/staff/offerings/{offering_id}/edit")
@@ -198,10 +209,12 @@ async def _save(request: Request, staff: Staff, offering_id: int | None) -> Resp
         kind, values, token = _kind(form.text("kind")), form_values(form), form.one_time_token()
         spec, custom = spec_values(values)
     except BadForm as bad:
-        return _form(staff, kind, values, offering_id, staff.visit._(ERROR), status=400) if bad.code != \
+        return await _form(staff, kind, values, offering_id, staff.visit._(ERROR), status=400) if bad.code != \
             "form_expired" else staff.visit.redirect(staff.url("", error=bad.code))
     except BadField as bad:
-        return _form(staff, kind, values, offering_id, _field_error(staff, bad.name), status=400)
+        return await _form(staff, kind, values, offering_id, _field_error(staff, bad.name), status=400)
+
+    venue, product = spec.pop("venue"), spec.pop("product")
 
     def work(uow: UnitOfWork) -> int:
         if offering_id is None:
@@ -209,8 +222,12 @@ async def _save(request: Request, staff: Staff, offering_id: int | None) -> Resp
             end = spec["end_date"] or (spec["start_date"] if defaults_of_kind.end_date_is_start and not custom
                                        else None)
             new = OfferingSpec(kind=kind, custom_slots=custom, **{**spec, "end_date": end})
-            return offerings.create_offering(uow, staff.actor, new).id
-        return offerings.update_offering(uow, staff.actor, offering_id, dict(spec),
+            placement = offerings.Placement(product_id=product, business_unit_id=venue)
+            return offerings.create_offering(uow, staff.actor, new, placement).id
+        current = offerings.get_offering(uow, offering_id)
+        placement = offerings.Placement(product, venue, tuple(r.id for r in current.resources),
+                                        current.publish_start, current.publish_end)
+        return offerings.update_offering(uow, staff.actor, offering_id, dict(spec), placement=placement,
                                          custom_slots=custom if spec["repeat"] is Repeat.CUSTOM and custom else None).id
 
     try:
@@ -220,7 +237,7 @@ async def _save(request: Request, staff: Staff, offering_id: int | None) -> Resp
     except NotFound:
         raise
     except DomainError as error:
-        return _form(staff, kind, values, offering_id, _field_error(staff, error.field or "name"), status=400)
+        return await _form(staff, kind, values, offering_id, _field_error(staff, error.field or "name"), status=400)
     return staff.visit.redirect(staff.url("", day=spec["start_date"].isoformat(), view="week",
                                           done="offering_saved", offering=saved))
 
