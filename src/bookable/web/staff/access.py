@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.domain.actors import Actor, Channel, Role
+from bookable.storage.database import Database
 from bookable.web.staff import engine
 from bookable.web.state import password_proof
 from bookable.web.visit import Visit, begin
@@ -31,7 +32,7 @@ class Staff:
         return self.actor.role is Role.ADMIN
 
     @property
-    def database(self) -> Any:
+    def database(self) -> Database:
         return self.visit.web.database
 
     def url(self, path: str = "", **query: Any) -> str:
