@@ -307,7 +307,14 @@ PAYMENTS = [(PaymentType.DEBIT_CARD, Decimal("0.50")), (PaymentType.CASH, Decima
             (PaymentType.CREDIT_CARD, Decimal("0.60")), (PaymentType.CHEQUE, Decimal("0.00"))]
 
 
+COORDINATOR = "coordinator@charity-demo"
+"""The charity's volunteer coordinator: a staff user (not admin) who takes the registers."""
+
+
 def build_charity(uow: UnitOfWork, actor: Actor, today: date) -> None:
+    tenant = uow.tenants.get(actor.tenant_id)
+    assert tenant is not None
+    accounts.add_user(uow, tenant, COORDINATOR, STAFF_PASSWORD, Role.STAFF)
     contacts = add_people(uow, actor, [
         dict(first_name=first, last_name=last, email=f"{first}.{last}@example.org.uk".lower(),
              street_address=f"{12 + 7 * i} Riverside Walk", town="London", postcode=f"SE1 {i + 1}RT",
@@ -354,6 +361,7 @@ def _cookery_bookings(uow: UnitOfWork, actor: Actor, cookery: m.Offering, contac
 def charity_hints(uow: UnitOfWork) -> list[tuple[str, str]]:
     lunch = slot_ids(uow, LUNCH_CLUB)
     return [
+        ("volunteer coordinator (staff pages)", f"{COORDINATOR} / {STAFF_PASSWORD} at /{CHARITY}/staff/"),
         ("Views participants of a past Lunch Club session (register, attendance)",
          f"/api/restful/work/sessiongroups/sessions/{lunch[0]}/participants"),
         ("Lunch Club sessions", ", ".join(map(str, lunch))),

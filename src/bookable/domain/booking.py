@@ -263,3 +263,13 @@ def check_can_confirm(status: str) -> None:
 def check_can_pay(status: str) -> None:
     if status == BookingStatus.CANCELLED:
         raise InvalidState("This booking is cancelled: no payment can be taken.", field="booking_id")
+
+
+def check_can_promote(actor: Actor, status: str, places: int, free_places: int) -> None:
+    """Staff may promote a waiting booking of their choice, out of turn, into places that are free."""
+    if not actor.is_staff:
+        raise NotAllowed("Only staff promote from the waiting list.", field="booking_id")
+    if status != BookingStatus.WAITLISTED:
+        raise InvalidState(f"This booking is {status}: only a waiting booking can be promoted.", field="booking_id")
+    if places > free_places:
+        raise SlotFull(f"{free_places} places are free: this booking needs {places}.", field="booking_id")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from bookable.domain.errors import ValidationError
+from bookable.domain.errors import InvalidState, ValidationError
 
 ZERO = Decimal("0.00")
 _AMOUNT = re.compile(r"[0-9]{1,6}(\.[0-9]{1,2})?")
@@ -93,3 +93,13 @@ MAX_REFERENCE = 200
 def check_reference(reference: str) -> None:
     if len(reference) > MAX_REFERENCE:
         raise ValidationError(f"PaymentReference is longer than {MAX_REFERENCE} characters.", field="PaymentReference")
+
+
+def check_can_give_back(kind: EntryKind, amount: Decimal, held: Decimal) -> None:
+    """A refund or a credit note gives back part or all of what is held for a booking, never more."""
+    if kind is EntryKind.PAYMENT:
+        raise ValidationError("A refund or a credit note, not a payment.", field="kind")
+    if amount <= ZERO:
+        raise ValidationError("amount must be more than 0.", field="amount")
+    if amount > held:
+        raise InvalidState(f"Only {held} is held for this booking: no more can be given back.", field="amount")

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bookable.domain.actors import Actor, Channel, Role, utc_now
-from bookable.domain.errors import NotFound, ValidationError
+from bookable.domain.errors import NotAllowed, NotFound, ValidationError
 from bookable.domain.events import DomainEvent, EventType
 from bookable.domain.localtime import validate_zone
 from bookable.services import tenants
@@ -156,6 +156,73 @@ def revoke_api_key(uow: UnitOfWork, key_id: int) -> m.ApiKey:
     return key
 
 
+# A tenant's admin managing its accounts (the staff pages): the same changes as the CLI's, scoped
+# to the admin's tenant and recorded with the admin as who.
+
+
+def admin_add_user(uow: UnitOfWork, admin: Actor, username: str, password: str, role: Role) -> m.User:
+    tenant = uow.tenants.get(admin.tenant_id)
+    assert tenant is not None
+    user = add_user(uow, tenant, username, password, role)
+    uow.record(admin, DomainEvent(EventType.USER_CREATED, "user", user.id,
+                                  after={"username": username, "role": role.value}))
+    return user
+
+
+def tenant_user(uow: UnitOfWork, admin: Actor, user_id: int) -> m.User:
+    user = uow.session.get(m.User, user_id)
+    if user is None or user.tenant_id != admin.tenant_id:
+        raise NotFound(f"No user with id {user_id}.", field="user")
+    return user
+
+
+def admin_change_user(uow: UnitOfWork, admin: Actor, user_id: int, *, role: Role | None = None,
+                      disabled: bool | None = None, password: str | None = None) -> m.User:
+    """Role, disabled and password of one of the tenant's users; an admin never locks themself out."""
+    user = tenant_user(uow, admin, user_id)
+    if user.username == admin.name and (disabled or (role is not None and role is not Role.ADMIN)):
+        raise NotAllowed("You cannot disable or demote your own account.", field="user")
+    if role is not None and role.value != user.role:
+        if role is Role.MEMBER:
+            raise ValidationError("Staff users are admin or staff.", field="role")
+        before, user.role = user.role, role.value
+        count_change(uow.session)
+        uow.record(admin, DomainEvent(EventType.USER_ROLE_CHANGED, "user", user.id, {"role": before},
+                                      {"role": role.value, "username": user.username}))
+    if disabled is not None and disabled != user.disabled:
+        user.disabled = disabled
+        _credential_changed(uow, user.tenant_id, EventType.USER_DISABLED if disabled else EventType.USER_ENABLED,
+                            "user", user.id, admin)
+    if password is not None:
+        _check_password(password)
+        user.password_hash = hash_password(password)
+        _credential_changed(uow, user.tenant_id, EventType.USER_PASSWORD_RESET, "user", user.id, admin)
+    return user
+
+
+def admin_add_api_key(uow: UnitOfWork, admin: Actor, name: str, role: Role) -> tuple[m.ApiKey, str]:
+    if not name.strip() or len(name) > 100:
+        raise ValidationError("A key's name is 1-100 characters.", field="name")
+    if role is Role.MEMBER:
+        raise ValidationError("A key is admin or staff.", field="role")
+    tenant = uow.tenants.get(admin.tenant_id)
+    assert tenant is not None
+    row, key = add_api_key(uow, tenant, name.strip(), role)
+    uow.record(admin, DomainEvent(EventType.API_KEY_CREATED, "api_key", row.id,
+                                  after={"name": row.name, "role": role.value}))
+    return row, key
+
+
+def admin_revoke_api_key(uow: UnitOfWork, admin: Actor, key_id: int) -> m.ApiKey:
+    key = uow.tenants.api_key_by_id(key_id)
+    if key is None or key.tenant_id != admin.tenant_id:
+        raise NotFound(f"No API key with id {key_id}.", field="id")
+    if key.revoked_at is None:
+        key.revoked_at = utc_now()
+        _credential_changed(uow, key.tenant_id, EventType.API_KEY_REVOKED, "api_key", key.id, admin)
+    return key
+
+
 def _user(uow: UnitOfWork, username: str) -> m.User:
     user = uow.tenants.user(username)
     if user is None:
@@ -163,9 +230,10 @@ def _user(uow: UnitOfWork, username: str) -> m.User:
     return user
 
 
-def _credential_changed(uow: UnitOfWork, tenant_id: int, event: EventType, entity: str, entity_id: int) -> None:
+def _credential_changed(uow: UnitOfWork, tenant_id: int, event: EventType, entity: str, entity_id: int,
+                        actor: Actor | None = None) -> None:
     count_change(uow.session)
-    uow.record(operator(tenant_id), DomainEvent(event, entity, entity_id))
+    uow.record(actor or operator(tenant_id), DomainEvent(event, entity, entity_id))
 
 
 def operator(tenant_id: int) -> Actor:

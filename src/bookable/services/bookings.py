@@ -24,6 +24,7 @@ from bookable.domain.booking import (
     check_can_cancel,
     check_can_confirm,
     check_can_pay,
+    check_can_promote,
     decide_booking,
     limits_apply,
     promotion_open,
@@ -31,7 +32,16 @@ from bookable.domain.booking import (
 from bookable.domain.capacity import SlotLoad, course_available_places, promotions
 from bookable.domain.errors import NotAllowed, NotFound
 from bookable.domain.events import DomainEvent, EventType, booking_snapshot
-from bookable.domain.money import ZERO, Balance, EntryKind, LedgerLine, PaymentType, balance, check_reference
+from bookable.domain.money import (
+    ZERO,
+    Balance,
+    EntryKind,
+    LedgerLine,
+    PaymentType,
+    balance,
+    check_can_give_back,
+    check_reference,
+)
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -215,6 +225,21 @@ def promote(uow: UnitOfWork, actor: Actor, target: Target, now: datetime | None 
     return promoted
 
 
+def promote_booking(uow: UnitOfWork, actor: Actor, booking_id: int, now: datetime | None = None) -> Booking:
+    """Staff promote one waiting booking of their choice (out of turn) into free places."""
+    now = now or utc_now()
+    booking = _booking_row(uow, actor, booking_id)
+    target = target_of(uow, booking)
+    uow.lock_slots([slot.id for slot in target.slots])
+    uow.session.refresh(booking)  # under the lock: a concurrent promotion or cancel is seen
+    check_can_promote(actor, booking.status, booking.places, free_places(uow, target))
+    booking.status = BookingStatus.CONFIRMED
+    booking.changed_at = now
+    uow.record(actor, DomainEvent(EventType.BOOKING_PROMOTED, "booking", booking.id,
+                                  {"status": BookingStatus.WAITLISTED.value}, booking_snapshot(booking)), now)
+    return booking_of(booking)
+
+
 def set_confirmed(uow: UnitOfWork, actor: Actor, booking_id: int, confirmed: bool) -> Booking:
     booking = _booking_row(uow, actor, booking_id)
     check_can_confirm(booking.status)
@@ -246,6 +271,16 @@ def record_payment(
     booking = _booking_row(uow, actor, booking_id)
     check_can_pay(booking.status)
     return _add_ledger_entry(uow, actor, booking, EntryKind.PAYMENT, amount, payment_type, fee, reference)
+
+
+def give_back(uow: UnitOfWork, actor: Actor, booking_id: int, kind: EntryKind, amount: Decimal,
+              reference: str = "") -> m.LedgerEntry:
+    """Staff refund, or issue a credit note for, part or all of what a booking holds; it stays booked."""
+    if not actor.is_staff:
+        raise NotAllowed("Only staff may refund or credit a booking.", field="kind")
+    booking = _booking_row(uow, actor, booking_id)
+    check_can_give_back(kind, amount, ledger_balance(uow, booking.id).held)
+    return _add_ledger_entry(uow, actor, booking, kind, amount, reference=reference)
 
 
 _LEDGER_EVENTS = {EntryKind.PAYMENT: EventType.PAYMENT_RECORDED, EntryKind.REFUND: EventType.REFUND_ISSUED,

@@ -134,6 +134,19 @@ def mark(uow: UnitOfWork, actor: Actor, session: Session, line: RegisterLine, *,
     return _mark_line(uow, actor, session, line, holding.get(line.person_id), now)
 
 
+def mark_participant(uow: UnitOfWork, actor: Actor, session: Session, booking_id: int, *, attended: bool | None,
+                     volunteering: tuple[str, ...] | None, now: datetime | None = None) -> m.Attendance:
+    """Mark the attendance of one participant who holds a place on the session, by their booking."""
+    booking = participant_on(uow, session, booking_id)
+    if booking.status not in HOLDING:
+        raise InvalidState(f"This booking is {booking.status}: it holds no place on the register.", field="pid")
+    if attended is None:  # roles only: what was marked stays (the default applies to a first mark only)
+        marked = uow.bookings.attendance(booking.id, session.slot.id)
+        attended = marked.attended if marked is not None else None
+    return bookings.mark_attendance(uow, actor, booking.id, session.slot, attended=attended,
+                                    volunteering=volunteering, now=now)
+
+
 def replace(uow: UnitOfWork, actor: Actor, session: Session, lines: list[RegisterLine], *,
             now: datetime | None = None) -> list[int]:
     """The session's register becomes `lines`, in one transaction (domain.register.plan_register

@@ -425,6 +425,19 @@ class WebFormSubmission(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class StaffFormSubmission(Base):
+    """A one-time token of a staff page's form, claimed in the same transaction as what the form
+    does: a double tap (the same token twice) ticks, pays or promotes once."""
+
+    __tablename__ = "staff_form_submissions"
+    __table_args__ = (UniqueConstraint("user_id", "token"), Index("ix_staff_form_submissions_created", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class CalendarFeed(Base):
     """A member's personal calendar feed: only a hash of its secret token is kept; revoked feeds stay."""
 

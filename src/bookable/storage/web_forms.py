@@ -35,6 +35,21 @@ def form_token_claimed(connection: Connection, person_id: int, token: str) -> bo
     return found is not None
 
 
+def claim_staff_form_token(connection: Connection, tenant_id: int, user_id: int, token: str, now: datetime) -> bool:
+    """claim_form_token for a staff user's form. Whether a row was inserted is read from RETURNING:
+    psycopg's cursor gives no row count here (-1)."""
+    table: Table = m.StaffFormSubmission.__table__  # type: ignore[assignment]
+    statement = _insert_unless_present(connection, table).values(
+        tenant_id=tenant_id, user_id=user_id, token=token, created_at=now).returning(table.c.id)
+    return connection.execute(statement).first() is not None
+
+
+def staff_form_token_claimed(connection: Connection, user_id: int, token: str) -> bool:
+    table: Table = m.StaffFormSubmission.__table__  # type: ignore[assignment]
+    found = connection.scalar(select(table.c.id).where(table.c.user_id == user_id, table.c.token == token))
+    return found is not None
+
+
 def instance_secret(connection: Connection, name: str, generated: str, now: datetime) -> str:
     """The secret stored under `name`; `generated` is stored first if there is none yet. Every
     worker and host of one database agrees on the same value, whoever stored it first."""

@@ -17,6 +17,13 @@ from bookable.api.errors import Dialect, register
 from bookable.web import bookings, calendar, login, site, static_files, timetable  # noqa: F401 - their routes
 from bookable.web.errors import render_failure
 from bookable.web.routing import router
+from bookable.web.staff import admin as staff_admin  # noqa: F401 - their routes
+from bookable.web.staff import classes as staff_classes  # noqa: F401 - their routes
+from bookable.web.staff import money as staff_money  # noqa: F401 - their routes
+from bookable.web.staff import offerings as staff_offerings  # noqa: F401 - their routes
+from bookable.web.staff import people as staff_people  # noqa: F401 - their routes
+from bookable.web.staff import register_pages as staff_register  # noqa: F401 - their routes
+from bookable.web.staff import timetable as staff_timetable  # noqa: F401 - their routes
 from bookable.web.state import WebState
 
 RESERVED = ("api", "docs", "redoc", "healthz", "readyz", "metrics", "openapi.json", "static")

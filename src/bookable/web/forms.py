@@ -41,6 +41,13 @@ class Posted:
             return ""
         return value
 
+    def bounded(self, name: str, limit: int) -> str:
+        """The text, refused (BadForm) when longer than `limit`: never cut short or dropped unseen."""
+        value = self.fields.get(name, "")
+        if len(value) > limit or "\x00" in value:
+            raise BadForm("invalid_parameter")
+        return value
+
     def number(self, name: str, *, required: bool = True) -> int | None:
         text = self.text(name, 12)
         if not text and not required:

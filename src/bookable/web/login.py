@@ -62,6 +62,8 @@ async def log_in(request: Request, tenant: str) -> Response:
     if principal is None:
         return _form(visit, next_url, WRONG, login=login, status=401)
     await _log_in_as(visit, principal)
+    if principal.person_id is None and next_url == visit.url():
+        next_url = visit.url("staff/")  # a staff user with nowhere else to go: their own pages
     return visit.redirect(next_url)
 
 
@@ -72,7 +74,7 @@ async def _log_in_as(visit: Visit, principal: Principal) -> None:
                                                         proof=password_proof(principal.proof)))
     else:
         visit.change_session(visit.session.logged_in_as(person_id=None, staff=principal.name, name=principal.name,
-                                                        proof=""))
+                                                        proof=password_proof(principal.proof)))
 
 
 @router.post("/{tenant}/logout")

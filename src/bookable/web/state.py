@@ -52,6 +52,10 @@ class WebState:
             self._sites.put(slug, found)
         return found
 
+    def forget_site(self, slug: str) -> None:
+        """After a settings change: this worker shows it at once (others within a minute)."""
+        self._sites.forget(slug)
+
     async def filter_choices(self, tenant_id: int) -> Choices:
         """What the timetable filters by: a renamed venue or a new instructor shows within a minute."""
         known = self._choices.get(tenant_id)
