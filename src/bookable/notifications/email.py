@@ -156,13 +156,13 @@ def mime_message(delivery: Delivery, config: SmtpConfig) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     # the same id on every attempt, so a mail system that got the first one can tell a repeat
     message["Message-ID"] = f"<delivery-{delivery.id}.event-{delivery.event_id}@{config.site_host}>"
-    message["Content-Language"] = payload["language"]
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
     if payload.get("ics"):
         message.add_attachment(payload["ics"], subtype="calendar", filename=payload["ics_filename"],
                                params={"method": "PUBLISH"})
+    message["Content-Language"] = payload["language"]  # after the parts: making them moves Content-* down
     return message
 
 
