@@ -154,7 +154,8 @@ def staff_headers(world: World) -> dict[str, str]:
     return basic(username, "correct-horse")
 
 
-def new_person(client: Any, staff: dict[str, str], first: str = "Anna", email_address: str | None = "") -> tuple[int, str]:
+def new_person(client: Any, staff: dict[str, str], first: str = "Anna",
+               email_address: str | None = "") -> tuple[int, str]:
     address = f"{first.lower()}-{uuid.uuid4().hex[:6]}@example.org" if email_address == "" else email_address
     body: dict[str, Any] = {"first_name": first, "last_name": "Larsson"}
     if address:

@@ -10,6 +10,7 @@ from datetime import time
 import pytest
 from email_support import (
     PUBLIC_URL,
+    basic,
     create_offering,
     deliver,
     events_after,
@@ -20,12 +21,10 @@ from email_support import (
     set_language,
     set_password,
     staff_headers,
-    basic,
 )
 from structlog.testing import capture_logs
 
 from bookable.notifications.email import EmailChannel
-from bookable.storage import models as m
 
 
 @pytest.fixture
@@ -121,7 +120,8 @@ def test_a_member_who_cancels_is_told_it_was_their_own_doing(client, world, staf
     assert "You cancelled your booking." in received.text
 
 
-def test_payments_and_refunds_are_receipted_with_their_amounts_and_no_calendar_file(client, world, staff, smtp, channel):
+def test_payments_and_refunds_are_receipted_with_their_amounts_and_no_calendar_file(
+        client, world, staff, smtp, channel):
     slot = create_offering(client, staff, price=20)["slots"][0]
     person_id, address = new_person(client, staff, "Eva")
     booking = post(client, "bookings", {"person_id": person_id, "slot_id": slot["id"]}, staff, 201)

@@ -52,6 +52,8 @@ def due_reminders(connection: Connection, now: datetime, until: datetime, limit:
 def claim_reminder(connection: Connection, reminder: DueReminder, now: datetime) -> bool:
     """True for the one caller that records this reminder; False for any other, before or after
     (on PostgreSQL a racing caller waits for the first one's transaction to end)."""
-    statement = insert_unless_present(connection, m.BookingReminder.__table__).values(
-        booking_id=reminder.booking_id, slot_id=reminder.slot_id, tenant_id=reminder.tenant_id, recorded_at=now)
-    return connection.execute(statement).rowcount == 1
+    table = m.BookingReminder.__table__
+    statement = insert_unless_present(connection, table).values(
+        booking_id=reminder.booking_id, slot_id=reminder.slot_id, tenant_id=reminder.tenant_id, recorded_at=now
+    ).returning(table.c.booking_id)  # rowcount is not reported on every PostgreSQL connection: a row is
+    return connection.execute(statement).first() is not None
