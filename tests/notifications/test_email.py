@@ -218,3 +218,42 @@ def test_a_refused_recipient_is_given_up_a_busy_server_and_no_server_are_retried
     [outcome] = send(nowhere, world, addressed[:1])
     assert (outcome.delivered, outcome.retry) == (False, True) and outcome.detail
     assert smtp.inbox.messages == []
+
+
+def test_a_reserved_course_booking_lists_its_dates_and_a_credit_note_is_receipted(client, world, staff, smtp, channel):
+    from email_support import in_days
+
+    course = create_offering(client, staff, kind="course", name="Ceramics", price=30, max_num_bookings=2,
+                             slots=[{"date": in_days(5), "time": "10:00"}, {"date": in_days(12), "time": "10:00"}])
+    person_id, address = new_person(client, staff, "Olle")
+    since = last_event_id(world)
+    booking = post(client, "bookings", {"person_id": person_id, "offering_id": course["id"], "places": 2,
+                                        "confirmed": False}, staff, 201)
+    post(client, f"bookings/{booking['id']}/payments", {"payment_type": "Credit Card", "amount": 60}, staff, 201)
+    post(client, f"bookings/{booking['id']}/cancel", {"settlement": "credit"}, staff)
+
+    deliver(world, channel, since)
+
+    reserved, paid, credit, cancelled = smtp.inbox.to(address)
+    assert reserved.message["Subject"].startswith("Place reserved: Ceramics, ")
+    assert f"Your place is reserved; {world.tenant.name} will confirm it." in reserved.text
+    assert "Dates: " in reserved.text and "Places: 2" in reserved.text
+    assert [str(e["uid"]) for e in reserved.calendar().walk("VEVENT")] == [
+        f"booking-{booking['id']}-slot-{slot['id']}.{world.tenant.slug}@book.example.org" for slot in course["slots"]]
+    assert paid.message["Subject"] == "Payment received: £60.00 for Ceramics"
+    assert credit.message["Subject"] == "Credit note: £60.00 for Ceramics"
+    assert "We have issued you a credit note of £60.00." in credit.text
+    assert all(e["status"] == "CANCELLED" for e in cancelled.calendar().walk("VEVENT"))
+
+
+def test_what_the_staff_typed_is_escaped_in_the_html_email(client, world, staff, smtp, channel):
+    slot = create_offering(client, staff, name='<b>Yoga</b> & "more"')["slots"][0]
+    person_id, address = new_person(client, staff, "Pia")
+    since = last_event_id(world)
+    post(client, "bookings", {"person_id": person_id, "slot_id": slot["id"]}, staff, 201)
+
+    deliver(world, channel, since)
+
+    received = only_message(smtp, address)
+    assert "&lt;b&gt;Yoga&lt;/b&gt; &amp; &#34;more&#34;" in received.html and "<b>Yoga" not in received.html
+    assert '<b>Yoga</b> & "more"' in received.text and received.message["Subject"].startswith('Booking confirmed: <b>')
