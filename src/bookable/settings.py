@@ -76,6 +76,9 @@ class Settings:
         "starttls", "`starttls` (upgrade a plain connection), `tls` (TLS from the first byte) or `none`.")
     smtp_user: str = _setting("", "SMTP login; empty: send without logging in.")
     smtp_password: str = _setting("", "SMTP password (prefer `BOOKABLE_SMTP_PASSWORD_FILE`).", secret=True)
+    smtp_ca_file: str = _setting(
+        "", "PEM file of the certificate authorities the SMTP server's certificate is checked against; empty: "
+        "the system's.")
     smtp_timeout: int = _setting(30, "Seconds an SMTP connection or reply may take before the send is retried.")
     email_from: str = _setting(
         "bookable@localhost", "From address of the emails, e.g. `Riverside Gym <no-reply@example.org>`.")

@@ -86,8 +86,8 @@ class SmtpServer:
 
     def config(self, **changes: Any) -> SmtpConfig:
         values: dict[str, Any] = dict(enabled=True, host="127.0.0.1", port=self.port, security="none", user="",
-                                      password="", timeout=10, sender="Riverside Gym <no-reply@gym.example>",
-                                      public_url=PUBLIC_URL)
+                                      password="", timeout=10, ca_file="",
+                                      sender="Riverside Gym <no-reply@gym.example>", public_url=PUBLIC_URL)
         values.update(changes)
         return SmtpConfig(**values)
 

@@ -45,13 +45,15 @@ class SmtpConfig:
     user: str
     password: str
     timeout: int
+    ca_file: str
     sender: str
     public_url: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
         return cls(settings.email, settings.smtp_host, settings.smtp_port, settings.smtp_security, settings.smtp_user,
-                   settings.smtp_password, settings.smtp_timeout, settings.email_from, settings.public_url)
+                   settings.smtp_password, settings.smtp_timeout, settings.smtp_ca_file, settings.email_from,
+                   settings.public_url)
 
     @property
     def site_host(self) -> str:
@@ -131,7 +133,8 @@ class EmailChannel:
             _, reply = await aiosmtplib.send(
                 message, hostname=self.config.host, port=self.config.port, username=self.config.user or None,
                 password=self.config.password or None, use_tls=self.config.security == "tls",
-                start_tls=self.config.security == "starttls", timeout=self.config.timeout)
+                start_tls=self.config.security == "starttls", timeout=self.config.timeout,
+                cert_bundle=self.config.ca_file or None)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             code = refused.recipients[0].code if refused.recipients else 550
             return _refused(code, str(refused))
