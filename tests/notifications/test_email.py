@@ -229,12 +229,14 @@ def test_a_reserved_course_booking_lists_its_dates_and_a_credit_note_is_receipte
     since = last_event_id(world)
     booking = post(client, "bookings", {"person_id": person_id, "offering_id": course["id"], "places": 2,
                                         "confirmed": False}, staff, 201)
+    post(client, f"bookings/{booking['id']}/confirm", {}, staff)
     post(client, f"bookings/{booking['id']}/payments", {"payment_type": "Credit Card", "amount": 60}, staff, 201)
     post(client, f"bookings/{booking['id']}/cancel", {"settlement": "credit"}, staff)
 
     deliver(world, channel, since)
 
-    reserved, paid, credit, cancelled = smtp.inbox.to(address)
+    reserved, confirmed, paid, credit, cancelled = smtp.inbox.to(address)
+    assert confirmed.message["Subject"].startswith("Booking confirmed: Ceramics, ")
     assert reserved.message["Subject"].startswith("Place reserved: Ceramics, ")
     assert f"Your place is reserved; {world.tenant.name} will confirm it." in reserved.text
     assert "Dates: " in reserved.text and "Places: 2" in reserved.text

@@ -189,6 +189,8 @@ def _about_booking(connection: Connection, event: OutboxEvent, booking_id: int,
         confirmed = after.get("status") == "confirmed"
         return Addressee(booking_id, Kind.CONFIRMED if confirmed else Kind.RESERVED) \
             if after.get("status") in HOLDING else None
+    if kind == EventType.BOOKING_CONFIRMED:  # staff confirmed a reserved place
+        return Addressee(booking_id, Kind.CONFIRMED)
     if kind == EventType.BOOKING_WAITLISTED:
         return Addressee(booking_id, Kind.WAITLISTED)
     if kind == EventType.BOOKING_PROMOTED:
