@@ -259,3 +259,23 @@ def test_what_the_staff_typed_is_escaped_in_the_html_email(client, world, staff,
     received = only_message(smtp, address)
     assert "&lt;b&gt;Yoga&lt;/b&gt; &amp; &#34;more&#34;" in received.html and "<b>Yoga" not in received.html
     assert '<b>Yoga</b> & "more"' in received.text and received.message["Subject"].startswith('Booking confirmed: <b>')
+
+
+def test_one_date_of_a_course_moved_is_told_with_that_date_only(client, world, staff, smtp, channel):
+    from email_support import in_days
+
+    course = create_offering(client, staff, kind="course", name="Course",
+                             slots=[{"date": in_days(5), "time": "10:00"}, {"date": in_days(12), "time": "10:00"}])
+    person_id, address = new_person(client, staff, "Rut")
+    booking = post(client, "bookings", {"person_id": person_id, "offering_id": course["id"]}, staff, 201)
+    moved = course["slots"][1]
+    since = last_event_id(world)
+    assert client.patch(f"/api/v1/slots/{moved['id']}", json={"time": "11:15"}, headers=staff).status_code == 200
+
+    deliver(world, channel, since)
+
+    received = only_message(smtp, address)
+    assert received.message["Subject"].endswith(" 11:15") and "Dates" not in received.text
+    event = the_event(received.calendar())
+    assert str(event["uid"]).startswith(f"booking-{booking['id']}-slot-{moved['id']}.")
+    assert event.decoded("dtstart").time() == time(11, 15)

@@ -138,3 +138,9 @@ def test_the_channel_reads_its_settings_from_the_environment(tmp_path):
                 {"BOOKABLE_SMTP_PORT": "0"}, {"BOOKABLE_REMINDER_HOURS": "-1"}):
         with pytest.raises(ValidationError, match=next(iter(bad)).removeprefix("BOOKABLE_").lower()):
             settings.load(environ=bad)
+
+
+def test_an_address_that_would_break_the_headers_is_given_up_and_nothing_is_sent(smtp):
+    outcome = send(smtp.config(), a_delivery("anna@example.org\r\nBcc: someone@example.net"))
+
+    assert (outcome.delivered, outcome.retry) == (False, False) and smtp.inbox.messages == []

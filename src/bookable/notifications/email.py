@@ -105,8 +105,8 @@ class EmailChannel:
                         addressee.particulars, with_calendar=with_calendar)
         payload: dict[str, Any] = {
             "to": facts.recipient.email,
-            "to_name": f"{facts.recipient.first_name} {facts.recipient.last_name}".strip(),
-            "subject": email.subject, "text": email.text, "html": email.html, "language": language,
+            "to_name": one_line(f"{facts.recipient.first_name} {facts.recipient.last_name}"),
+            "subject": one_line(email.subject), "text": email.text, "html": email.html, "language": language,
             "kind": addressee.kind.value, "booking_id": facts.booking_id, "ics": None, "ics_filename": None,
         }
         if with_calendar:
@@ -128,7 +128,10 @@ class EmailChannel:
                              organizer=(facts.tenant.name, f"noreply@{host}"))
 
     async def send(self, delivery: Delivery) -> Outcome:
-        message = mime_message(delivery, self.config)
+        try:
+            message = mime_message(delivery, self.config)
+        except (KeyError, TypeError, ValueError) as error:  # an address no mail system takes: trying again won't help
+            return Outcome(delivered=False, retry=False, detail=f"cannot be sent: {error}")
         try:
             _, reply = await aiosmtplib.send(
                 message, hostname=self.config.host, port=self.config.port, username=self.config.user or None,
@@ -143,6 +146,11 @@ class EmailChannel:
         except (aiosmtplib.SMTPException, OSError) as error:
             return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}")
         return Outcome(delivered=True, retry=False, status=250, detail=reply)
+
+
+def one_line(text: str) -> str:
+    """Header text on one line, whatever was typed into a name (a header may not hold a line break)."""
+    return " ".join(text.split())
 
 
 def _refused(code: int, detail: str) -> Outcome:
@@ -232,7 +240,7 @@ def _about_slot(connection: Connection, event: OutboxEvent, slot_id: int) -> lis
         kind, particulars = Kind.CLASS_MOVED, Particulars(moved_from=_local_start(event.before or {}))
     else:
         return []
-    return [Addressee(booking_id, kind, particulars)
+    return [Addressee(booking_id, kind, particulars, only_slot_id=slot_id)  # a course's other dates are unchanged
             for booking_id in facts_of.active_bookings_of_slot(connection, event.tenant_id, slot_id)]
 
 
