@@ -128,3 +128,17 @@ def test_workers_racing_to_remind_record_each_reminder_once(client, world, staff
 def test_reminders_are_off_at_zero_hours_and_follow_the_configured_lead_time():
     assert reminder_job(0) is None
     assert callable(reminder_job(24))
+
+
+def test_a_class_moved_after_its_reminder_is_reminded_again_before_its_new_time(client, world, staff):
+    slot = create_offering(client, staff, name="Moved", start_date=in_days(7), start_time="06:40")["slots"][0]
+    booking = post(client, "bookings", {"person_id": new_person(client, staff)[0], "slot_id": slot["id"]}, staff, 201)
+    start = starts_at(slot)
+    run_job(world, start - timedelta(hours=3))
+    response = client.patch(f"/api/v1/slots/{slot['id']}", json={"time": "08:40"}, headers=staff)
+    assert response.status_code == 200, response.text
+
+    run_job(world, start - timedelta(hours=2))
+    run_job(world, start - timedelta(hours=1))
+
+    assert reminder_events(world) == [(booking["id"], slot["id"])] * 2

@@ -1,4 +1,4 @@
-"""Email reminders: which booking dates have had their reminder recorded
+"""Email reminders: which booking dates (at which start time) have had their reminder recorded
 
 Revision ID: 0008_email_reminders
 Revises: 0006_web_pages
@@ -21,6 +21,7 @@ def upgrade() -> None:
         "booking_reminders",
         sa.Column("booking_id", sa.Integer(), nullable=False),
         sa.Column("slot_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -32,7 +33,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_booking_reminders_tenant_id_tenants"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("booking_id", "slot_id", name=op.f("pk_booking_reminders")),
+        sa.PrimaryKeyConstraint("booking_id", "slot_id", "starts_at", name=op.f("pk_booking_reminders")),
     )
     with op.batch_alter_table("booking_reminders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_booking_reminders_tenant_id"), ["tenant_id"], unique=False)
