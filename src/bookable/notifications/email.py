@@ -164,7 +164,7 @@ def mime_message(delivery: Delivery, config: SmtpConfig) -> EmailMessage:
     message["From"] = config.sender
     message["To"] = formataddr((payload["to_name"], payload["to"])) if payload["to_name"] else payload["to"]
     message["Subject"] = payload["subject"]
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(usegmt=True)
     # the same id on every attempt, so a mail system that got the first one can tell a repeat
     message["Message-ID"] = f"<delivery-{delivery.id}.event-{delivery.event_id}@{config.site_host}>"
     message["Auto-Submitted"] = "auto-generated"
