@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bookable.domain.errors import ValidationError
 
@@ -22,6 +23,7 @@ CONFIG_ENV = "BOOKABLE_CONFIG"
 ENV_PREFIX = "BOOKABLE_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("auto", "console", "keyvalue", "json")
+SMTP_SECURITY = ("none", "starttls", "tls")
 
 
 def _flag(text: str) -> bool:
@@ -67,6 +69,23 @@ class Settings:
     tracing: bool = _setting(
         False, "Export OpenTelemetry traces (needs `pip install 'bookable[tracing]'`; the exporter is set by the "
         "standard `OTEL_*` variables).")
+    email: bool = _setting(False, "Send emails to members (booking confirmations, reminders ...) over SMTP.")
+    smtp_host: str = _setting("localhost", "SMTP server the emails are handed to.")
+    smtp_port: int = _setting(587, "TCP port of the SMTP server (587 for STARTTLS, 465 for TLS, 25 for none).")
+    smtp_security: str = _setting(
+        "starttls", "`starttls` (upgrade a plain connection), `tls` (TLS from the first byte) or `none`.")
+    smtp_user: str = _setting("", "SMTP login; empty: send without logging in.")
+    smtp_password: str = _setting("", "SMTP password (prefer `BOOKABLE_SMTP_PASSWORD_FILE`).", secret=True)
+    smtp_ca_file: str = _setting(
+        "", "PEM file of the certificate authorities the SMTP server's certificate is checked against; empty: "
+        "the system's.")
+    smtp_timeout: int = _setting(30, "Seconds an SMTP connection or reply may take before the send is retried.")
+    email_from: str = _setting(
+        "bookable@localhost", "From address of the emails, e.g. `Riverside Gym <no-reply@example.org>`.")
+    public_url: str = _setting(
+        "http://127.0.0.1:8000", "The site's public base URL as members reach it (`https://book.example.org`): "
+        "links and calendar ids in emails.")
+    reminder_hours: int = _setting(24, "How many hours before a class its reminder email is sent (0: no reminders).")
 
     def __post_init__(self) -> None:
         _check_between("port", self.port, 1, 65535)
@@ -76,6 +95,11 @@ class Settings:
         _check_choice("log_format", self.log_format, LOG_FORMATS)
         _check_choice("sqlite_synchronous", self.sqlite_synchronous, ("FULL", "NORMAL"))
         _check_between("idempotency_lease_seconds", self.idempotency_lease_seconds, 1, 86_400)
+        _check_between("smtp_port", self.smtp_port, 1, 65535)
+        _check_choice("smtp_security", self.smtp_security, SMTP_SECURITY)
+        _check_between("smtp_timeout", self.smtp_timeout, 1, 600)
+        _check_between("reminder_hours", self.reminder_hours, 0, 24 * 14)
+        _check_public_url(self.public_url)
 
     def but(self, **changes: Any) -> Settings:
         """These settings with the given ones changed (None: left as it is)."""
@@ -176,6 +200,13 @@ def _text(value: Any) -> str:
 def _check_between(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         raise ValidationError(f"{name} must be between {low} and {high} (got {value}).", field=name)
+
+
+def _check_public_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValidationError(f"public_url must be an http(s) URL without query or fragment (got {url!r}).",
+                              field="public_url")
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -21,6 +21,7 @@ class Channel(StrEnum):
     YM = "ym"
     CLI = "cli"
     WEB = "web"
+    WORKER = "worker"  # the delivery worker's own periodic jobs (reminders)
 
 
 @dataclass(frozen=True)

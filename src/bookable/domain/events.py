@@ -19,6 +19,7 @@ class EventType(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_UNCONFIRMED = "booking.unconfirmed"
+    BOOKING_REMINDER_DUE = "booking.reminder_due"
     PAYMENT_RECORDED = "ledger.payment"
     REFUND_ISSUED = "ledger.refund"
     CREDIT_NOTE_ISSUED = "ledger.credit_note"

@@ -54,6 +54,13 @@ class Settlement(StrEnum):
     CREDIT = "credit"
 
 
+class CancelReason(StrEnum):
+    """Why staff's change cancelled a booking, when it was not cancelled for itself."""
+
+    CLASS_CANCELLED = "class_cancelled"
+    CLASS_DROPPED = "class_dropped"
+
+
 @dataclass
 class Target:
     """What a booking holds places on: one slot, or every slot of a course (slot_id None)."""
@@ -168,9 +175,11 @@ def cancel(
     settlement: Settlement = Settlement.NONE,
     override_window: bool = False,
     promote_waiting: bool = True,
+    reason: CancelReason | None = None,
     now: datetime | None = None,
 ) -> CancelOutcome:
-    """Cancel a booking (its row and ledger stay); the places it freed go to the waiting list."""
+    """Cancel a booking (its row and ledger stay); the places it freed go to the waiting list.
+    The event says who cancelled (the member or staff) and, when the caller gives one, why."""
     now = now or utc_now()
     booking = _booking_row(uow, actor, booking_id)
     target = target_of(uow, booking)
@@ -183,7 +192,10 @@ def cancel(
     booking.status = BookingStatus.CANCELLED
     booking.changed_at = now
     settled = settle(uow, actor, booking, settlement, now)
-    after = {**booking_snapshot(booking), "settlement": settlement.value, "settled": str(settled)}
+    after = {**booking_snapshot(booking), "settlement": settlement.value, "settled": str(settled),
+             "cancelled_by": "member" if actor.is_member else "staff"}
+    if reason is not None:
+        after["reason"] = reason.value
     uow.record(actor, DomainEvent(EventType.BOOKING_CANCELLED, "booking", booking.id, before, after), now)
     promoted = promote(uow, actor, target, now) if held_places and promote_waiting else []
     return CancelOutcome(booking_of(booking), promoted, settled)

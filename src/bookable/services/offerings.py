@@ -13,7 +13,7 @@ from bookable.domain.events import DomainEvent, EventType, snapshot
 from bookable.domain.localtime import to_local, to_utc
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import LocalOccurrence, Repeat, occurrences
-from bookable.services.bookings import Target, cancel, loads_of, promote, target_of_slot
+from bookable.services.bookings import CancelReason, Target, cancel, loads_of, promote, target_of_slot
 from bookable.storage import models as m
 from bookable.storage.unit_of_work import UnitOfWork
 
@@ -223,7 +223,7 @@ def _drop_slots(
             field="slots",
         )
     for booking in active:
-        cancel(uow, actor, booking.id, override_window=True, promote_waiting=False)
+        cancel(uow, actor, booking.id, override_window=True, promote_waiting=False, reason=CancelReason.CLASS_DROPPED)
     for slot in slots:
         slot.deleted = True
         uow.record(actor, DomainEvent(EventType.SLOT_DELETED, "slot", slot.id,
@@ -383,7 +383,8 @@ def set_slot_cancelled(
         if active and not cancel_bookings:
             raise HasActiveBookings(f"Slot {slot_id} still holds {len(active)} active booking(s).", field="slot_id")
         for booking in active:
-            cancel(uow, actor, booking.id, override_window=True, promote_waiting=False)
+            cancel(uow, actor, booking.id, override_window=True, promote_waiting=False,
+                   reason=CancelReason.CLASS_CANCELLED)
     slot.cancelled = cancelled
     uow.session.flush()
     uow.record(actor, DomainEvent(EventType.SLOT_CANCELLED if cancelled else EventType.SLOT_RESTORED, "slot", slot.id))

@@ -458,3 +458,16 @@ class InstanceSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BookingReminder(Base):
+    """That the reminder of one booking's date, at its start time then, was recorded
+    (booking.reminder_due): its key is what makes several workers racing to remind record it once
+    (storage.reminders); a class moved later is reminded again."""
+
+    __tablename__ = "booking_reminders"
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bookable.storage import models as m
 
 
-def _insert_unless_present(connection: Connection, table: Any) -> Insert:
+def insert_unless_present(connection: Connection, table: Any) -> Insert:
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()  # type: ignore[no-any-return]
 
@@ -24,7 +24,7 @@ def claim_form_token(connection: Connection, tenant_id: int, person_id: int, tok
     """True the first time this person's form token is claimed, in the caller's transaction; False
     once it has been (on PostgreSQL, after waiting for a transaction that claimed it to end)."""
     table: Table = m.WebFormSubmission.__table__  # type: ignore[assignment]
-    statement = _insert_unless_present(connection, table).values(
+    statement = insert_unless_present(connection, table).values(
         tenant_id=tenant_id, person_id=person_id, token=token, created_at=now)
     return connection.execute(statement).rowcount == 1
 
@@ -54,7 +54,7 @@ def instance_secret(connection: Connection, name: str, generated: str, now: date
     """The secret stored under `name`; `generated` is stored first if there is none yet. Every
     worker and host of one database agrees on the same value, whoever stored it first."""
     table: Table = m.InstanceSecret.__table__  # type: ignore[assignment]
-    connection.execute(_insert_unless_present(connection, table).values(name=name, value=generated, created_at=now))
+    connection.execute(insert_unless_present(connection, table).values(name=name, value=generated, created_at=now))
     value = connection.scalar(select(table.c.value).where(table.c.name == name))
     assert value is not None
     return str(value)

@@ -14,7 +14,15 @@ from fastapi import FastAPI
 
 from bookable.api.api_routes import ApiRoutes
 from bookable.api.errors import Dialect, register
-from bookable.web import bookings, calendar, login, site, static_files, timetable  # noqa: F401 - their routes
+from bookable.web import (  # noqa: F401 - their routes
+    bookings,
+    calendar,
+    login,
+    public_calendars,
+    site,
+    static_files,
+    timetable,
+)
 from bookable.web.errors import render_failure
 from bookable.web.routing import router
 from bookable.web.staff import admin as staff_admin  # noqa: F401 - their routes

@@ -231,3 +231,15 @@ async def revoke_feeds(database: Database, actor: Actor) -> int:
 
 async def has_feed(database: Database, actor: Actor) -> bool:
     return await read(database, actor.tenant_id, lambda uow: calendar_feeds.has_feed(uow, actor))
+
+
+async def timetable_calendar(database: Database, tenant_id: int, starts_from: datetime, starts_before: datetime,
+                             now: datetime, *, business_unit: int | None = None, resource: int | None = None
+                             ) -> list[reads.TimetableEntry]:
+    """The published classes of the tenant's public feed, of one venue or one resource when given."""
+
+    def work(uow: UnitOfWork) -> list[reads.TimetableEntry]:
+        return reads.timetable_entries(uow.connection(), tenant_id, starts_from, starts_before, now,
+                                       business_unit=business_unit, resource=resource)
+
+    return await read(database, tenant_id, work)

@@ -405,6 +405,48 @@ def calendar_entries(session: Session, tenant_id: int, person_id: int, *, bookin
             for v in session.execute(query)]
 
 
+# ---------------------------------------------------------------- the public timetable feeds
+
+
+@dataclass(frozen=True)
+class TimetableEntry:
+    """One published class of the public calendar feeds (cancelled ones too: they show as cancelled)."""
+
+    slot_id: int
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    place: str
+    changed_at: datetime
+    resources: tuple[tuple[int, str, str], ...]
+
+
+def timetable_entries(connection: Connection, tenant_id: int, starts_from: datetime, starts_before: datetime,
+                      now: datetime, *, business_unit: int | None = None, resource: int | None = None,
+                      limit: int = 5000) -> list[TimetableEntry]:
+    """The published classes starting in [starts_from, starts_before), of one venue or one resource
+    (instructor, room) when given, at most `limit`, soonest first."""
+    query = (
+        select(m.Slot.id, m.Offering.name, m.Offering.description, m.Slot.starts_at, m.Slot.ends_at, m.Slot.cancelled,
+               m.BusinessUnit.name, m.Offering.updated_at, _resources_of_slot())
+        .join(m.Offering, m.Offering.id == m.Slot.offering_id)
+        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
+        .where(m.Slot.tenant_id == tenant_id, m.Slot.starts_at >= starts_from, m.Slot.starts_at < starts_before,
+               m.Slot.deleted.is_(False), m.Offering.deleted.is_(False), m.Offering.disabled.is_(False), _published())
+        .order_by(m.Slot.starts_at, m.Slot.id)
+        .limit(limit)
+    )
+    if business_unit is not None:
+        query = query.where(m.Slot.business_unit_id == business_unit)
+    if resource is not None:
+        query = query.where(exists(select(m.SlotResource.slot_id).where(
+            m.SlotResource.slot_id == m.Slot.id, m.SlotResource.resource_id == resource)))
+    return [TimetableEntry(v[0], v[1], v[2] or "", v[3], v[4], bool(v[5]), v[6] or "", v[7], triples(v[8]))
+            for v in connection.execute(query, {"now": now})]
+
+
 # ---------------------------------------------------------------- logins
 
 
