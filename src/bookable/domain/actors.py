@@ -21,6 +21,7 @@ class Channel(StrEnum):
     YM = "ym"
     CLI = "cli"
     WEB = "web"
+    WORKER = "worker"  # the delivery worker (webhook.endpoint_disabled)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,121 @@
+"""The webhook channel: every event a tenant's endpoint subscribed to is POSTed to it as JSON,
+signed following the Standard Webhooks specification (the `standardwebhooks` library).
+
+Headers: `webhook-id` is `msg_<event id>_<endpoint id>`, the same on every retry and redelivery,
+so that a receiver that has seen it can drop the repeat; `webhook-timestamp` is the time of this
+try; `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the endpoint's
+secret. A 2xx answer is delivered; anything else, a time-out or a refused connection is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import Connection
+from standardwebhooks.webhooks import Webhook
+
+from bookable.domain.actors import utc_now
+from bookable.notifications import webhook_endpoints
+from bookable.notifications.addresses import AddressPolicy, RefusedAddress, Target
+from bookable.notifications.delivery_channel import Addressed, Delivery, OutboxEvent, Outcome
+from bookable.settings import Settings
+from bookable.storage import webhook_endpoints as endpoints
+from bookable.storage.database import Database
+
+USER_AGENT = "bookable-webhooks/1"
+
+
+def message_id(event_id: int, endpoint_id: int) -> str:
+    return f"msg_{event_id}_{endpoint_id}"
+
+
+def payload_of(event: OutboxEvent) -> dict[str, Any]:
+    """The body every endpoint gets for an event: {id, type, timestamp, data}."""
+    return {"id": event.id, "type": event.type, "timestamp": event.at.isoformat(),
+            "data": {"entity": event.entity, "entity_id": event.entity_id, "before": event.before,
+                     "after": event.after, "actor": event.actor, "channel": event.channel,
+                     "tenant_id": event.tenant_id}}
+
+
+class WebhookChannel:
+    name = webhook_endpoints.CHANNEL
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self._database = database
+        self._policy = AddressPolicy.from_settings(settings)
+        self._timeout = float(settings.webhook_timeout_seconds)
+        self._client: httpx.AsyncClient | None = None
+
+    def fan_out(self, connection: Connection, event: OutboxEvent) -> list[Addressed]:
+        subscribed = endpoints.subscribed(connection, event.tenant_id, event.type)
+        if not subscribed:
+            return []
+        payload = payload_of(event)
+        return [Addressed(webhook_endpoints.target_of(endpoint_id), payload) for endpoint_id in subscribed]
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        endpoint_id = webhook_endpoints.endpoint_of(delivery.target)
+        endpoint = await asyncio.to_thread(self._endpoint, endpoint_id)
+        if endpoint is None:
+            return Outcome(delivered=False, retry=False, detail="the endpoint was deleted")
+        if not endpoint.enabled:
+            return Outcome(delivered=False, retry=False, detail="the endpoint is disabled")
+        try:
+            target = await self._policy.resolve(endpoint.url)
+        except RefusedAddress as refused:
+            return Outcome(delivered=False, retry=True, detail=f"refused: {refused}")
+        return await self._post(target, endpoint.secret, message_id(delivery.event_id, endpoint_id),
+                                orjson.dumps(delivery.payload))
+
+    def gave_up(self, connection: Connection, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
+        """Retried for as long as the settings say, in vain: the endpoint is disabled and staff told."""
+        if outcome.retry:
+            reason = f"delivery {delivery.id} failed for too long: {outcome.detail or outcome.status}"
+            webhook_endpoints.disable(connection, webhook_endpoints.endpoint_of(delivery.target), reason, now)
+
+    def _endpoint(self, endpoint_id: int) -> Any:
+        with self._database.read_engine.connect() as connection:
+            return endpoints.for_sending(connection, endpoint_id)
+
+    async def _post(self, target: Target, secret: str, msg_id: str, body: bytes) -> Outcome:
+        now = utc_now()
+        headers = {"content-type": "application/json", "user-agent": USER_AGENT, "webhook-id": msg_id,
+                   "webhook-timestamp": str(int(now.timestamp())),
+                   "webhook-signature": Webhook(secret).sign(msg_id, now, body),
+                   "host": target.url.netloc}
+        extensions = {"sni_hostname": target.url.hostname} if target.url.scheme == "https" else {}
+        try:
+            answer = await self._http().post(_pinned_url(target), content=body, headers=headers,
+                                             extensions=extensions)
+        except httpx.TimeoutException:
+            return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
+        except httpx.HTTPError as error:
+            return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}"[:500])
+        detail = answer.reason_phrase or ""
+        return Outcome(delivered=200 <= answer.status_code < 300, retry=True, status=answer.status_code,
+                       detail=detail)
+
+    def _http(self) -> httpx.AsyncClient:
+        """One client per event loop of the worker, made on first use (it belongs to that loop)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), follow_redirects=False,
+                                             limits=httpx.Limits(max_connections=64), trust_env=False)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def _pinned_url(target: Target) -> str:
+    """The URL with its host replaced by the address that was checked: no second lookup of the
+    name, which could answer differently (DNS rebinding). Host and TLS name stay the original."""
+    host = f"[{target.address}]" if isinstance(target.address, ipaddress.IPv6Address) else str(target.address)
+    url = target.url
+    return url._replace(netloc=f"{host}:{target.port}").geturl()
