@@ -81,7 +81,7 @@ class Settings:
         "disabled).")
     delivery_claim_lease_seconds: int = _setting(
         60, "How long a worker holds a delivery it is sending; a worker that died mid-send leaves it to be "
-        "sent again after this (kept above the webhook time-out).")
+        "sent again after this (at least the webhook time-out plus 5 s).")
     webhook_timeout_seconds: int = _setting(10, "Time-out of one webhook request (connect, send and answer).")
     webhooks_allow_private: bool = _setting(
         False, "Let webhook endpoints point at loopback, private, link-local and other non-public addresses.")

@@ -66,11 +66,14 @@ class WebhookChannel:
         if not endpoint.enabled:
             return Outcome(delivered=False, retry=False, detail="the endpoint is disabled")
         try:
-            target = await self._policy.resolve(endpoint.url)
+            async with asyncio.timeout(self._timeout):  # the whole try, however slowly the answer trickles in
+                target = await self._policy.resolve(endpoint.url)
+                return await self._post(target, endpoint.secret, message_id(delivery.event_id, endpoint_id),
+                                        orjson.dumps(delivery.payload))
         except RefusedAddress as refused:
             return Outcome(delivered=False, retry=True, detail=f"refused: {refused}")
-        return await self._post(target, endpoint.secret, message_id(delivery.event_id, endpoint_id),
-                                orjson.dumps(delivery.payload))
+        except TimeoutError:
+            return self._timed_out()
 
     def gave_up(self, connection: Connection, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         """Retried for as long as the settings say, in vain: the endpoint is disabled and staff told."""
@@ -93,12 +96,15 @@ class WebhookChannel:
             answer = await self._http().post(_pinned_url(target), content=body, headers=headers,
                                              extensions=extensions)
         except httpx.TimeoutException:
-            return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
+            return self._timed_out()
         except httpx.HTTPError as error:
             return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}"[:500])
         detail = answer.reason_phrase or ""
         return Outcome(delivered=200 <= answer.status_code < 300, retry=True, status=answer.status_code,
                        detail=detail)
+
+    def _timed_out(self) -> Outcome:
+        return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
 
     def _http(self) -> httpx.AsyncClient:
         """One client per event loop of the worker, made on first use (it belongs to that loop)."""

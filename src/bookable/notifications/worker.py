@@ -48,7 +48,8 @@ PeriodicJob = Callable[[Connection, datetime], None]
 FAN_OUT_BATCH = 500
 CLAIM_BATCH = 200
 SENDING_AT_ONCE = 32
-LEASE_MARGIN_SECONDS = 30
+LEASE_MARGIN_SECONDS = 5
+"""A claim outlasts the longest send (the webhook time-out bounds a whole try) by this much."""
 
 
 @runtime_checkable
