@@ -8,9 +8,9 @@ import threading
 from collections import Counter
 from typing import Any
 
+from bench.webhook_receiver import receiving
 from sqlalchemy import select
 
-from bench.webhook_receiver import receiving
 from bookable.notifications import webhook_endpoints
 from bookable.notifications.addresses import AddressPolicy
 from bookable.notifications.delivery_channel import Delivery, Outcome

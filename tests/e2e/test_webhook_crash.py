@@ -11,12 +11,12 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from bench.webhook_receiver import receiving
 from e2e_support import cli_environment, running_server
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 from test_serve import STAFF, set_up_club
 
-from bench.webhook_receiver import receiving
 from bookable.domain.actors import Actor, Channel, Role
 from bookable.notifications import webhook_endpoints
 from bookable.notifications.addresses import AddressPolicy
