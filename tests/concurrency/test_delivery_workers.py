@@ -79,12 +79,13 @@ def test_workers_side_by_side_send_every_delivery_once_and_never_the_same_one_to
 
     ids = [request.headers["webhook-id"] for request in receiver.requests]
     assert len(ids) == len(set(ids)) == BOOKINGS
-    sent = [delivery for channel in channels for delivery in channel.sent]
-    assert len(sent) == len(set(sent)) == BOOKINGS
-    assert sum(channel.overlaps for channel in channels) == 0
     with world.uow(write=False) as uow:
         rows: list[Any] = list(uow.session.scalars(select(m.DeliveryRecord).where(
             m.DeliveryRecord.target == webhook_endpoints.target_of(endpoint.id))))
+    ours = {row.id for row in rows}  # the shared test database may hold other tests' deliveries
+    sent = [delivery for channel in channels for delivery in channel.sent if delivery in ours]
+    assert len(sent) == len(set(sent)) == BOOKINGS
+    assert sum(channel.overlaps for channel in channels) == 0
     assert sorted((row.status, row.attempts) for row in rows) == [("delivered", 1)] * BOOKINGS
     if not database.is_sqlite:  # PostgreSQL: they shared the work (SQLite's writers take turns anyway)
-        assert sum(1 for channel in channels if channel.sent) >= 2, [len(c.sent) for c in channels]
+        assert sum(1 for channel in channels if ours & set(channel.sent)) >= 2, [len(c.sent) for c in channels]

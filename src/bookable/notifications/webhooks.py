@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import time
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from bookable.storage import webhook_endpoints as endpoints
 from bookable.storage.database import Database
 
 USER_AGENT = "bookable-webhooks/1"
+ENDPOINT_FRESH_SECONDS = 1.0
+"""How long a send may use an endpoint's URL, secret and enabled flag as read before: a change
+through the API reaches the sends within this, and a burst of deliveries reads each endpoint once."""
 
 
 def message_id(event_id: int, endpoint_id: int) -> str:
@@ -50,17 +54,32 @@ class WebhookChannel:
         self._policy = AddressPolicy.from_settings(settings)
         self._timeout = float(settings.webhook_timeout_seconds)
         self._client: httpx.AsyncClient | None = None
+        self._endpoints: dict[int, tuple[float, Any]] = {}
+        self._subscribed_in: tuple[object, dict[tuple[int, str], list[int]]] = (None, {})
 
     def fan_out(self, connection: Connection, event: OutboxEvent) -> list[Addressed]:
-        subscribed = endpoints.subscribed(connection, event.tenant_id, event.type)
+        subscribed = self._subscribed(connection, event.tenant_id, event.type)
         if not subscribed:
             return []
         payload = payload_of(event)
         return [Addressed(webhook_endpoints.target_of(endpoint_id), payload) for endpoint_id in subscribed]
 
+    def _subscribed(self, connection: Connection, tenant_id: int, event_type: str) -> list[int]:
+        """Read once per tenant and type in one fan-out transaction (which sees one state of the
+        endpoints anyway), not once per event."""
+        transaction, found = self._subscribed_in
+        current = connection.get_transaction()
+        if transaction is not current:
+            found = {}
+            self._subscribed_in = (current, found)
+        key = (tenant_id, event_type)
+        if key not in found:
+            found[key] = endpoints.subscribed(connection, tenant_id, event_type)
+        return found[key]
+
     async def send(self, delivery: Delivery) -> Outcome:
         endpoint_id = webhook_endpoints.endpoint_of(delivery.target)
-        endpoint = await asyncio.to_thread(self._endpoint, endpoint_id)
+        endpoint = await self._endpoint_for_send(endpoint_id)
         if endpoint is None:
             return Outcome(delivered=False, retry=False, detail="the endpoint was deleted")
         if not endpoint.enabled:
@@ -80,6 +99,13 @@ class WebhookChannel:
         if outcome.retry:
             reason = f"delivery {delivery.id} failed for too long: {outcome.detail or outcome.status}"
             webhook_endpoints.disable(connection, webhook_endpoints.endpoint_of(delivery.target), reason, now)
+
+    async def _endpoint_for_send(self, endpoint_id: int) -> Any:
+        read_at, endpoint = self._endpoints.get(endpoint_id, (0.0, None))
+        if time.monotonic() - read_at > ENDPOINT_FRESH_SECONDS:
+            endpoint = await asyncio.to_thread(self._endpoint, endpoint_id)
+            self._endpoints[endpoint_id] = (time.monotonic(), endpoint)
+        return endpoint
 
     def _endpoint(self, endpoint_id: int) -> Any:
         with self._database.read_engine.connect() as connection:
