@@ -47,7 +47,7 @@ T = TypeVar("T")
 PeriodicJob = Callable[[Connection, datetime], None]
 FAN_OUT_BATCH = 500
 CLAIM_BATCH = 200
-SENDING_AT_ONCE = 32
+SENDING_AT_ONCE = 16
 LEASE_MARGIN_SECONDS = 5
 """A claim outlasts the longest send (the webhook time-out bounds a whole try) by this much."""
 
