@@ -295,6 +295,7 @@ def webhooks(ctx: Context) -> dict[str, Any]:
     return {"endpoint": "POST /api/v1/bookings", "concurrency": ctx.sizes.throughput_concurrency,
             "bookings_per_second_off": off["per_second"], "bookings_per_second_on": on["per_second"],
             "ratio_on_to_off": round(on["per_second"] / off["per_second"], 3) if off["per_second"] else None,
+            "ratio_to_ceiling_off": off.get("ratio_to_ceiling"), "ratio_to_ceiling_on": on.get("ratio_to_ceiling"),
             "p99_ms_off": off["p99_ms"], "p99_ms_on": on["p99_ms"], "outbox_lag_at_end_seconds": lag_at_end,
             "drain_seconds": drained, "webhooks_received": delivered, "bookings_on": on["requests"],
             "per_second": on["per_second"], "ceiling_after": on["ceiling_after"], "off": off, "on": on}
