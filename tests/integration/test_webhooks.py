@@ -170,7 +170,8 @@ def test_an_endpoint_failing_past_the_retry_window_is_disabled_and_staff_are_tol
 @pytest.mark.parametrize("url", [
     "http://127.0.0.1:9/hook", "http://localhost/hook", "http://10.1.2.3/", "http://169.254.169.254/latest",
     "http://[::1]/", "http://224.0.0.1/", "http://192.168.0.10/", "ftp://example.org/", "example.org/hook",
-    "http://user:pw@example.org/", "http://[::ffff:127.0.0.1]/",
+    "http://user:pw@example.org/", "http://[::ffff:127.0.0.1]/", "http://[::1/", "http://example.org:99999/",
+    "http://0.0.0.0/", "https:///path",
 ])
 def test_urls_that_are_not_public_http_are_refused_with_422_and_nothing_is_saved(client, world, admin, url):
     answer = client.post(f"{API}/webhooks", headers=admin, json={"url": url, "event_types": ["booking.created"]})

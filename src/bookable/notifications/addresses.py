@@ -67,7 +67,10 @@ class AddressPolicy:
 
     def checked_url(self, url: str) -> SplitResult:
         """The URL, if it is one a webhook may have (http or https, a host, no credentials)."""
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as error:  # e.g. an unclosed [ of an IPv6 address
+            raise RefusedAddress(f"not a URL: {error}") from None
         if parts.scheme not in SCHEMES:
             raise RefusedAddress("the URL must start with http:// or https://")
         try:
