@@ -8,11 +8,11 @@ import subprocess
 import time
 
 import httpx
+from bench.webhook_receiver import receiving
 from e2e_support import bookable_command, cli_environment, running_server
 from test_serve import STAFF, set_up_club
 from test_webhook_crash import ENVIRONMENT, add_endpoint, all_delivered
 
-from bench.webhook_receiver import receiving
 from bookable.storage import models as m
 
 
