@@ -1,6 +1,6 @@
 """Every write path fires webhooks: a booking, a waiting-list place, a cancellation and the promotion
-it causes, made through the native API and through each dialect of a live server, reach the
-receiver as the same events, each saying which API it came through.
+it causes, made through the native API, each dialect and the members' web pages of a live server,
+reach the receiver as the same events, each saying which API it came through.
 
 BookingBug's API has no booking calls (spec 001: sessions and slots only); through it, raising a
 session's spaces promotes from the waiting list and destroying it with cancel_bookings=true cancels
@@ -137,6 +137,24 @@ def through_bookingbug(club: Club) -> str:
     return "bookingbug"
 
 
+def through_web(club: Club) -> str:
+    from tests.web.web_support import Visitor
+
+    world = club.world
+    slot = world.slots(world.offering(spaces=1).id)[0]
+    person_id, login, password = add_member(world)
+    with httpx.Client(base_url=club.base, timeout=30) as browser:
+        visitor = Visitor(browser, world.tenant.slug)
+        assert visitor.log_in(login, password).status == 200
+        booked = visitor.post("book", visitor.week_of(slot.local_date).form("/book", slot=slot.id))
+        assert "You are booked." in booked.message(), booked.text[:300]
+        club.native_book(slot.id, world.person(), waiting=True)
+        [mine] = [b for b in _bookings(club, slot.id) if b["person_id"] == person_id]
+        cancelled = visitor.post("cancel", visitor.week_of(slot.local_date).form("/cancel", booking=mine["id"]))
+        assert "Your booking is cancelled." in cancelled.message()
+    return "web"
+
+
 def _bookings(club: Club, slot_id: int) -> list[dict[str, Any]]:
     answer = httpx.get(f"{club.base}/api/v1/bookings", headers=club.key, params={"slot_id": slot_id})
     assert answer.status_code == 200, answer.text
@@ -148,6 +166,7 @@ WRITE_PATHS: dict[str, tuple[Callable[[Club], str], list[str]]] = {
     "views": (through_views, BOOK_CANCEL_PROMOTE),
     "brp": (through_brp, BOOK_CANCEL_PROMOTE),
     "ym": (through_ym, BOOK_CANCEL_PROMOTE),
+    "web": (through_web, BOOK_CANCEL_PROMOTE),
     "bookingbug": (through_bookingbug, ["booking.created", "booking.waitlisted", "booking.promoted",
                                         "booking.cancelled", "booking.cancelled"]),
 }
