@@ -57,7 +57,7 @@ class WebhookChannel:
         self._database = database
         self._policy = AddressPolicy.from_settings(settings)
         self._timeout = float(settings.webhook_timeout_seconds)
-        self._clients: dict[tuple[str, str, int], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str, str, int], tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self._endpoints: dict[int, tuple[float, Any]] = {}
         self._subscribed_in: tuple[object, dict[tuple[int, str], list[int]]] = (None, {})
 
@@ -122,9 +122,10 @@ class WebhookChannel:
                    "webhook-signature": Webhook(secret).sign(msg_id, now, body),
                    "host": target.url.netloc}
         extensions = {"sni_hostname": target.url.hostname} if target.url.scheme == "https" else {}
+        client, turns = self._http(target)
         try:
-            answer = await self._http(target).post(_pinned_url(target), content=body, headers=headers,
-                                             extensions=extensions)
+            async with turns:  # never more requests than connections: httpcore's queue is costly to run
+                answer = await client.post(_pinned_url(target), content=body, headers=headers, extensions=extensions)
         except httpx.TimeoutException:
             return self._timed_out()
         except httpx.HTTPError as error:
@@ -136,20 +137,22 @@ class WebhookChannel:
     def _timed_out(self) -> Outcome:
         return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
 
-    def _http(self, target: Target) -> httpx.AsyncClient:
-        """The client of one receiver (scheme, address, port), made on first use in the worker's loop."""
+    def _http(self, target: Target) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """The client of one receiver (scheme, address, port), made on first use in the worker's loop,
+        and the turns its connections are taken in."""
         key = (target.url.scheme, str(target.address), target.port)
-        client = self._clients.get(key)
-        if client is None:
+        found = self._clients.get(key)
+        if found is None:
             limits = httpx.Limits(max_connections=CONNECTIONS_PER_RECEIVER,
                                   max_keepalive_connections=CONNECTIONS_PER_RECEIVER)
-            client = self._clients[key] = httpx.AsyncClient(
-                timeout=httpx.Timeout(self._timeout), follow_redirects=False, limits=limits, trust_env=False)
-        return client
+            client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), follow_redirects=False, limits=limits,
+                                       trust_env=False)
+            found = self._clients[key] = (client, asyncio.Semaphore(CONNECTIONS_PER_RECEIVER))
+        return found
 
     async def close(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
+        for client, _ in clients:
             await client.aclose()
 
 
