@@ -6,6 +6,7 @@ or to take its time before answering (each connection answers its requests in or
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ class Received:
 class Receiver:
     def __init__(self) -> None:
         self.address: tuple[Any, ...] = ("127.0.0.1", 0)
+        self.scheme = "http"
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self.requests: list[Received] = []
@@ -36,7 +38,7 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.address
-        return f"http://{host}:{port}/hook"
+        return f"{self.scheme}://{host}:{port}/hook"
 
     def fail_next(self, times: int) -> None:
         with self._lock:
@@ -115,14 +117,16 @@ class _Connection(asyncio.Protocol):
 
 
 @contextmanager
-def receiving(host: str = "127.0.0.1") -> Iterator[Receiver]:
-    """A receiver on a free port of `host`, on an event loop in a thread of its own; stopped afterwards."""
+def receiving(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A receiver on a free port of `host` (HTTPS with `tls`), on an event loop in a thread of its own;
+    stopped afterwards."""
     receiver = Receiver()
+    receiver.scheme = "https" if tls else "http"
     loop = asyncio.new_event_loop()
     holder: list[asyncio.Server] = []
 
     async def start() -> None:
-        server = await loop.create_server(lambda: _Connection(receiver), host, 0)
+        server = await loop.create_server(lambda: _Connection(receiver), host, 0, ssl=tls)
         receiver.address = server.sockets[0].getsockname()[:2]
         holder.append(server)
 

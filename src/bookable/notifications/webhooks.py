@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 import time
 from datetime import datetime
 from typing import Any
@@ -24,15 +25,15 @@ from bookable.domain.actors import utc_now
 from bookable.notifications import webhook_endpoints
 from bookable.notifications.addresses import AddressPolicy, RefusedAddress, Target
 from bookable.notifications.delivery_channel import Addressed, Delivery, OutboxEvent, Outcome
+from bookable.notifications.http_transport import LeanTransport
 from bookable.settings import Settings
 from bookable.storage import webhook_endpoints as endpoints
 from bookable.storage.database import Database
 
 USER_AGENT = "bookable-webhooks/1"
 CONNECTIONS_PER_RECEIVER = 4
-"""Open connections to one receiver at most. Each receiver has a pool of its own: a slow one holds
-up only its own deliveries, and httpcore's pool, which looks at every connection it holds for each
-request, stays small (a shared pool of 64 cost about 1 ms of CPU per send)."""
+"""Requests in flight to one receiver at most. Each receiver has a client of its own: a slow one
+holds up only its own deliveries."""
 ENDPOINT_FRESH_SECONDS = 1.0
 """How long a send may use an endpoint's URL, secret and enabled flag as read before: a change
 through the API reaches the sends within this, and a burst of deliveries reads each endpoint once."""
@@ -53,8 +54,10 @@ def payload_of(event: OutboxEvent) -> dict[str, Any]:
 class WebhookChannel:
     name = webhook_endpoints.CHANNEL
 
-    def __init__(self, database: Database, settings: Settings) -> None:
+    def __init__(self, database: Database, settings: Settings, ssl_context: ssl.SSLContext | None = None) -> None:
+        """`ssl_context`: whom HTTPS receivers' certificates must be signed by (default: the system's CAs)."""
         self._database = database
+        self._ssl_context = ssl_context
         self._policy = AddressPolicy.from_settings(settings)
         self._timeout = float(settings.webhook_timeout_seconds)
         self._clients: dict[tuple[str, str, int], tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
@@ -143,10 +146,8 @@ class WebhookChannel:
         key = (target.url.scheme, str(target.address), target.port)
         found = self._clients.get(key)
         if found is None:
-            limits = httpx.Limits(max_connections=CONNECTIONS_PER_RECEIVER,
-                                  max_keepalive_connections=CONNECTIONS_PER_RECEIVER)
-            client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), follow_redirects=False, limits=limits,
-                                       trust_env=False)
+            client = httpx.AsyncClient(transport=LeanTransport(self._ssl_context), timeout=self._timeout,
+                                       follow_redirects=False, trust_env=False)
             found = self._clients[key] = (client, asyncio.Semaphore(CONNECTIONS_PER_RECEIVER))
         return found
 
