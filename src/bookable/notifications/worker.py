@@ -201,16 +201,21 @@ class DeliveryWorker:
                 return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}")
 
     def record(self, outcomes: list[tuple[Delivery, Outcome]]) -> None:
-        """Step 4."""
+        """Step 4: the deliveries that are settled for now in one statement; those given up one by
+        one, each with what its channel does then (only if this worker still held it)."""
 
         def write(connection: Connection) -> None:
             now = utc_now()
-            for delivery, outcome in outcomes:
-                self._record_one(connection, delivery, outcome, now)
+            attempts = [self._attempt(delivery, outcome, now) for delivery, outcome in outcomes]
+            deliveries.record_many(connection, self.name,
+                                   [attempt for attempt in attempts if attempt.status != deliveries.GIVEN_UP])
+            for (delivery, outcome), attempt in zip(outcomes, attempts, strict=True):
+                if attempt.status == deliveries.GIVEN_UP:
+                    self._give_up(connection, delivery, outcome, attempt)
 
         self._in_write(write)
 
-    def _record_one(self, connection: Connection, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
+    def _attempt(self, delivery: Delivery, outcome: Outcome, now: datetime) -> deliveries.Attempt:
         next_try = None
         if outcome.delivered:
             status = deliveries.DELIVERED
@@ -218,16 +223,18 @@ class DeliveryWorker:
             retry_until = self._windows.get(delivery.id, now)
             next_try = self.retry.next_try(delivery.attempt, now, retry_until) if outcome.retry else None
             status = deliveries.FAILED if next_try is not None else deliveries.GIVEN_UP
-        attempt = deliveries.Attempt(delivery.id, status, outcome.status, outcome.detail, next_try, now)
+        return deliveries.Attempt(delivery.id, status, outcome.status, outcome.detail, next_try, now)
+
+    def _give_up(self, connection: Connection, delivery: Delivery, outcome: Outcome,
+                 attempt: deliveries.Attempt) -> None:
         if not deliveries.record(connection, self.name, attempt):
             log.warning("delivery %d: lease lost before its outcome was recorded", delivery.id)
             return
-        if status == deliveries.GIVEN_UP:
-            log.warning("delivery %d (%s %s) given up: %s", delivery.id, delivery.channel, delivery.target,
-                        outcome.detail or outcome.status)
-            channel = self.channels.get(delivery.channel)
-            if isinstance(channel, GivesUp):
-                channel.gave_up(connection, delivery, outcome, now)
+        log.warning("delivery %d (%s %s) given up: %s", delivery.id, delivery.channel, delivery.target,
+                    outcome.detail or outcome.status)
+        channel = self.channels.get(delivery.channel)
+        if isinstance(channel, GivesUp):
+            channel.gave_up(connection, delivery, outcome, attempt.at)
 
     def run_periodic_jobs(self) -> int:
         """Step 5; how many jobs ran."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, and_, func, or_, select, true, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -120,6 +120,26 @@ def record(connection: Connection, worker: str, attempt: Attempt) -> bool:
     done = connection.execute(update(_deliveries).where(_deliveries.c.id == attempt.delivery_id,
                                                         _deliveries.c.claimed_by == worker).values(values))
     return done.rowcount == 1
+
+
+_RECORD_MANY = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.claimed_by == bindparam("b_worker"))
+    .values(status=bindparam("b_status"), last_status_code=bindparam("b_code"), last_detail=bindparam("b_detail"),
+            last_attempt_at=bindparam("b_at"), claimed_until=None, claimed_by=None,
+            next_attempt_at=func.coalesce(bindparam("b_next", type_=m.UtcDateTime()), _deliveries.c.next_attempt_at),
+            delivered_at=func.coalesce(bindparam("b_delivered", type_=m.UtcDateTime()), _deliveries.c.delivered_at))
+)
+
+
+def record_many(connection: Connection, worker: str, attempts: Sequence[Attempt]) -> None:
+    """record() of many tries in one executemany; a try whose lease `worker` lost changes nothing.
+    For outcomes that need to know whether they were recorded (giving up), use record()."""
+    if attempts:
+        connection.execute(_RECORD_MANY, [
+            {"b_id": a.delivery_id, "b_worker": worker, "b_status": a.status, "b_code": a.status_code,
+             "b_detail": a.detail[:500], "b_at": a.at, "b_next": a.next_attempt_at,
+             "b_delivered": a.at if a.status == DELIVERED else None} for a in attempts])
 
 
 def redeliver(connection: Connection, tenant_id: int, delivery_id: int, now: datetime,
