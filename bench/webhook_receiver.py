@@ -81,6 +81,10 @@ class _Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._busy = False
 
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
@@ -124,11 +128,23 @@ def receiving(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Ite
     receiver.scheme = "https" if tls else "http"
     loop = asyncio.new_event_loop()
     holder: list[asyncio.Server] = []
+    connections: set[_Connection] = set()
+
+    def connection() -> _Connection:
+        made = _Connection(receiver)
+        connections.add(made)
+        return made
 
     async def start() -> None:
-        server = await loop.create_server(lambda: _Connection(receiver), host, 0, ssl=tls)
+        server = await loop.create_server(connection, host, 0, ssl=tls)
         receiver.address = server.sockets[0].getsockname()[:2]
         holder.append(server)
+
+    async def stop() -> None:
+        """On the receiver's own loop; its connections too, so that no sender waits on a dead one."""
+        holder[0].close()
+        for each in connections:
+            each.close()
 
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -136,6 +152,7 @@ def receiving(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Ite
     try:
         yield receiver
     finally:
-        holder[0].close()
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()

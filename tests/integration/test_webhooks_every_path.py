@@ -187,12 +187,18 @@ def test_each_api_fires_the_same_webhooks_for_booking_cancelling_and_promoting(l
 
     channel = write(club)
 
-    requests = receiver.wait_for(len(expected))
+    deadline = time.monotonic() + 30
+    while len(distinct(receiver)) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(0.3)  # nothing more arrives
-    payloads = sorted((Webhook(endpoint["secret"]).verify(r.body, r.headers) for r in receiver.requests),
+    requests = distinct(receiver)  # a repeat (a try that timed out on a loaded machine) is dropped by its id
+    payloads = sorted((Webhook(endpoint["secret"]).verify(r.body, r.headers) for r in requests),
                       key=lambda payload: payload["id"])
     assert [p["type"] for p in payloads] == expected
     own = [p for p in payloads if p["data"]["channel"] == channel]
     assert {p["type"] for p in own} >= {"booking.cancelled", "booking.promoted"}  # the dialect's own write
     assert all(p["data"]["entity"] == "booking" and p["data"]["after"]["status"] for p in payloads)
-    assert len(requests) >= len(expected)
+
+
+def distinct(receiver: Receiver) -> list[Any]:
+    return list({request.headers["webhook-id"]: request for request in list(receiver.requests)}.values())
