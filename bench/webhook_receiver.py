@@ -34,6 +34,10 @@ class Receiver:
         self.failures_left = 0
         self.delay_seconds = 0.0
         self.keep = True  # the bench counts only
+        self.answer_body = b"ok"
+        self.connections_made = 0
+        self._open: set[_Connection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def url(self) -> str:
@@ -43,6 +47,15 @@ class Receiver:
     def fail_next(self, times: int) -> None:
         with self._lock:
             self.failures_left = times
+
+    def drop_connections(self) -> None:
+        """Close every open connection from the receiver's side (as a server ending idle keep-alives does)."""
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(self._drop(), self._loop).result(10)
+
+    async def _drop(self) -> None:
+        for each in list(self._open):
+            each.close()
 
     def answer(self, path: str, headers: dict[str, str], body: bytes) -> int:
         with self._arrived:
@@ -115,7 +128,8 @@ class _Connection(asyncio.Protocol):
         status = self._receiver.answer(path, headers, body)
         if self._transport is not None and not self._transport.is_closing():
             reason = "OK" if status == 200 else "Internal Server Error"
-            self._transport.write(f"HTTP/1.1 {status} {reason}\r\ncontent-length: 2\r\n\r\nok".encode())
+            body = self._receiver.answer_body
+            self._transport.write(f"HTTP/1.1 {status} {reason}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
         self._busy = False
         self._next()
 
@@ -128,11 +142,13 @@ def receiving(host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Ite
     receiver.scheme = "https" if tls else "http"
     loop = asyncio.new_event_loop()
     holder: list[asyncio.Server] = []
-    connections: set[_Connection] = set()
+    connections = receiver._open
+    receiver._loop = loop
 
     def connection() -> _Connection:
         made = _Connection(receiver)
         connections.add(made)
+        receiver.connections_made += 1
         return made
 
     async def start() -> None:

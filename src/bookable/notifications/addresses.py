@@ -4,17 +4,20 @@ A tenant must not be able to make the server call its own network (the database,
 service at 169.254.169.254, an admin port on localhost). The URL's host is checked when an
 endpoint is saved and, resolved again, at every send: a name that resolved to a public address
 yesterday may resolve to 127.0.0.1 today (DNS rebinding), so the request goes to the address that
-was checked, not to a second lookup of the name.
+was checked, not to a second lookup of the name: the HTTP client resolves names only through
+CheckedResolver, which hands it the allowed addresses alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from bookable.settings import Settings
 
@@ -25,18 +28,6 @@ SCHEMES = {"http": 80, "https": 443}
 
 class RefusedAddress(ValueError):
     """A URL a webhook may not be sent to; the message says why, for the admin who gave it."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where one request goes: the URL as given, and the checked address to connect to."""
-
-    url: SplitResult
-    address: IpAddress
-
-    @property
-    def port(self) -> int:
-        return self.url.port or SCHEMES[self.url.scheme]
 
 
 def parse_networks(text: str) -> tuple[IpNetwork, ...]:
@@ -99,29 +90,46 @@ class AddressPolicy:
             return
         self._check_all(host, found)
 
-    def _check_all(self, host: str, found: list[Any]) -> list[IpAddress]:
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    def _check_all(self, host: str, found: list[Any]) -> None:
+        addresses = [_address_of(str(info[4][0])) for info in found]
         for address in addresses:
             if why := self.refusal(address):
                 raise RefusedAddress(f"{host} resolves to {why}")
         if not addresses:
             raise RefusedAddress(f"{host} has no address")
-        return addresses
 
-    async def resolve(self, url: str) -> Target:
-        """The URL's first address that may be used; refused when any of its addresses may not (a
-        name that also points inside is a trap, whichever address a client would pick)."""
-        parts = self.checked_url(url)
-        host = parts.hostname or ""
-        literal = _literal(host)
-        if literal is not None:
-            return Target(parts, literal)
-        try:
-            found = await asyncio.get_running_loop().getaddrinfo(
-                host, parts.port or SCHEMES[parts.scheme], type=socket.SOCK_STREAM)
-        except OSError as error:
-            raise RefusedAddress(f"{host} does not resolve: {error}") from None
-        return Target(parts, self._check_all(host, found)[0])
+
+class RefusedByPolicy(OSError):
+    """Every address of a name is one a webhook may not be sent to (an OSError: aiohttp reports it
+    as a failed lookup, ClientConnectorDNSError)."""
+
+
+class CheckedResolver(AbstractResolver):
+    """aiohttp's default resolver with the addresses the policy refuses left out, so that the
+    connector connects only to an address checked on this lookup (DNS rebinding), and a lookup that
+    leaves none fails. aiohttp does not ask a resolver about an IP literal: send() checks those
+    itself (AddressPolicy.checked_url)."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._resolver = DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        found = await self._resolver.resolve(host, port, family)
+        allowed = [each for each in found if not self._policy.refusal(_address_of(each["host"]))]
+        if not allowed:
+            shown = ", ".join(sorted({each["host"] for each in found})) or "no address"
+            raise RefusedByPolicy(f"{host.rstrip('.')} resolves to {shown}, not a public address; the "
+                                  "operator can allow it with webhooks_allowed_networks")
+        return allowed
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
+def _address_of(text: str) -> IpAddress:
+    return ipaddress.ip_address(text.split("%")[0])
 
 
 def _literal(host: str) -> IpAddress | None:

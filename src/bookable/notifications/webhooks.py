@@ -10,30 +10,31 @@ secret. A 2xx answer is delivered; anything else, a time-out or a refused connec
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 import time
 from datetime import datetime
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook
 
 from bookable.domain.actors import utc_now
 from bookable.notifications import webhook_endpoints
-from bookable.notifications.addresses import AddressPolicy, RefusedAddress, Target
+from bookable.notifications.addresses import AddressPolicy, CheckedResolver, RefusedAddress, RefusedByPolicy
 from bookable.notifications.delivery_channel import Addressed, Delivery, OutboxEvent, Outcome
-from bookable.notifications.http_transport import LeanTransport
 from bookable.settings import Settings
 from bookable.storage import webhook_endpoints as endpoints
 from bookable.storage.database import Database
 
 USER_AGENT = "bookable-webhooks/1"
 CONNECTIONS_PER_RECEIVER = 4
-"""Requests in flight to one receiver at most. Each receiver has a client of its own: a slow one
-holds up only its own deliveries."""
+"""Connections (so requests in flight) to one receiver at most, kept alive between sends: a slow
+receiver holds up only its own deliveries, never the worker's other sends."""
+MAX_BODY = 64 * 1024
+"""What is read of an answer's body (the log shows the status, not the body); a longer body closes
+the connection instead of being read to its end."""
 ENDPOINT_FRESH_SECONDS = 1.0
 """How long a send may use an endpoint's URL, secret and enabled flag as read before: a change
 through the API reaches the sends within this, and a burst of deliveries reads each endpoint once."""
@@ -60,7 +61,7 @@ class WebhookChannel:
         self._ssl_context = ssl_context
         self._policy = AddressPolicy.from_settings(settings)
         self._timeout = float(settings.webhook_timeout_seconds)
-        self._clients: dict[tuple[str, str, int], tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
+        self._session: aiohttp.ClientSession | None = None
         self._endpoints: dict[int, tuple[float, Any]] = {}
         self._subscribed_in: tuple[object, dict[tuple[int, str], list[int]]] = (None, {})
 
@@ -92,14 +93,11 @@ class WebhookChannel:
         if not endpoint.enabled:
             return Outcome(delivered=False, retry=False, detail="the endpoint is disabled")
         try:
-            async with asyncio.timeout(self._timeout):  # the whole try, however slowly the answer trickles in
-                target = await self._policy.resolve(endpoint.url)
-                return await self._post(target, endpoint.secret, message_id(delivery.event_id, endpoint_id),
-                                        orjson.dumps(delivery.payload))
+            self._policy.checked_url(endpoint.url)  # an IP literal is checked here: aiohttp resolves only names
         except RefusedAddress as refused:
             return Outcome(delivered=False, retry=True, detail=f"refused: {refused}")
-        except TimeoutError:
-            return self._timed_out()
+        return await self._post(endpoint.url, endpoint.secret, message_id(delivery.event_id, endpoint_id),
+                                orjson.dumps(delivery.payload))
 
     def gave_up(self, connection: Connection, delivery: Delivery, outcome: Outcome, now: datetime) -> None:
         """Retried for as long as the settings say, in vain: the endpoint is disabled and staff told."""
@@ -118,48 +116,47 @@ class WebhookChannel:
         with self._database.read_engine.connect() as connection:
             return endpoints.for_sending(connection, endpoint_id)
 
-    async def _post(self, target: Target, secret: str, msg_id: str, body: bytes) -> Outcome:
+    async def _post(self, url: str, secret: str, msg_id: str, body: bytes) -> Outcome:
         now = utc_now()
         headers = {"content-type": "application/json", "user-agent": USER_AGENT, "webhook-id": msg_id,
                    "webhook-timestamp": str(int(now.timestamp())),
-                   "webhook-signature": Webhook(secret).sign(msg_id, now, body),
-                   "host": target.url.netloc}
-        extensions = {"sni_hostname": target.url.hostname} if target.url.scheme == "https" else {}
-        client, turns = self._http(target)
+                   "webhook-signature": Webhook(secret).sign(msg_id, now, body)}
         try:
-            async with turns:  # never more requests than connections: httpcore's queue is costly to run
-                answer = await client.post(_pinned_url(target), content=body, headers=headers, extensions=extensions)
-        except httpx.TimeoutException:
-            return self._timed_out()
-        except httpx.HTTPError as error:
+            async with self._http().post(url, data=body, headers=headers, allow_redirects=False) as answer:
+                await _read_some(answer)
+                return Outcome(delivered=200 <= answer.status < 300, retry=True, status=answer.status,
+                               detail=answer.reason or "")
+        except TimeoutError:  # the session's total time-out: the whole try, however slowly the answer trickles in
+            return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
+        except aiohttp.ClientConnectorDNSError as error:
+            if isinstance(error.os_error, RefusedByPolicy):
+                return Outcome(delivered=False, retry=True, detail=f"refused: {error.os_error}")
             return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}"[:500])
-        detail = answer.reason_phrase or ""
-        return Outcome(delivered=200 <= answer.status_code < 300, retry=True, status=answer.status_code,
-                       detail=detail)
+        except aiohttp.ClientError as error:
+            return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}"[:500])
 
-    def _timed_out(self) -> Outcome:
-        return Outcome(delivered=False, retry=True, detail=f"no answer within {self._timeout:g} s")
-
-    def _http(self, target: Target) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """The client of one receiver (scheme, address, port), made on first use in the worker's loop,
-        and the turns its connections are taken in."""
-        key = (target.url.scheme, str(target.address), target.port)
-        found = self._clients.get(key)
-        if found is None:
-            client = httpx.AsyncClient(transport=LeanTransport(self._ssl_context), timeout=self._timeout,
-                                       follow_redirects=False, trust_env=False)
-            found = self._clients[key] = (client, asyncio.Semaphore(CONNECTIONS_PER_RECEIVER))
-        return found
+    def _http(self) -> aiohttp.ClientSession:
+        """The session every send goes through, made on first use in the worker's loop."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=0,  # the worker's own concurrency bounds the total; the per-receiver bound is what matters
+                limit_per_host=CONNECTIONS_PER_RECEIVER, resolver=CheckedResolver(self._policy),
+                ssl=self._ssl_context or True)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self._timeout),
+                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+                skip_auto_headers=("Accept-Encoding",), trust_env=False)
+        return self._session
 
     async def close(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client, _ in clients:
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
-def _pinned_url(target: Target) -> str:
-    """The URL with its host replaced by the address that was checked: no second lookup of the
-    name, which could answer differently (DNS rebinding). Host and TLS name stay the original."""
-    host = f"[{target.address}]" if isinstance(target.address, ipaddress.IPv6Address) else str(target.address)
-    url = target.url
-    return url._replace(netloc=f"{host}:{target.port}").geturl()
+async def _read_some(answer: aiohttp.ClientResponse) -> None:
+    """The answer's body up to MAX_BODY, dropped; if there is more, aiohttp closes the connection
+    when the answer is released instead of keeping it for the next send."""
+    left = MAX_BODY
+    while left > 0 and (chunk := await answer.content.read(left)):
+        left -= len(chunk)
