@@ -29,10 +29,11 @@ SCENARIOS: dict[str, Callable[[scenarios.Context], dict[str, Any]]] = {
     "timetable": scenarios.timetable,
     "web_timetable": scenarios.web_timetable,
     "web_booking": scenarios.web_booking,
+    "webhooks": scenarios.webhooks,
 }
 ALIASES = {"throughput": ["throughput_native", "throughput_brp"], "web": ["web_timetable", "web_booking"],
-           "all": list(SCENARIOS)}
-INTERLEAVED = {"throughput_native", "throughput_brp", "web_booking"}
+           "all": [name for name in SCENARIOS if name != "webhooks"]}
+INTERLEAVED = {"throughput_native", "throughput_brp", "web_booking", "webhooks"}
 """Scenarios that measure their own ceiling in slices between theirs (scenarios.interleaved)."""
 
 
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during each booking scenario")
     parser.add_argument("--server", choices=["bookable", "uvicorn"], default="bookable",
                         help="bookable serve (default), or uvicorn on the same app (patient worker start-up check)")
+    parser.add_argument("--webhooks", action="store_true",
+                        help="add the webhooks scenario: native booking throughput without and with one webhook "
+                             "endpoint (a receiver this process runs), and the outbox lag at its end")
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk cross-check of /healthz")
     return parser.parse_args(argv)
 
@@ -84,7 +88,8 @@ def run_database(target: str, sizes: Sizes, args: argparse.Namespace) -> Abstrac
 def concurrencies(sizes: Sizes, names: list[str]) -> list[int]:
     used = {"contention": sizes.contention_clients, "throughput_native": sizes.throughput_concurrency,
             "throughput_brp": sizes.throughput_concurrency, "timetable": sizes.timetable_concurrency,
-            "web_timetable": sizes.timetable_concurrency, "web_booking": sizes.throughput_concurrency}
+            "web_timetable": sizes.timetable_concurrency, "web_booking": sizes.throughput_concurrency,
+            "webhooks": sizes.throughput_concurrency}
     return sorted({used[name] for name in names} or {sizes.throughput_concurrency})
 
 
@@ -168,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop the server, drop the run database
     sizes, names = sizes_from(args), chosen_scenarios(args.scenarios)
+    if args.webhooks:
+        names = [*[name for name in names if name != "webhooks"], "webhooks"]
+        os.environ["BOOKABLE_WEBHOOKS_ALLOWED_NETWORKS"] = "127.0.0.1/32"  # the bench's own receiver
     failed = False
     for target in args.database or ["sqlite"]:
         log(f"database {target.split('@')[-1]}, {args.workers} workers, scenarios {', '.join(names)}")

@@ -108,6 +108,10 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
         t = scenarios["web_booking"]
         checks["web_booking_rate"] = (t["per_second"] >= 1000 and t["bookings_per_answer"] == 1,
                                       ">= 1,000 bookings/s, one booking per answer")
+    if "webhooks" in scenarios:
+        w = scenarios["webhooks"]
+        checks["webhooks_rate"] = ((w["ratio_on_to_off"] or 0) >= 0.9, ">= 90% of the booking rate without webhooks")
+        checks["webhooks_lag"] = (w["outbox_lag_at_end_seconds"] < 5, "outbox lag < 5 s at the end of the throughput")
     return {name: {"met": bool(met), "target": target} for name, (met, target) in checks.items()}
 
 

@@ -256,3 +256,88 @@ def web_booking(ctx: Context) -> dict[str, Any]:
             "slots": len(slots) - 1, "members": len(members), "bookings_per_second": result["per_second"],
             "bookings_left": booked, "bookings_per_answer": round(booked / max(1, result["requests"]), 3),
             **result}
+
+
+WEBHOOK_TYPES = ["booking.created", "booking.waitlisted"]
+DRAIN_SECONDS = 120.0
+
+
+def webhooks(ctx: Context) -> dict[str, Any]:
+    """The native booking throughput with no webhook endpoint, then with one (pointing at a receiver
+    this process runs), each on its own half of the people; the outbox lag right at the end of the
+    second, and how long the worker then takes to deliver everything."""
+    from bench.webhook_receiver import receiving
+
+    people = ctx.manifest["people"]
+    ids = list(range(people["first_id"], people["first_id"] + people["count"]))
+    measured, warm_people = ids[:-WARMUP_PEOPLE], ids[-WARMUP_PEOPLE:]
+    enough = max(1, MAX_PAIRS // len(ctx.slots.native_slots)) // 2
+    unused = measured[len(measured) // 2:]  # throughput_native books from the front of the list
+    halves = unused[: len(unused) // 2][:enough], unused[len(unused) // 2:][:enough]
+    slots, template = ctx.slots.native_slots, native_booking(ctx)
+
+    def run(half: list[int]) -> dict[str, Any]:
+        warm = Phase(template, grid(slots, [{"person": p} for p in warm_people]), ctx.sizes.throughput_concurrency,
+                     duration=ctx.sizes.warmup_seconds)
+        return interleaved(ctx, warm, template, grid(slots, [{"person": p} for p in half]))
+
+    off = run(halves[0])
+    with receiving() as receiver:
+        receiver.keep = False
+        endpoint_id = _add_endpoint(ctx, receiver.url)
+        try:
+            on = run(halves[1])
+            lag_at_end = _outbox_lag(ctx)
+            drained = _drain(ctx)
+        finally:
+            _remove_endpoint(ctx, endpoint_id)
+        delivered = len(receiver.delivered())
+    return {"endpoint": "POST /api/v1/bookings", "concurrency": ctx.sizes.throughput_concurrency,
+            "bookings_per_second_off": off["per_second"], "bookings_per_second_on": on["per_second"],
+            "ratio_on_to_off": round(on["per_second"] / off["per_second"], 3) if off["per_second"] else None,
+            "ratio_to_ceiling_off": off.get("ratio_to_ceiling"), "ratio_to_ceiling_on": on.get("ratio_to_ceiling"),
+            "p99_ms_off": off["p99_ms"], "p99_ms_on": on["p99_ms"], "outbox_lag_at_end_seconds": lag_at_end,
+            "drain_seconds": drained, "webhooks_received": delivered, "bookings_on": on["requests"],
+            "per_second": on["per_second"], "ceiling_after": on["ceiling_after"], "off": off, "on": on}
+
+
+def _add_endpoint(ctx: Context, url: str) -> int:
+    from bookable.domain.actors import Actor, Channel, Role
+    from bookable.notifications import webhook_endpoints
+    from bookable.notifications.addresses import AddressPolicy
+
+    tenant_id = ctx.manifest["tenant_id"]
+    with UnitOfWork(ctx.database, tenant_id) as uow:
+        endpoint = webhook_endpoints.create(uow, Actor(tenant_id, "bench", Role.ADMIN, Channel.CLI),
+                                            AddressPolicy(allow_private=True), url, WEBHOOK_TYPES, True)
+        uow.commit()
+        return endpoint.id
+
+
+def _remove_endpoint(ctx: Context, endpoint_id: int) -> None:
+    from bookable.domain.actors import Actor, Channel, Role
+    from bookable.notifications import webhook_endpoints
+
+    tenant_id = ctx.manifest["tenant_id"]
+    with UnitOfWork(ctx.database, tenant_id) as uow:
+        webhook_endpoints.delete(uow, Actor(tenant_id, "bench", Role.ADMIN, Channel.CLI), endpoint_id)
+        uow.commit()
+
+
+def _outbox_lag(ctx: Context) -> float:
+    from bookable.notifications.status import outbox_status
+
+    with UnitOfWork(ctx.database, ctx.manifest["tenant_id"], write=False) as uow:
+        return outbox_status(uow).oldest_undelivered_age_seconds
+
+
+def _drain(ctx: Context) -> float | None:
+    """Seconds until nothing is left to deliver (None: not within DRAIN_SECONDS)."""
+    import time
+
+    started = time.monotonic()
+    while time.monotonic() - started < DRAIN_SECONDS:
+        if _outbox_lag(ctx) == 0:
+            return round(time.monotonic() - started, 2)
+        time.sleep(0.1)
+    return None

@@ -176,12 +176,54 @@ def serve(
         _print_demo(demo_data.load(database), base_url=f"http://{_browsable(settings.host)}:{settings.port}")
     housekeeping.roll_all_horizons(database)  # once here, so workers start with nothing to add
     database.dispose()
-    with _metrics_folder(settings):
+    with _metrics_folder(settings), _delivery_worker(settings):
         serving.serve(uvicorn.Config(
             APP_FACTORY, factory=True, host=settings.host, port=settings.port, workers=settings.workers,
             loop="auto", http="auto", log_config=None, log_level=settings.log_level, access_log=False,
             proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_worker_healthcheck=settings.worker_start_timeout))
+
+
+@contextmanager
+def _delivery_worker(settings: Settings) -> Iterator[None]:
+    """One delivery worker beside the HTTP workers, in this process (docs/notifications.md); none
+    when `delivery_worker` is off (`bookable worker` runs elsewhere)."""
+    if not settings.delivery_worker:
+        yield
+        return
+    from bookable.notifications.running import WorkerThread, worker_for
+
+    database = Database(settings.database_url)
+    thread = WorkerThread(worker_for(database, settings)).start()
+    try:
+        yield
+    finally:
+        thread.stop()
+        database.dispose()
+
+
+@app.command("worker")
+def worker_command(
+    ctx: typer.Context,
+    log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error [default: info].")] = None,
+    log_format: Annotated[str | None, typer.Option(help="auto, console, keyvalue or json [default: auto].")] = None,
+) -> None:
+    """Run the delivery worker alone (webhooks, email, reminders) until interrupted; run `serve`
+    with BOOKABLE_DELIVERY_WORKER=false then. Several may run side by side on PostgreSQL."""
+    import asyncio
+    import signal
+    import threading
+
+    from bookable.notifications.running import worker_for
+    from bookable.observability import logs
+
+    settings = settings_from(ctx, log_level=log_level, log_format=log_format)
+    logs.configure(settings.log_level, settings.log_format)
+    database = database_from(ctx)
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    asyncio.run(worker_for(database, settings).run(stop))
 
 
 @contextmanager

@@ -87,6 +87,27 @@ class Settings:
         "links and calendar ids in emails.")
     reminder_hours: int = _setting(24, "How many hours before a class its reminder email is sent (0: no reminders).")
 
+    delivery_worker: bool = _setting(
+        True, "Run the delivery worker (webhooks, email) inside `bookable serve`: one per serve, whatever "
+        "its worker count. `false`: run `bookable worker` on its own instead.")
+    delivery_poll_milliseconds: int = _setting(
+        250, "How often an idle delivery worker looks for new events and deliveries that are due.")
+    delivery_retry_base_seconds: int = _setting(
+        10, "Wait before the first retry of a failed delivery; each later wait doubles (with jitter).")
+    delivery_retry_max_seconds: int = _setting(3600, "Longest wait between two tries of one delivery.")
+    delivery_give_up_after_seconds: int = _setting(
+        86_400, "How long a failing delivery is retried before it is given up (a webhook endpoint is then "
+        "disabled).")
+    delivery_claim_lease_seconds: int = _setting(
+        60, "How long a worker holds a delivery it is sending; a worker that died mid-send leaves it to be "
+        "sent again after this (at least the webhook time-out plus 5 s).")
+    webhook_timeout_seconds: int = _setting(10, "Time-out of one webhook request (connect, send and answer).")
+    webhooks_allow_private: bool = _setting(
+        False, "Let webhook endpoints point at loopback, private, link-local and other non-public addresses.")
+    webhooks_allowed_networks: str = _setting(
+        "", "Comma-separated networks (CIDR, e.g. `10.1.2.0/24,127.0.0.1/32`) webhook endpoints may point at "
+        "although they are not public.")
+
     def __post_init__(self) -> None:
         _check_between("port", self.port, 1, 65535)
         _check_between("workers", self.workers, 1, 512)
@@ -100,6 +121,12 @@ class Settings:
         _check_between("smtp_timeout", self.smtp_timeout, 1, 600)
         _check_between("reminder_hours", self.reminder_hours, 0, 24 * 14)
         _check_public_url(self.public_url)
+        _check_between("delivery_poll_milliseconds", self.delivery_poll_milliseconds, 10, 60_000)
+        _check_between("delivery_retry_base_seconds", self.delivery_retry_base_seconds, 1, 86_400)
+        _check_between("delivery_retry_max_seconds", self.delivery_retry_max_seconds, 1, 86_400)
+        _check_between("delivery_give_up_after_seconds", self.delivery_give_up_after_seconds, 1, 30 * 86_400)
+        _check_between("delivery_claim_lease_seconds", self.delivery_claim_lease_seconds, 1, 86_400)
+        _check_between("webhook_timeout_seconds", self.webhook_timeout_seconds, 1, 300)
 
     def but(self, **changes: Any) -> Settings:
         """These settings with the given ones changed (None: left as it is)."""

@@ -29,6 +29,7 @@ from bookable.api.errors import ApiError
 from bookable.api.middleware import RequestGuard
 from bookable.api.native.openapi import document_native_api
 from bookable.domain.errors import DomainError
+from bookable.notifications.status import publish_metrics
 from bookable.observability import health, metrics, tracing
 from bookable.observability.requests import RequestRecorder
 from bookable.services import housekeeping
@@ -77,6 +78,7 @@ def create_app(
         description="Self-hosted booking server: native JSON API.",
     )
     app.state.database = database
+    app.state.settings = settings
     app.state.authenticator = authenticator
     _install_error_handlers(app)
 
@@ -111,6 +113,10 @@ def _add_operations_routes(app: FastAPI, database: Database, settings: Settings)
     if settings.metrics:
         @app.get("/metrics", include_in_schema=False)
         async def prometheus_metrics() -> Response:
+            try:
+                await run_in_threadpool(publish_metrics, database)
+            except Exception:  # noqa: BLE001 - the other metrics still answer when the database does not
+                log.exception("reading the outbox backlog for the metrics failed")
             body, content_type = metrics.exposition()
             return Response(body, media_type=content_type)
 

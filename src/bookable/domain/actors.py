@@ -21,7 +21,7 @@ class Channel(StrEnum):
     YM = "ym"
     CLI = "cli"
     WEB = "web"
-    WORKER = "worker"  # the delivery worker's own periodic jobs (reminders)
+    WORKER = "worker"  # the delivery worker and its periodic jobs (reminders, webhook.endpoint_disabled)
 
 
 @dataclass(frozen=True)

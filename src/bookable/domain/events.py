@@ -46,6 +46,10 @@ class EventType(StrEnum):
     API_KEY_REVOKED = "apikey.revoked"
     CALENDAR_FEED_CREATED = "calendar_feed.created"
     CALENDAR_FEED_REVOKED = "calendar_feed.revoked"
+    WEBHOOK_ENDPOINT_CREATED = "webhook.endpoint_created"
+    WEBHOOK_ENDPOINT_UPDATED = "webhook.endpoint_updated"
+    WEBHOOK_ENDPOINT_DELETED = "webhook.endpoint_deleted"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook.endpoint_disabled"
 
 
 CATALOG_ENTITIES = ("business_unit", "resource", "product_group", "product_label", "product", "person", "registration")

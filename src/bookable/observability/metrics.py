@@ -44,8 +44,11 @@ LOGIN_FAILURES = Counter("bookable_login_failures", "Credentials refused, by kin
                          ["kind"])
 LOGIN_THROTTLES = Counter("bookable_login_throttles", "Logins refused because of too many recent failures.",
                           ["kind"])
-OUTBOX_LAG = Gauge("bookable_outbox_lag_seconds", "Age of the oldest undelivered outbox event.",
-                   multiprocess_mode="max")
+OUTBOX_LAG = Gauge("bookable_outbox_lag_seconds", "Age of the oldest undelivered outbox event (read from the "
+                   "database at each scrape).", multiprocess_mode="mostrecent")
+DELIVERIES = Gauge("bookable_deliveries", "Deliveries (webhooks, emails) by status: pending, failed (to be retried), "
+                   "delivered, given_up (read from the database at each scrape).", ["status"],
+                   multiprocess_mode="mostrecent")
 POOL_CONNECTIONS = Gauge("bookable_db_pool_connections", "Database connections of each worker's pools, by state.",
                          ["engine", "state"], multiprocess_mode="livesum")
 
@@ -105,9 +108,12 @@ def login_throttled(kind: str) -> None:
     LOGIN_THROTTLES.labels(kind).inc()
 
 
-def outbox_lag(seconds: float) -> None:
-    """For the outbox worker to call as it delivers (the outbox does not exist yet)."""
-    OUTBOX_LAG.set(seconds)
+def outbox_backlog(lag_seconds: float, counts: dict[str, int]) -> None:
+    """What the delivery worker still has to do, as the database says at a scrape: right whichever
+    process or host runs the worker."""
+    OUTBOX_LAG.set(lag_seconds)
+    for status, count in counts.items():
+        DELIVERIES.labels(status).set(count)
 
 
 def pool_in_use(engine: str, size: int, checked_out: int, overflow: int) -> None:

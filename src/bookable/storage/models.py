@@ -471,3 +471,60 @@ class BookingReminder(Base):
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
     tenant_id: Mapped[int] = tenant_fk()
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookEndpoint(Base):
+    """Where a tenant wants its events POSTed (notifications.webhooks). The signing secret is kept
+    as given out (`whsec_...`): signing needs it, a hash would not do."""
+
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    secret: Mapped[str] = mapped_column(String(100))
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DeliveryRecord(Base):
+    """One message of one channel for one outbox event (notifications.worker): unique per event,
+    channel and target, so that fanning an event out again adds nothing.
+
+    A worker that claims it sets `claimed_until` (its lease): until then no other worker sends it;
+    a worker that died mid-send leaves a lease that runs out, and the delivery is sent again."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", "target"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_target", "tenant_id", "channel", "target", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    retry_until: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_detail: Mapped[str] = mapped_column(String(500))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OutboxCursor(Base):
+    """How far the delivery worker has fanned the outbox out: the last event id it has read."""
+
+    __tablename__ = "outbox_cursors"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

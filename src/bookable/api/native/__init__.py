@@ -25,6 +25,7 @@ from bookable.api.native import (
     resources,
     slots,
     tenant,
+    webhooks,
 )
 from bookable.api.problem import render_problem
 
@@ -34,7 +35,8 @@ NATIVE_STATUS = {"invalid_parameter": 422, "too_many_places": 422}
 # per route tried, and each router included (rather than its routes) costs a walk of the router
 # tree on every request (api.api_routes). The modules' routers carry the full prefix.
 router = APIRouter(routes=[route for module in (bookings, slots, offerings, persons, registrations, business_units,
-                                                resources, product_groups, product_labels, products, audit, tenant)
+                                                resources, product_groups, product_labels, products, audit, tenant,
+                                                webhooks)
                            for route in module.router.routes])
 
 PATHS = re.compile(r"^/api/v1(/|$)")
