@@ -61,8 +61,9 @@ def test_the_serve_worker_emails_and_signs_every_change_and_reminds_once_after_a
                     receiver.url, EVENT_TYPES, True).secret
                 uow.commit()
             with running_server(fresh_url, tmp_path / "serve.log", env=worker_environment(smtp.port, 0)) as (base, _):
-                booked = [httpx.post(f"{base}/api/v1/bookings", json={"slot_id": club.slot_id, "person_id": person},
-                                     auth=STAFF, timeout=30).json() for person in club.people]
+                booked = [httpx.post(f"{base}/api/v1/bookings", auth=STAFF, timeout=30, json={
+                    "slot_id": club.slot_id, "person_id": person, "waitlist": "if_full"}).json()
+                    for person in club.people]
                 assert [booking["status"] for booking in booked] == ["confirmed", "waitlisted"]
                 cancelled = httpx.post(f"{base}/api/v1/bookings/{booked[0]['id']}/cancel", json={}, auth=STAFF,
                                        timeout=30)
@@ -83,5 +84,6 @@ def test_the_serve_worker_emails_and_signs_every_change_and_reminds_once_after_a
 
     assert reminded == {EMAILS[1]: ["Reminder"]}
     with open_database.session(write=False) as session:
-        channels = sorted(session.scalars(select(m.DeliveryRecord.channel).where(m.DeliveryRecord.status == "delivered")))
+        delivered = select(m.DeliveryRecord.channel).where(m.DeliveryRecord.status == "delivered")
+        channels = sorted(session.scalars(delivered))
     assert channels == ["email"] * 5 + ["webhook"] * 4

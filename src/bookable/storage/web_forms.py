@@ -39,7 +39,7 @@ def claim_staff_form_token(connection: Connection, tenant_id: int, user_id: int,
     """claim_form_token for a staff user's form. Whether a row was inserted is read from RETURNING:
     psycopg's cursor gives no row count here (-1)."""
     table: Table = m.StaffFormSubmission.__table__  # type: ignore[assignment]
-    statement = _insert_unless_present(connection, table).values(
+    statement = insert_unless_present(connection, table).values(
         tenant_id=tenant_id, user_id=user_id, token=token, created_at=now).returning(table.c.id)
     return connection.execute(statement).first() is not None
 
