@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 
 from bookable.storage.schema import head_revision
 
-DATASET_VERSION = 3
+DATASET_VERSION = 4  # 4: slots carry their counters (migration 0009)
 
 
 @dataclass(frozen=True)
