@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small data and short runs: a smoke run in ~1 minute")
     parser.add_argument("--size", choices=sorted(PRESETS), help="data and run sizes (default full, or quick)")
     parser.add_argument("--seconds", type=float, help="override the throughput run length")
+    parser.add_argument("--large-event", type=int, metavar="BOOKINGS",
+                        help="large_event's bookings (full size 50,000), whatever the data set's size; the first "
+                             "and last tenth are compared")
     parser.add_argument("--rebuild", action="store_true", help="seed the cached data set again")
     parser.add_argument("--no-cache", action="store_true", help="seed a throwaway database, keep nothing")
     parser.add_argument("--output", type=Path, help="JSON file to write (default bench/results/<time>-<db>.json)")
@@ -76,6 +79,9 @@ def chosen_scenarios(spec: str) -> list[str]:
 
 def sizes_from(args: argparse.Namespace) -> Sizes:
     sizes = PRESETS[args.size or ("quick" if args.quick else "full")]
+    if args.large_event:
+        sizes = replace(sizes, large_event_bookings=args.large_event, large_event_window=args.large_event // 10,
+                        large_event_places=max(sizes.large_event_places, args.large_event))
     return replace(sizes, throughput_seconds=args.seconds) if args.seconds else sizes
 
 
