@@ -99,6 +99,13 @@ SLOT_TERMS_AND_CHECKS = Prepared(
     SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS))  # type: ignore[attr-defined]
 """The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
 statement instead of four (each costs its own Python around SQLite's work)."""
+SLOT_TERMS_LOCKED = Prepared(
+    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS)  # type: ignore[attr-defined]
+    .where(_offerings.c.kind != "course").with_for_update(of=_slots))
+"""PostgreSQL: the slot locked, with its offering's terms and the places it holds, in one round
+trip. A FOR UPDATE that waited re-reads the slot's row as the other booking left it, counters
+included (nothing here is summed from other rows, which would be as of the wait's start: ADR 0005).
+A course's slot is not locked here (no row): a course locks all of its slots in id order."""
 CHECKS = Prepared(select(*CHECK_COLUMNS))
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
@@ -180,15 +187,25 @@ class BookingStore:
             if found.kind == "course":
                 return self._course_facts(person_id, found)
             return self._slot_facts(person_id, found, _labelled_slot(found), found, found)
-        terms, slot = self._target(slot_id, offering_id)
+        if slot_id is not None:
+            locked = SLOT_TERMS_LOCKED.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+            if locked is not None:
+                checks = self._checks(person_id, slot_id)
+                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, checks)
+        terms, slot = self._target(slot_id, offering_id)  # a course's slot, a missing slot, or an offering
         if slot is None or terms.kind == "course":
             return self._course_facts(person_id, terms)
         locked = LOCK_SLOT.first(self._connection(), {"slot_id": slot.id})
         if locked is None:
             raise _slot_not_found(slot.id)
-        checks = CHECKS.first(self._connection(), {
-            "slot_id": slot.id, "tenant_id": self.tenant_id, "person_id": person_id})
-        return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked, checks)
+        return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked,
+                                self._checks(person_id, slot.id))
+
+    def _checks(self, person_id: int, slot_id: int) -> Any:
+        """Read after the slot's lock, in a statement of its own: its snapshot sees every booking
+        committed before the lock was granted (ADR 0005)."""
+        return CHECKS.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id,
+                                                 "person_id": person_id})
 
     def _target(self, slot_id: int | None, offering_id: int | None) -> tuple[Any, SlotFacts | None]:
         """The offering's terms and, unless it is a course, the one slot a booking would take;

@@ -13,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bookable.domain.errors import ValidationError
+from bookable.storage.liveness import check_on_checkout
 from bookable.storage.locking import (
     GatedConnection,
     WriterGate,
@@ -65,9 +66,9 @@ class Database:
             self.write_engine = self._sqlite_engine(immediate=True)
         else:
             self.read_engine = self.write_engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size + 10, pool_pre_ping=True,
-                json_serializer=json_text,
+                self.url, pool_size=pool_size, max_overflow=pool_size + 10, json_serializer=json_text,
             )
+            check_on_checkout(self.write_engine)  # instead of pool_pre_ping's round trip per request
         for engine in {self.read_engine, self.write_engine}:
             event.listen(engine, "before_cursor_execute", refuse_nul_text)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
