@@ -4,7 +4,7 @@ ping round trip for the ones that are alive (storage.liveness)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from tests.conftest import POSTGRES_URL, throwaway_postgres
 
 from bookable.storage.database import Database, database_url
