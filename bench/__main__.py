@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bench import report, scenarios, wrk
 from bench.cache import RunDatabase, log, postgres_run_database, sqlite_run_database
 from bench.capacity import cpu_capacity
@@ -56,6 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--large-event", type=int, metavar="BOOKINGS",
                         help="large_event's bookings (full size 50,000), whatever the data set's size; the first "
                              "and last tenth are compared")
+    parser.add_argument("--pgbouncer", metavar="HOST:PORT",
+                        help="PostgreSQL only: the server (and the scenarios' checks) connect through this PgBouncer "
+                             "in transaction pooling mode (?pooler=pgbouncer); seeding goes straight to PostgreSQL")
     parser.add_argument("--rebuild", action="store_true", help="seed the cached data set again")
     parser.add_argument("--no-cache", action="store_true", help="seed a throwaway database, keep nothing")
     parser.add_argument("--output", type=Path, help="JSON file to write (default bench/results/<time>-<db>.json)")
@@ -107,9 +112,11 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
     report.show("cpu capacity", results["machine"]["cpu_capacity_before"])
     with run_database(target, sizes, args) as run:
         results["seed_seconds"] = run.manifest.get("seed_seconds")
-        database = Database(run.url, pool_size=2)
+        url = through_pgbouncer(run.url, args.pgbouncer) if args.pgbouncer and kind == "postgresql" else run.url
+        results["through_pgbouncer"] = url != run.url
+        database = Database(url, pool_size=2)
         slots = prepare_run(database, run.manifest, sizes, large_event="large_event" in names)
-        with running_server(run.url, args.workers, report.RESULTS, args.server) as server:
+        with running_server(url, args.workers, report.RESULTS, args.server) as server:
             results["server_command"] = " ".join(server.command)
             context = scenarios.Context(server, database, run.manifest, slots, sizes)
             ceilings = {}
@@ -137,6 +144,12 @@ def run_one(target: str, sizes: Sizes, names: list[str], args: argparse.Namespac
         database.dispose()
     results["targets"] = report.verdicts(results)
     return results
+
+
+def through_pgbouncer(url: str, address: str) -> str:
+    host, _, port = address.rpartition(":")
+    pooled = make_url(url).set(host=host or "127.0.0.1", port=int(port)).update_query_dict({"pooler": "pgbouncer"})
+    return pooled.render_as_string(hide_password=False)
 
 
 def _ratio_to_adjacent_ceilings(context: scenarios.Context, figures: dict[str, Any], before: float) -> float:
