@@ -28,7 +28,7 @@ CONFIG = """\
 [databases]
 * = host=127.0.0.1 port=5432
 [pgbouncer]
-listen_addr = 127.0.0.1
+listen_addr = {listen}
 listen_port = {port}
 unix_socket_dir =
 auth_type = trust
@@ -51,7 +51,7 @@ def require_pgbouncer() -> None:
 
 
 @contextmanager
-def running_pgbouncer() -> Iterator[int]:
+def running_pgbouncer(listen: str = "127.0.0.1", server_connections: int = SERVER_CONNECTIONS) -> Iterator[int]:
     """Yields the port of a PgBouncer (transaction pooling) in front of 127.0.0.1:5432; stops it and
     removes its folder after. The folder is its own under /tmp: as root, PgBouncer runs as postgres,
     which cannot enter pytest's folders."""
@@ -60,7 +60,7 @@ def running_pgbouncer() -> Iterator[int]:
     folder = Path(tempfile.mkdtemp(prefix="bookable-pgbouncer-"))
     (folder / "userlist.txt").write_text('"postgres" ""\n')
     config = folder / "pgbouncer.ini"
-    config.write_text(CONFIG.format(port=port, folder=folder, server_connections=SERVER_CONNECTIONS))
+    config.write_text(CONFIG.format(port=port, folder=folder, server_connections=server_connections, listen=listen))
     command = [str(PGBOUNCER), str(config)]
     if os.geteuid() == 0:  # "PgBouncer should not run as root"
         shutil.chown(folder, "postgres")
@@ -69,7 +69,7 @@ def running_pgbouncer() -> Iterator[int]:
         command[1:1] = ["-u", "postgres"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        _wait_for(port, process, folder)
+        _wait_for(listen.split(",")[0], port, process, folder)
         yield port
     finally:
         process.terminate()
@@ -81,14 +81,14 @@ def running_pgbouncer() -> Iterator[int]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes], folder: Path) -> None:
+def _wait_for(host: str, port: int, process: subprocess.Popen[bytes], folder: Path) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log = folder / "pgbouncer.log"
             pytest.fail(f"pgbouncer exited with {process.returncode}: {log.read_text() if log.exists() else ''}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.05)
