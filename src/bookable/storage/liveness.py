@@ -7,6 +7,10 @@ server's last message, or the end of the stream. An idle connection with nothing
 as it is; one with something to read is pinged as before, and replaced if the ping fails
 (`DisconnectionError` makes the pool connect again). A link that vanished without a word (a cable
 pulled) is not seen before use, as before: the pre-ping would have waited for TCP's timeout too.
+A server process that is told to end in the very moment its connection is taken from the pool (a
+restart a few microseconds before the request) is not seen either: that request fails with a
+connection error, and the pool connects afresh for the next; the ping narrowed that window, at a
+round trip per request, without closing it.
 """
 
 from __future__ import annotations
