@@ -27,11 +27,13 @@ class BulkWriter:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.is_postgres = connection.dialect.name == "postgresql"
+        self.skips_triggers = False  # then the slots' counters are recounted after bookings are written
         if not self.is_postgres:
             connection.exec_driver_sql("PRAGMA cache_size=-262144")
         elif connection.exec_driver_sql("SELECT current_setting('is_superuser')").scalar() == "on":
             # the generated rows are consistent by construction: skip per-row foreign-key triggers
             connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            self.skips_triggers = True
 
     def next_id(self, table: Table) -> int:
         return int(self.connection.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1

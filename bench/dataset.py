@@ -19,6 +19,7 @@ from bench.sizes import Sizes
 from bookable.domain.localtime import to_utc
 from bookable.services import accounts
 from bookable.storage import models as m
+from bookable.storage import slot_counters
 from bookable.storage.database import Database
 from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
@@ -230,4 +231,14 @@ def insert_bookings(
     first = writer.next_id(m.Booking.__table__)
     table = shape(m.Booking, ("id", "person_id", "offering_id", "slot_id"), tenant_id=tenant_id, places=1,
                   status="confirmed", channel="native", created_at=now, changed_at=now)
-    return write(writer, table, ((first + n, *triple) for n, triple in enumerate(values)))
+    slot_ids: set[int] = set()
+
+    def noting_slots() -> Iterator[tuple[int, int, int, int]]:
+        for n, (person_id, offering_id, slot_id) in enumerate(values):
+            slot_ids.add(slot_id)
+            yield first + n, person_id, offering_id, slot_id
+
+    written = write(writer, table, noting_slots())
+    if writer.skips_triggers:  # COPY without triggers: the counters are set from the rows written
+        slot_counters.recount(writer.connection, tenant_id, None if len(slot_ids) > 1000 else slot_ids)
+    return written

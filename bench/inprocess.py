@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench.cache import sqlite_run_database
+from bench.cache import postgres_run_database, sqlite_run_database
 from bench.dataset import MEMBER_PASSWORD
 from bench.fixture import RunSlots, prepare_run
 from bench.sizes import PRESETS
@@ -105,6 +105,8 @@ def run_endpoints_inline() -> None:
         return function(*args, **kwargs)
 
     fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
+    import bookable.api.execution
+    bookable.api.execution.run_in_threadpool = inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
 
 
@@ -193,13 +195,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")
     parser.add_argument("--size", choices=sorted(PRESETS), default="quick", help="the seeded data set (default quick)")
     parser.add_argument("--lines", type=int, default=40, help="how many lines of the profile to print")
+    parser.add_argument("--database", default="sqlite", metavar="sqlite|URL",
+                        help="sqlite (default) or a PostgreSQL URL (its writes run in the thread pool, as served)")
     parser.add_argument("--concurrency", type=int, default=1,
                         help="requests in flight at once (SQLite writes then share batches: ADR 0010)")
     args = parser.parse_args()
     if args.profile:
         run_endpoints_inline()
     sizes = PRESETS[args.size]
-    with sqlite_run_database(sizes) as run:
+    runs = sqlite_run_database(sizes) if args.database == "sqlite" else postgres_run_database(args.database, sizes)
+    with runs as run:
         database = Database(run.url)
         slots = prepare_run(database, run.manifest, sizes)
         app = create_app(database, roll_horizons=False)

@@ -35,7 +35,8 @@ def show(name: str, figures: dict[str, Any]) -> None:
             "per_second", "p50_ms", "p99_ms", "places_held", "waiting", "exact", "ratio_to_ceiling", "ceiling_before",
             "ceiling_after", "statuses",
             "transport_errors", "activities_per_response", "connections_per_worker", "server_cpu_us_per_request",
-            "machine_cpu_us_per_request", "machine_idle_share")
+            "machine_cpu_us_per_request", "machine_idle_share", "last_to_first", "read_p50_first_ms",
+            "read_p50_last_ms")
     shown = ", ".join(f"{key}={figures[key]}" for key in keys if key in figures)
     print(f"{name:>18}: {shown}", flush=True)
     if "ratio_slices" in figures:
@@ -104,6 +105,10 @@ def verdicts(results: dict[str, Any]) -> dict[str, Any]:
         if name in scenarios:
             t = scenarios[name]
             checks[f"{name}_p99"] = (t["p99_ms"] is not None and t["p99_ms"] <= 30, "p99 <= 30 ms")
+    if "large_event" in scenarios:
+        t = scenarios["large_event"]
+        checks["large_event_exact"] = (t["exact"], f"places held == {t['bookings']:,}, each answered 201")
+        checks["large_event_flat"] = (t["last_to_first"] >= 0.9, "the last bookings' rate >= 90% of the first's")
     if "web_booking" in scenarios:
         t = scenarios["web_booking"]
         checks["web_booking_rate"] = (t["per_second"] >= 1000 and t["bookings_per_answer"] == 1,

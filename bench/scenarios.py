@@ -8,6 +8,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bench import connections, report
 from bench.client import Phase, Template
 from bench.fixture import RunSlots
@@ -77,6 +79,49 @@ def contention(ctx: Context) -> dict[str, Any]:
         "exact": won == sizes.contention_last_places and held == ctx.slots.contention_spaces,
         "bookings_per_second": result["per_second"], **result,
     }
+
+
+def large_event(ctx: Context) -> dict[str, Any]:
+    """One event of `large_event_places` places, booked by `large_event_bookings` people one after
+    another at `large_event_concurrency`: the rate of the first `large_event_window` bookings against
+    the last's, and a read of the slot (one at a time) before and after. A booking's cost must not
+    grow with the bookings already on its slot."""
+    sizes, slot, first = ctx.sizes, ctx.slots.large_event_slot, ctx.slots.large_event_first_person
+    assert first, "prepare_run(large_event=True) adds the people"
+    people = [{"person": first + n} for n in range(sizes.large_event_bookings)]
+    window, concurrency, booking = sizes.large_event_window, sizes.large_event_concurrency, native_booking(ctx)
+    read = Template("GET", f"/api/v1/slots/{slot}", {"Authorization": f"Bearer {ctx.manifest['api_key']}"})
+    reads = [{}] * sizes.large_event_reads
+    warm = Phase(booking, [{"slot": ctx.slots.warmup_slot, **person} for person in people[:window]], concurrency)
+    phases = ctx.load(
+        warm, Phase(read, reads, 1),
+        Phase(booking, [{"slot": slot, **person} for person in people[:window]], concurrency),
+        Phase(booking, [{"slot": slot, **person} for person in people[window:-window]], concurrency),
+        Phase(booking, [{"slot": slot, **person} for person in people[-window:]], concurrency),
+        Phase(read, reads, 1)).phases
+    read_first, first_window, middle, last_window, read_last = phases[1:]
+    held, waiting = slot_load(ctx.database, ctx.manifest["tenant_id"], slot)
+    counted = places_in_bookings(ctx.database, slot)
+    answered = sum(phase["statuses"].get("201", 0) for phase in (first_window, middle, last_window))
+    return {
+        "endpoint": "POST /api/v1/bookings on one slot; GET /api/v1/slots/{id}", "concurrency": concurrency,
+        "spaces": sizes.large_event_places, "bookings": sizes.large_event_bookings, "window": window,
+        "first": first_window, "last": last_window, "middle_per_second": middle["per_second"],
+        "read_first": read_first, "read_last": read_last,
+        "per_second": last_window["per_second"],
+        "last_to_first": round(last_window["per_second"] / first_window["per_second"], 3),
+        "read_p50_first_ms": read_first["p50_ms"], "read_p50_last_ms": read_last["p50_ms"],
+        "places_held": held, "places_in_bookings": counted, "waiting": waiting,
+        "exact": held == counted == answered == sizes.large_event_bookings,
+    }
+
+
+def places_in_bookings(database: Database, slot_id: int) -> int:
+    """The places held on a slot summed over its booking rows (not read from its counters)."""
+    bookings = m.Booking.__table__
+    with database.read_engine.connect() as connection:
+        return int(connection.scalar(select(func.coalesce(func.sum(bookings.c.places), 0)).where(
+            bookings.c.slot_id == slot_id, bookings.c.status.in_(("confirmed", "reserved")))) or 0)
 
 
 def grid(slots: list[int], people: list[dict[str, Any]]) -> list[dict[str, Any]]:

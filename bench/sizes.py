@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 
 from bookable.storage.schema import head_revision
 
-DATASET_VERSION = 3
+DATASET_VERSION = 4  # 4: slots carry their counters (migration 0009)
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class Sizes:
     throughput_seconds: float = 20.0
     throughput_slices: int = 4  # the booking time in slices, a /healthz ceiling slice on either side of each
     ceiling_slice_seconds: float = 2.0
+    # per run: one large event booked by many people (a booking's cost must not grow with the slot's bookings)
+    large_event_places: int = 100_000
+    large_event_bookings: int = 50_000  # each by a person of its own, added for the run
+    large_event_window: int = 5_000  # the rate of the first and of the last this many is compared
+    large_event_concurrency: int = 16
+    large_event_reads: int = 300  # GETs of the slot, one at a time, before and after the bookings
     # per run: timetable reads and the ceiling
     timetable_concurrency: int = 4
     timetable_seconds: float = 10.0
@@ -62,6 +68,7 @@ QUICK = replace(
     contention_clients=50, contention_attempts=200, contention_last_places=20,
     throughput_slots=100, throughput_concurrency=16, throughput_seconds=3.0,
     timetable_seconds=2.0, ceiling_seconds=2.0, warmup_seconds=0.5, ceiling_slice_seconds=0.5,
+    large_event_bookings=10_000, large_event_window=1_000, large_event_reads=200,
 )
 TINY = replace(
     QUICK, business_units=2, offerings_per_unit=3, days=30, people=200, members=4,
@@ -69,5 +76,7 @@ TINY = replace(
     throughput_slots=20, throughput_concurrency=4, throughput_seconds=1.0,
     timetable_concurrency=4, timetable_seconds=0.5, ceiling_seconds=0.5, warmup_seconds=0.2,
     ceiling_slice_seconds=0.2,
+    large_event_places=2_000, large_event_bookings=600, large_event_window=100, large_event_concurrency=4,
+    large_event_reads=20,
 )
 PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

@@ -420,6 +420,33 @@ def restore_command(
                f"{change.describe().lower()}.")
 
 
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's slots (default: all).")] = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Set the counters that differ from the bookings.")] = False,
+) -> None:
+    """Check that every slot's counters (places held and waiting, kept on the slot's row) equal
+    its bookings' sums; exit 1 if some differ and were not repaired."""
+    from bookable.services.consistency import COUNTERS, check_slot_counters
+
+    with global_unit_of_work(database_from(ctx)) as uow:
+        tenant_id = tenant_by_slug(uow, tenant).id if tenant is not None else None
+        checked = check_slot_counters(uow, tenant_id, repair=repair)
+    if not checked.mismatches:
+        typer.echo(f"Checked {checked.slots:,} slot(s): every counter equals its bookings' sum.")
+        return
+    typer.echo(f"Checked {checked.slots:,} slot(s): {len(checked.mismatches):,} differ from their bookings "
+               "(stored -> counted):")
+    _print_table(["slot", "tenant", *COUNTERS], [
+        [found.slot_id, found.tenant_id, *(f"{stored} -> {counted}" if stored != counted else str(stored)
+                                           for stored, counted in zip(found.stored, found.counted, strict=True))]
+        for found in checked.mismatches])
+    if not repair:
+        fail("Counters differ from the bookings: run `bookable check --repair` to set them from the bookings.")
+    typer.echo(f"Repaired {checked.repaired:,} slot(s): their counters now equal their bookings' sums.")
+
+
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     texts = [[str(cell) for cell in row] for row in [headers, *rows]]
     widths = [max(len(row[i]) for row in texts) for i in range(len(headers))]

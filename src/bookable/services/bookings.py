@@ -254,6 +254,8 @@ def promote_booking(uow: UnitOfWork, actor: Actor, booking_id: int, now: datetim
 
 def set_confirmed(uow: UnitOfWork, actor: Actor, booking_id: int, confirmed: bool) -> Booking:
     booking = _booking_row(uow, actor, booking_id)
+    uow.lock_slots([slot.id for slot in target_of(uow, booking).slots])  # its places are counted on them
+    uow.session.refresh(booking)
     check_can_confirm(booking.status)
     new_status = BookingStatus.CONFIRMED if confirmed else BookingStatus.RESERVED
     if booking.status != new_status:

@@ -25,7 +25,6 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, false
 
 from bookable.domain.booking import (
     ACTIVE,
-    HOLDING,
     ActiveBooking,
     Booking,
     BookingFacts,
@@ -76,20 +75,18 @@ def _active_here(column: ColumnElement[Any]) -> ColumnElement[Any]:
             .order_by(_bookings.c.id).limit(1).scalar_subquery())
 
 
-def _held(status: str) -> ColumnElement[Any]:
-    return (select(func.coalesce(func.sum(_bookings.c.places), 0))
-            .where(_bookings.c.slot_id == bindparam("slot_id"), _bookings.c.status == status).scalar_subquery())
-
+HELD_COLUMNS = (_slots.c.held_confirmed, _slots.c.held_reserved)
+"""The places held on a slot, kept on its row (storage.slot_counters): read with the slot, under
+its lock, never summed over its bookings."""
 
 CHECK_COLUMNS = (
     select(_persons.c.id).where(_persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id"))
     .scalar_subquery().label("person_found"),
     _active_here(_bookings.c.id).label("active_id"),
     _active_here(_bookings.c.status).label("active_status"),
-    *(_held(status).label(f"held_{status}") for status in HOLDING),
 )
-"""What a booking of one slot checks besides the slot: that the person exists, their active
-booking on it, and the places held there."""
+"""What a booking of one slot checks besides the slot: that the person exists and their active
+booking on it."""
 
 OFFERING_TERMS = Prepared(_offering_with_terms(_offerings.c.id == bindparam("offering_id")))
 SLOT_AND_TERMS = Prepared(
@@ -98,14 +95,24 @@ SLOT_AND_TERMS = Prepared(
     .join(_slots, _slots.c.offering_id == _offerings.c.id)
     .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
            _slots.c.deleted == false()))
-SLOT_TERMS_AND_CHECKS = Prepared(SLOT_AND_TERMS.statement.add_columns(*CHECK_COLUMNS))  # type: ignore[attr-defined]
+SLOT_TERMS_AND_CHECKS = Prepared(
+    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS))  # type: ignore[attr-defined]
 """The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
 statement instead of four (each costs its own Python around SQLite's work)."""
+SLOT_TERMS_LOCKED = Prepared(
+    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS)  # type: ignore[attr-defined]
+    .where(_offerings.c.kind != "course").with_for_update(of=_slots))
+"""PostgreSQL: the slot locked, with its offering's terms and the places it holds, in one round
+trip. A FOR UPDATE that waited re-reads the slot's row as the other booking left it, counters
+included (nothing here is summed from other rows, which would be as of the wait's start: ADR 0005).
+A course's slot is not locked here (no row): a course locks all of its slots in id order."""
 CHECKS = Prepared(select(*CHECK_COLUMNS))
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
                     .order_by(_slots.c.starts_at, _slots.c.id))
-LOCK_SLOT = Prepared(select(*SLOT_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
+LOCK_SLOT = Prepared(select(*SLOT_COLUMNS, *HELD_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
+"""The slot locked with the places it holds: a FOR UPDATE that waited for another booking reads
+the row that booking left, counters included."""
 LOCK_SLOTS = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
               .order_by(_slots.c.id).with_for_update())
 LOCK_PERSON = Prepared(select(_persons.c.id).where(_persons.c.id == bindparam("person_id")).with_for_update())
@@ -140,11 +147,18 @@ def _queue(target: ColumnElement[bool]) -> Prepared:
     return Prepared(select(last_number.label("last_number"), waiting.label("waiting")))
 
 
-QUEUE_ON_SLOT = _queue(_bookings.c.slot_id == bindparam("slot_id"))
+QUEUE_ON_SLOT = Prepared(select(
+    select(func.max(_bookings.c.queue_number)).where(_bookings.c.slot_id == bindparam("slot_id"))
+    .scalar_subquery().label("last_number"),
+    _slots.c.waiting_bookings.label("waiting")).where(_slots.c.id == bindparam("slot_id")))
+"""A slot's last queue number (an index seek) and how many wait on it (its counter)."""
 QUEUE_ON_COURSE = _queue(and_(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)))
 BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
                   "queue_number", "channel", "online", "created_at", "changed_at")
 INSERT_BOOKING = Prepared(insert(m.Booking), column_keys=BOOKING_VALUES, returning_id=_bookings.c.id)
+
+_SLOT_WIDTH = len(SLOT_COLUMNS)
+
 
 class QueuePlace(NamedTuple):
     number: int  # never reused: a cancelled booking's number stays taken, so the order stays FIFO
@@ -172,14 +186,26 @@ class BookingStore:
                 raise _slot_not_found(slot_id)
             if found.kind == "course":
                 return self._course_facts(person_id, found)
-            return self._slot_facts(person_id, found, _labelled_slot(found), found)
-        terms, slot = self._target(slot_id, offering_id)
+            return self._slot_facts(person_id, found, _labelled_slot(found), found, found)
+        if slot_id is not None:
+            locked = SLOT_TERMS_LOCKED.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+            if locked is not None:
+                checks = self._checks(person_id, slot_id)
+                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, checks)
+        terms, slot = self._target(slot_id, offering_id)  # a course's slot, a missing slot, or an offering
         if slot is None or terms.kind == "course":
             return self._course_facts(person_id, terms)
-        locked = self._locked([slot])
-        checks = CHECKS.first(self._connection(), {
-            "slot_id": slot.id, "tenant_id": self.tenant_id, "person_id": person_id})
-        return self._slot_facts(person_id, terms, locked[0], checks)
+        locked = LOCK_SLOT.first(self._connection(), {"slot_id": slot.id})
+        if locked is None:
+            raise _slot_not_found(slot.id)
+        return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked,
+                                self._checks(person_id, slot.id))
+
+    def _checks(self, person_id: int, slot_id: int) -> Any:
+        """Read after the slot's lock, in a statement of its own: its snapshot sees every booking
+        committed before the lock was granted (ADR 0005)."""
+        return CHECKS.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id,
+                                                 "person_id": person_id})
 
     def _target(self, slot_id: int | None, offering_id: int | None) -> tuple[Any, SlotFacts | None]:
         """The offering's terms and, unless it is a course, the one slot a booking would take;
@@ -202,9 +228,9 @@ class BookingStore:
             raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
         return terms, slots[0]
 
-    def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, checks: Any) -> BookingFacts:
+    def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, held: Any, checks: Any) -> BookingFacts:
         offering = _offering_facts(terms)
-        load = SlotLoad(slot.spaces, slot.online_spaces, int(checks.held_confirmed), int(checks.held_reserved))
+        load = SlotLoad(slot.spaces, slot.online_spaces, held.held_confirmed, held.held_reserved)
         active = ActiveBooking(checks.active_id, checks.active_status) if checks.active_id is not None else None
         limits = Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings)
         return BookingFacts(person_id, offering, (slot,), slot.id, (load,), checks.person_found is not None, active,
@@ -231,7 +257,7 @@ class BookingStore:
             return list(slots)
         connection = self._connection()
         if len(slots) == 1:
-            return [SlotFacts._make(row) for row in LOCK_SLOT.all(connection, {"slot_id": slots[0].id})]
+            return [SlotFacts._make(row[:_SLOT_WIDTH]) for row in LOCK_SLOT.all(connection, {"slot_id": slots[0].id})]
         rows = connection.execute(LOCK_SLOTS, {"slot_ids": sorted({slot.id for slot in slots})})
         by_id = {row.id: SlotFacts._make(row) for row in rows}
         return [by_id[slot.id] for slot in slots]

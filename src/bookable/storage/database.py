@@ -7,12 +7,13 @@ import sqlite3
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bookable.domain.errors import ValidationError
+from bookable.storage.liveness import check_on_checkout
 from bookable.storage.locking import (
     GatedConnection,
     WriterGate,
@@ -54,6 +55,25 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
+POOLER_PARAMETER = "pooler"
+POOLERS = ("pgbouncer",)
+
+
+def postgres_connection(url: str) -> tuple[URL, dict[str, Any]]:
+    """The URL to connect to and the driver's options. `?pooler=pgbouncer` says that the URL is a
+    PgBouncer in transaction pooling mode: each transaction may run on another server connection,
+    so no server-side prepared statement (psycopg prepares a statement run five times) may be
+    relied on. bookable keeps no other session state (no SET, advisory lock, LISTEN or temp table)."""
+    parsed = make_url(url)
+    pooler = parsed.query.get(POOLER_PARAMETER)
+    if pooler is None:
+        return parsed, {}
+    if pooler not in POOLERS:
+        raise ValidationError(f"Unknown pooler {pooler!r} in the database URL: bookable knows "
+                              f"{', '.join(POOLERS)} (transaction pooling).", field="database_url")
+    return parsed.difference_update_query([POOLER_PARAMETER]), {"prepare_threshold": None}
+
+
 class Database:
     """Owns the engines; hands out sessions for read-only and for writing units of work."""
 
@@ -64,10 +84,12 @@ class Database:
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)
         else:
+            server, connect_args = postgres_connection(self.url)
             self.read_engine = self.write_engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size + 10, pool_pre_ping=True,
-                json_serializer=json_text,
+                server, pool_size=pool_size, max_overflow=pool_size + 10, json_serializer=json_text,
+                connect_args=connect_args,
             )
+            check_on_checkout(self.write_engine)  # instead of pool_pre_ping's round trip per request
         for engine in {self.read_engine, self.write_engine}:
             event.listen(engine, "before_cursor_execute", refuse_nul_text)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)

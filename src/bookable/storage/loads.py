@@ -1,5 +1,6 @@
-"""How full slots are: the places held and waiting on each, counted from the bookings (the only
-source of truth)."""
+"""How full slots are: the places held and waiting on each. A slot's own bookings are counted on its
+row (storage.slot_counters, kept by the database in the statement that changes a booking); a
+whole course's bookings, which hold a place on every slot of it, are summed per offering."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 from bookable.domain.booking import ACTIVE, HOLDING, BookingStatus
 from bookable.domain.capacity import SlotLoad
 from bookable.storage import models as m
-from bookable.storage.prepared import Prepared, one_of
+from bookable.storage.prepared import Prepared
 
 
 class Loads:
-    """How full slots are, counted from bookings (the only source of truth)."""
+    """How full slots are: the slots' counters, plus their courses' bookings."""
 
     def __init__(self, connection: Callable[[], Connection]) -> None:
         self._connection = connection
@@ -31,11 +32,15 @@ class Loads:
         counts: dict[int, dict[str, int]] = {slot.id: defaultdict(int) for slot in slots}
         connection = self._connection()
         if len(slots) == 1:
-            for row in _direct_loads_on_slot(statuses).all(connection, {"slot_id": slots[0].id}):
-                counts[slots[0].id][row.status] += int(row.places)
-        elif slots:
-            for slot_id, status, places in connection.execute(_direct_loads(statuses), {"slot_ids": list(counts)}):
-                counts[slot_id][status] += int(places)
+            rows: Iterable[Any] = _COUNTERS_OF_SLOT.all(connection, {"slot_id": slots[0].id})
+        else:
+            rows = connection.execute(_COUNTERS_OF_SLOTS, {"slot_ids": list(counts)}) if slots else ()
+        for slot_id, confirmed, reserved, waiting_places in rows:
+            held = counts[slot_id]
+            held[BookingStatus.CONFIRMED] += confirmed
+            held[BookingStatus.RESERVED] += reserved
+            if waiting:
+                held[BookingStatus.WAITLISTED] += waiting_places
         self._add_course_bookings(connection, slots, set(course_offering_ids), counts, statuses)
         return {slot.id: slot_load(slot, counts[slot.id]) for slot in slots}
 
@@ -55,24 +60,10 @@ class Loads:
 
 
 _bookings = m.Booking.__table__
-
-
-@functools.cache
-def _direct_loads(statuses: tuple[str, ...]) -> Select[Any]:
-    return (
-        select(_bookings.c.slot_id, _bookings.c.status, func.sum(_bookings.c.places))
-        .where(_bookings.c.slot_id.in_(bindparam("slot_ids", expanding=True)), _bookings.c.status.in_(statuses))
-        .group_by(_bookings.c.slot_id, _bookings.c.status)
-    )
-
-
-@functools.cache
-def _direct_loads_on_slot(statuses: tuple[str, ...]) -> Prepared:
-    return Prepared(
-        select(_bookings.c.status, func.sum(_bookings.c.places).label("places"))
-        .where(_bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, statuses))
-        .group_by(_bookings.c.status)
-    )
+_slots = m.Slot.__table__
+_COUNTER_COLUMNS = (_slots.c.id, _slots.c.held_confirmed, _slots.c.held_reserved, _slots.c.waiting_places)
+_COUNTERS_OF_SLOT = Prepared(select(*_COUNTER_COLUMNS).where(_slots.c.id == bindparam("slot_id")))
+_COUNTERS_OF_SLOTS = select(*_COUNTER_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
 
 
 @functools.cache

@@ -266,6 +266,11 @@ class Slot(Base):
     online_spaces: Mapped[int | None] = mapped_column(Integer)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The sums of the slot's own active bookings, kept by triggers on bookings (storage.slot_counters)
+    held_confirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_bookings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resources: Mapped[list[Resource]] = relationship(secondary="slot_resources", lazy="selectin")
 
 

@@ -51,5 +51,8 @@ def upgrade(database: Database) -> SchemaChange:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = MigrationContext.configure(connection).get_current_revision()
+        if after != before and connection.dialect.name == "postgresql":
+            # planner statistics for the tables the migrations made or filled, even with autovacuum off
+            connection.exec_driver_sql("ANALYZE")
         connection.commit()
     return SchemaChange(before, after)

@@ -32,7 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from bookable.domain.booking import ACTIVE, HOLDING, BookingStatus
+from bookable.domain.booking import ACTIVE, HOLDING
 from bookable.domain.errors import NotFound
 from bookable.storage import models as m
 from bookable.storage.prepared import Prepared, one_of
@@ -190,14 +190,6 @@ class ActivityRow:
     booking_status: str | None
 
 
-def _places_on_slot(statuses: Sequence[str]) -> Any:
-    return (
-        select(func.coalesce(func.sum(m.Booking.places), 0))
-        .where(m.Booking.slot_id == m.Slot.id, m.Booking.status.in_(statuses))
-        .scalar_subquery()
-    )
-
-
 def _resource_pairs() -> Any:
     return (
         select(json_pairs(m.Resource.id, m.Resource.name))
@@ -230,7 +222,7 @@ def _activities_select(with_booking: bool) -> Select[Any]:
     """Built once per shape (the member's own booking or not): building it cost more than running it."""
     columns = [
         m.Slot.id, m.Slot.starts_at, m.Slot.ends_at, m.Slot.spaces, m.Slot.online_spaces, m.Slot.cancelled,
-        _places_on_slot(HOLDING).label("held"), _places_on_slot((BookingStatus.WAITLISTED,)).label("waiting"),
+        (m.Slot.held_confirmed + m.Slot.held_reserved).label("held"), m.Slot.waiting_places.label("waiting"),
         m.Offering.max_advance, m.Offering.booking_cutoff_minutes,
         m.BusinessUnit.id.label("business_unit_id"), m.BusinessUnit.name.label("business_unit_name"),
         _resource_pairs().label("resources"), *_product_columns(),
@@ -450,11 +442,14 @@ def _slot_summary() -> Any:
 
 
 def _held_on_offering() -> Any:
-    return (
-        select(func.coalesce(func.sum(m.Booking.places), 0))
-        .where(m.Booking.offering_id == m.Offering.id, m.Booking.status.in_(HOLDING))
-        .scalar_subquery()
-    )
+    """The places held on an event: its slots' counters (storage.slot_counters), and its
+    whole-offering bookings, if any."""
+    on_slots = (select(func.coalesce(func.sum(m.Slot.held_confirmed + m.Slot.held_reserved), 0))
+                .where(m.Slot.offering_id == m.Offering.id).scalar_subquery())
+    whole = (select(func.coalesce(func.sum(m.Booking.places), 0))
+             .where(m.Booking.offering_id == m.Offering.id, m.Booking.slot_id.is_(None),
+                    m.Booking.status.in_(HOLDING)).scalar_subquery())
+    return on_slots + whole
 
 
 def _registered(person_id: int | None) -> Any:

@@ -59,19 +59,20 @@ class StaffSlot:
         return max(0, self.spaces - self.confirmed - self.reserved)
 
 
-def _on_slot() -> Any:
-    """A booking of the slot itself, or a whole-course booking of its course."""
-    of_course = and_(m.Offering.kind == "course", m.Booking.offering_id == m.Offering.id, m.Booking.slot_id.is_(None))
-    return or_(m.Booking.slot_id == m.Slot.id, of_course)
+def _of_course(status: BookingStatus) -> Any:
+    """Whole-course bookings of the slot's course in `status` (a slot's own are counted on its row)."""
+    return and_(m.Booking.offering_id == m.Slot.offering_id, m.Booking.slot_id.is_(None),
+                m.Booking.status == status.value)
 
 
-def _places(status: BookingStatus) -> Any:
-    return (select(func.coalesce(func.sum(m.Booking.places), 0))
-            .where(_on_slot(), m.Booking.status == status.value).scalar_subquery())
+def _places(status: BookingStatus, on_row: Any) -> Any:
+    course = select(func.coalesce(func.sum(m.Booking.places), 0)).where(_of_course(status)).scalar_subquery()
+    return on_row + course
 
 
-def _bookings(status: BookingStatus) -> Any:
-    return select(func.count(m.Booking.id)).where(_on_slot(), m.Booking.status == status.value).scalar_subquery()
+def _waiting() -> Any:
+    course = select(func.count(m.Booking.id)).where(_of_course(BookingStatus.WAITLISTED)).scalar_subquery()
+    return m.Slot.waiting_bookings + course
 
 
 def slots_between(session: Session, tenant_id: int, starts_from: datetime, starts_before: datetime,
@@ -80,7 +81,8 @@ def slots_between(session: Session, tenant_id: int, starts_from: datetime, start
     query = (
         select(m.Slot.id, m.Slot.offering_id, m.Offering.kind, m.Offering.name, m.Slot.starts_at, m.Slot.ends_at,
                m.Slot.spaces, m.Slot.online_spaces, m.Slot.cancelled, m.BusinessUnit.name,
-               _places(BookingStatus.CONFIRMED), _places(BookingStatus.RESERVED), _bookings(BookingStatus.WAITLISTED))
+               _places(BookingStatus.CONFIRMED, m.Slot.held_confirmed),
+               _places(BookingStatus.RESERVED, m.Slot.held_reserved), _waiting())
         .join(m.Offering, m.Offering.id == m.Slot.offering_id)
         .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
         .where(m.Slot.tenant_id == tenant_id, m.Slot.starts_at >= starts_from, m.Slot.starts_at < starts_before,

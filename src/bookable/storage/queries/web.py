@@ -119,13 +119,11 @@ class SlotRow:
 
 
 def _places_held_on_slot() -> Any:
-    return (select(func.coalesce(func.sum(m.Booking.places), 0))
-            .where(m.Booking.slot_id == m.Slot.id, m.Booking.status.in_(HOLDING)).scalar_subquery())
+    return m.Slot.held_confirmed + m.Slot.held_reserved  # kept on the row (storage.slot_counters)
 
 
 def _waiting_on_slot() -> Any:
-    return (select(func.count(m.Booking.id))
-            .where(m.Booking.slot_id == m.Slot.id, m.Booking.status == "waitlisted").scalar_subquery())
+    return m.Slot.waiting_bookings
 
 
 def _resources_of_slot() -> Any:

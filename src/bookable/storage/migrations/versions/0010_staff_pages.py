@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_staff_pages"
-down_revision: str | None = "0008_email_reminders"
+down_revision: str | None = "0009_slot_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
