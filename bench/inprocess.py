@@ -86,13 +86,19 @@ def scenario(name: str, app: Any, manifest: dict[str, Any], slots: RunSlots) -> 
                   f"&fromdate={week['fromdate']}&todate={week['todate']}")
         return await asgi_call(app, "GET", target, {})
 
+    async def web_timetable(n: int) -> dict[str, Any]:
+        units, week = manifest["business_units"], manifest["timetable"]["fromdate"]
+        target = f"/{tenant}/?week={week}&unit={units[n % len(units)]}"
+        return await asgi_call(app, "GET", target, {"Accept-Language": "sv-SE,sv;q=0.9"})
+
     async def slot(n: int) -> dict[str, Any]:
         return await asgi_call(app, "GET", f"/api/v1/slots/{slots.native_slots[n % len(slots.native_slots)]}", staff)
 
     async def healthz(_: int) -> dict[str, Any]:
         return await asgi_call(app, "GET", "/healthz", {})
 
-    calls = {"native": native, "race": race, "brp": brp, "timetable": timetable, "slot": slot, "healthz": healthz}
+    calls = {"native": native, "race": race, "brp": brp, "timetable": timetable, "web_timetable": web_timetable,
+             "slot": slot, "healthz": healthz}
     return calls[name]
 
 
@@ -189,7 +195,7 @@ async def measure(call: Call, requests: int, profile: bool, lines: int, concurre
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__)
-    parser.add_argument("scenario", choices=["native", "race", "brp", "timetable", "slot", "healthz"])
+    parser.add_argument("scenario", choices=["native", "race", "brp", "timetable", "web_timetable", "slot", "healthz"])
     parser.add_argument("--requests", type=int, default=1500,
                         help="at most ~1,500 for brp: each member books each slot once (16 members x 100 slots)")
     parser.add_argument("--profile", action="store_true", help="cProfile, endpoints on the event loop thread")

@@ -161,6 +161,10 @@ def test_the_timetable_filters_by_venue_product_group_product_and_instructor(wor
     [boxing_slot] = world.slots(boxing.id)
     page = visitor.get("", week=in_days(2).isoformat(), unit=north.id)
     assert page.doc.xpath(f'//li[@id="slot-{boxing_slot.id}"]') and not page.doc.xpath(f'//li[@id="slot-{other.id}"]')
+    venues = page.doc.xpath('//select[@id="filter-unit"]/option')
+    assert [(option.get("value"), option.text) for option in venues][:1] == [("", "All")]
+    assert [option.text for option in venues if option.get("selected") is not None] == ["North"]
+    assert not visitor.get("", week=in_days(2).isoformat()).doc.xpath('//select[@id="filter-unit"]/option[@selected]')
     assert visitor.get("", week=in_days(2).isoformat(), unit="999999999").has("No classes this day.")
     assert visitor.get("", week="not-a-date", unit="x'; drop").status == 200
 

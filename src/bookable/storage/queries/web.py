@@ -51,16 +51,16 @@ def sites(session: Session) -> list[tuple[str, str]]:
 class Choices:
     """What the timetable can be filtered by: (id, name) pairs, by name."""
 
-    business_units: list[tuple[int, str]]
-    product_groups: list[tuple[int, str]]
-    products: list[tuple[int, str]]
-    resources: list[tuple[int, str]]
+    business_units: tuple[tuple[int, str], ...]
+    product_groups: tuple[tuple[int, str], ...]
+    products: tuple[tuple[int, str], ...]
+    resources: tuple[tuple[int, str], ...]
 
 
 def filter_choices(session: Session, tenant_id: int) -> Choices:
-    def named(model: Any, *conditions: Any) -> list[tuple[int, str]]:
+    def named(model: Any, *conditions: Any) -> tuple[tuple[int, str], ...]:
         query = select(model.id, model.name).where(model.tenant_id == tenant_id, *conditions)
-        return [(row.id, row.name) for row in session.execute(query.order_by(model.name, model.id))]
+        return tuple((row.id, row.name) for row in session.execute(query.order_by(model.name, model.id)))
 
     return Choices(named(m.BusinessUnit), named(m.ProductGroup), named(m.Product), named(m.Resource))
 
