@@ -60,6 +60,7 @@ STAFF_ERRORS = {
     "has_active_bookings": N_("This class still has bookings."),
     "bad_email": N_("That email address is not valid."),
     "bad_password": N_("A password must be 8 to 200 characters."),
+    "bad_language": N_("Choose Svenska, English, or the club's language."),
     "bad_webhook_url": N_("That URL cannot receive webhooks: it must start with http:// or https://, name a public "
                           "address (not a private, local or reserved one) and hold no user name or password. "
                           "Nothing was added."),
