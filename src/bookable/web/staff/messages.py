@@ -56,6 +56,7 @@ STAFF_ERRORS = {
     "bad_name": N_("The name must be 1 to 200 characters."),
     "bad_currency": N_("The currency must be a three-letter ISO 4217 code, such as SEK or GBP."),
     "bad_max_upcoming_bookings": N_("The booking limit must be a whole number, or empty for none."),
+    "bad_language_setting": N_("Choose Svenska or English."),
     "bad_cors_origins": N_("Each origin must be like https://www.example.org, one a line."),
     "has_active_bookings": N_("This class still has bookings."),
     "bad_email": N_("That email address is not valid."),
