@@ -92,3 +92,15 @@ def test_the_native_api_shows_and_sets_a_persons_language(world, client):
     assert answer.status_code == 200 and answer.json()["language"] == "sv"
     assert client.patch(f"/api/v1/persons/{person_id}", headers=headers, json={"language": "de"}).status_code == 422
     assert language_of(world, person_id) == "sv"
+
+
+def test_the_native_api_shows_and_sets_the_tenants_default_language(world, client):
+    from tests.conftest import add_api_key
+
+    headers = {"Authorization": f"Bearer {add_api_key(world)}"}
+    answer = client.patch("/api/v1/tenant", headers=headers, json={"language": "sv"})
+    assert answer.status_code == 200 and answer.json()["language"] == "sv"
+    assert client.patch("/api/v1/tenant", headers=headers, json={"language": "de"}).status_code == 422
+    assert client.get("/api/v1/tenant", headers=headers).json()["language"] == "sv"
+    with world.uow(write=False) as uow:
+        assert uow.tenants.get(world.tenant.id).language == "sv"
