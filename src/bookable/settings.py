@@ -98,6 +98,9 @@ class Settings:
     delivery_give_up_after_seconds: int = _setting(
         86_400, "How long a failing delivery is retried before it is given up (a webhook endpoint is then "
         "disabled).")
+    deliveries_kept_days: int = _setting(
+        30, "How many days a delivered or given-up delivery stays in the delivery log before the worker "
+        "purges it (1-3650).")
     delivery_claim_lease_seconds: int = _setting(
         60, "How long a worker holds a delivery it is sending; a worker that died mid-send leaves it to be "
         "sent again after this (at least the webhook time-out plus 5 s).")
@@ -126,6 +129,7 @@ class Settings:
         _check_between("delivery_retry_max_seconds", self.delivery_retry_max_seconds, 1, 86_400)
         _check_between("delivery_give_up_after_seconds", self.delivery_give_up_after_seconds, 1, 30 * 86_400)
         _check_between("delivery_claim_lease_seconds", self.delivery_claim_lease_seconds, 1, 86_400)
+        _check_between("deliveries_kept_days", self.deliveries_kept_days, 1, 3650)
         _check_between("webhook_timeout_seconds", self.webhook_timeout_seconds, 1, 300)
 
     def but(self, **changes: Any) -> Settings:

@@ -169,3 +169,25 @@ def test_the_audit_log_finds_a_change_by_who_channel_what_and_when(office, desk,
         '//table[contains(@class, "audit")]/tbody/tr')
     assert office.get("staff/admin/audit", **{"from": in_days(1).isoformat()}).has("Nothing found.")
     assert office.get("staff/admin/audit", channel="bogus", **{"from": "garbage"}).status == 200
+
+
+def test_the_default_language_is_changed_on_the_settings_page_and_the_time_zone_is_only_explained(
+        office, world, client):
+    fields = office.get("staff/admin/settings").form("/staff/admin/settings")
+    assert fields["language"] in ("sv", "en")
+    page = office.post("staff/admin/settings", {**fields, "language": "sv", "timezone": "Europe/London"})
+    assert "The settings are saved." in page.message() or "Inställningarna" in page.message()
+    with world.uow(write=False) as uow:
+        row = uow.tenants.get(world.tenant.id)
+        assert (row.language, row.timezone) == ("sv", "Europe/Stockholm")  # the zone is not a field here
+    stranger = Visitor(client, world.tenant.slug)
+    assert 'lang="sv"' in stranger.get("").text  # this worker shows it at once
+    settings = office.get("staff/admin/settings", lang="en")
+    [zone] = settings.doc.xpath('//input[@id="s-timezone"]')
+    assert zone.get("readonly") is not None and zone.get("name") is None
+    assert settings.has("bookable tenant set SLUG timezone=ZONE")
+    fields = settings.form("/staff/admin/settings")
+    bad = office.post("staff/admin/settings", {**fields, "language": "de"})
+    assert "Choose Svenska or English." in bad.message()
+    with world.uow(write=False) as uow:
+        assert uow.tenants.get(world.tenant.id).language == "sv"

@@ -119,3 +119,65 @@ def test_an_offering_is_placed_at_a_venue_and_an_edit_keeps_its_resources(desk, 
     with world.uow(write=False) as uow:
         row = uow.offerings.offering(offering.id)
         assert (row.business_unit_id, row.spaces, [r.id for r in row.resources]) == (None, 7, [coach_id])
+
+
+def resources(world, *names):
+    from bookable.services import catalog
+
+    with world.uow() as uow:
+        made = [catalog.create_resource(uow, world.admin, name=name, kind=kind).id for name, kind in names]
+        uow.commit()
+    return made
+
+
+def test_resources_and_the_publishing_window_are_set_on_create_and_changed_on_edit(desk, world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    anna, hall, bo = resources(world, ("Anna Instructor", "instructor"), ("Hall B", "room"), ("Bo Instructor",
+                                                                                              "instructor"))
+    fields = new_form(desk, "event")
+    assert {f"resource:{i}" for i in (anna, hall, bo)} <= {
+        e.get("name") for e in desk.get("staff/offerings/new", kind="event").doc.xpath('//input[@type="checkbox"]')}
+    opens, closes = in_days(1), in_days(20)
+    page = desk.post("staff/offerings/new", {
+        **fields, "name": "Placed Event", "group": "Events", "start_date": in_days(5).isoformat(),
+        "start_time": "10:00", "repeat": "0", f"resource:{anna}": "1", f"resource:{hall}": "1",
+        "publish_start": f"{opens.isoformat()}T08:00", "publish_end": f"{closes.isoformat()}T23:30"})
+    assert "The offering is saved." in page.message(), page.message()
+    [(offering, _)] = offerings_named(world, "Placed Event")
+    zone = ZoneInfo(world.tenant.timezone)
+    assert sorted(r.id for r in offering.resources) == sorted([anna, hall])
+    assert offering.publish_start == datetime.combine(opens, time(8, 0), zone)
+    assert offering.publish_end == datetime.combine(closes, time(23, 30), zone)
+
+    edit = desk.get(f"staff/offerings/{offering.id}/edit")
+    fields = edit.form(f"/offerings/{offering.id}/edit")
+    assert fields[f"resource:{anna}"] == "1" and f"resource:{bo}" not in fields
+    assert fields["publish_start"] == f"{opens.isoformat()}T08:00"
+    changed = {name: value for name, value in fields.items() if name != f"resource:{anna}"}
+    page = desk.post(f"staff/offerings/{offering.id}/edit", {**changed, f"resource:{bo}": "1", "publish_start": "",
+                                                             "publish_end": ""})
+    assert "The offering is saved." in page.message(), page.message()
+    [(offering, _)] = offerings_named(world, "Placed Event")
+    assert sorted(r.id for r in offering.resources) == sorted([hall, bo])
+    assert (offering.publish_start, offering.publish_end) == (None, None)
+
+
+def test_a_bad_publishing_window_or_resource_is_named_on_the_form_and_changes_nothing(desk, world, foreign):
+    [hall] = resources(world, ("Hall C", "room"))
+    _, _, other = foreign
+    from bookable.services import catalog
+
+    with other.uow() as uow:
+        their_resource = catalog.create_resource(uow, other.admin, name="Theirs").id
+        uow.commit()
+    base = {"name": "Bad Window", "group": "Events", "start_date": in_days(5).isoformat(),
+            "start_time": "10:00", "repeat": "0", f"resource:{hall}": "1"}
+    for bad, label in (({"publish_start": f"{in_days(9).isoformat()}T10:00",
+                         "publish_end": f"{in_days(2).isoformat()}T10:00"}, "Shown on the timetable until"),
+                       ({"publish_start": "next tuesday"}, "Shown on the timetable from"),
+                       ({f"resource:{their_resource}": "1"}, "Instructors and rooms")):
+        page = desk.post("staff/offerings/new", {**new_form(desk, "event"), **base, **bad})
+        assert page.status == 400 and label in page.message(), (bad, page.message())
+    assert offerings_named(world, "Bad Window") == []

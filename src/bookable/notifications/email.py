@@ -99,7 +99,7 @@ class EmailChannel:
             return None
         if addressee.only_slot_id is not None:
             facts = _only_date(facts, addressee.only_slot_id)
-        language = known(facts.tenant.language) or DEFAULT_LANGUAGE
+        language = known(facts.recipient.language) or known(facts.tenant.language) or DEFAULT_LANGUAGE
         with_calendar = addressee.kind not in WITHOUT_CALENDAR and bool(facts.dates)
         email = compose(addressee.kind, facts, language, self.config.bookings_url(facts.tenant.slug),
                         addressee.particulars, with_calendar=with_calendar)

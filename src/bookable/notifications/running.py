@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bookable.notifications.delivery_channel import DeliveryChannel
 from bookable.notifications.email import EmailChannel, SmtpConfig
+from bookable.notifications.purging import PURGE_INTERVAL_SECONDS, purge_job
 from bookable.notifications.reminders import reminder_job
 from bookable.notifications.webhooks import WebhookChannel
 from bookable.notifications.worker import DeliveryWorker, PeriodicJob
@@ -25,9 +26,11 @@ REMINDER_INTERVAL_SECONDS = 60.0
 
 
 def periodic_jobs_for(database: Database, settings: Settings) -> list[tuple[float, PeriodicJob]]:
-    """Jobs the worker runs on a timer: the reminders, unless they are off (reminder_hours = 0)."""
+    """Jobs the worker runs on a timer: the reminders, unless they are off (reminder_hours = 0), and
+    the purge of finished deliveries and old form tokens (notifications.purging)."""
     reminders = reminder_job(settings.reminder_hours)
-    return [] if reminders is None else [(REMINDER_INTERVAL_SECONDS, reminders)]
+    purging = (PURGE_INTERVAL_SECONDS, purge_job(settings.deliveries_kept_days))
+    return [purging] if reminders is None else [(REMINDER_INTERVAL_SECONDS, reminders), purging]
 
 
 def worker_for(database: Database, settings: Settings, channels: Sequence[DeliveryChannel] | None = None,

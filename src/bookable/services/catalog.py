@@ -30,12 +30,14 @@ PRODUCT_FIELDS = ("name", "description", "product_type", "bookable_from_internet
                   "business_unit_id")
 PERSON_FIELDS = ("first_name", "last_name", "email", "street_address", "address2", "town", "county", "postcode",
                  "home_phone", "mobile_phone", "work_phone", "gender", "person_number", "card_number",
-                 "customer_number", "contact_type")
+                 "customer_number", "contact_type", "language")
 REGISTRATION_FIELDS = ("code", "badge_number")
 PRODUCT_TYPES = ("groupActivity", "subscription", "package", "article", "service", "event", "stockProduct",
                  "valueCard", "entry")
 RESOURCE_KINDS = ("room", "instructor", "equipment", "other")
 GENDERS = ("male", "female")
+LANGUAGES = ("sv", "en")
+"""What a person's emails may be written in (the web pages' languages, web.i18n); None: the tenant's."""
 LOGIN_COLUMNS = ("email", "card_number", "customer_number")
 MEMBER_FIXED = ("card_number", "customer_number", "contact_type")
 TEXT_LIMITS = {"name": 200, "description": 10_000, "css_class": 64, "first_name": 100, "last_name": 100,
@@ -315,8 +317,9 @@ def read_person(uow: UnitOfWork, actor: Actor, person_id: int) -> m.Person:
 
 
 def _check_person(uow: UnitOfWork, values: Mapping[str, Any], person_id: int | None = None) -> None:
-    _check_text(values, ("email", "gender") + LOGIN_COLUMNS)
+    _check_text(values, ("email", "gender", "language") + LOGIN_COLUMNS)
     _check_choice(values, "gender", GENDERS, nullable=True)
+    _check_choice(values, "language", LANGUAGES, nullable=True)
     email = values.get("email")
     if email:
         check_email(email)
@@ -370,6 +373,18 @@ def update_person(uow: UnitOfWork, actor: Actor, person_id: int, changes: Mappin
     if changes or password is None:
         _update(uow, actor, person, "person", PERSON_FIELDS, changes)
     return person
+
+
+def remember_language(uow: UnitOfWork, actor: Actor, language: str) -> bool:
+    """A member's language is the one they last used on the pages (logging in, or switching):
+    their emails are written in it. Changed, and recorded, only when it differs."""
+    if actor.person_id is None:
+        raise NotAllowed("Only a member has a language of their own.", field="language")
+    person = get_person(uow, actor.person_id)
+    if person.language == language:
+        return False
+    update_person(uow, actor, person.id, {"language": language})
+    return True
 
 
 def delete_person(uow: UnitOfWork, actor: Actor, person_id: int) -> None:

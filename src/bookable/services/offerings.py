@@ -114,6 +114,9 @@ def _check_placement(uow: UnitOfWork, placement: Placement) -> None:
     for resource_id in placement.resource_ids:
         if uow.catalog.get(m.Resource, resource_id) is None:
             raise NotFound(f"Resource {resource_id} not found.", field="resource_ids")
+    start, end = placement.publish_start, placement.publish_end
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("publish_end must be after publish_start.", field="publish_end")
 
 
 def _apply_placement(uow: UnitOfWork, offering: m.Offering, placement: Placement) -> None:

@@ -38,6 +38,20 @@ def time_zone(name: object) -> str:
     return name
 
 
+LANGUAGES = ("sv", "en")
+"""The languages the web pages and emails speak (web.i18n.LANGUAGES)."""
+
+
+def default_language(value: object) -> str | None:
+    """The pages' and emails' language when a visitor or member has none: sv, en, or None (English)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+        return None
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if text not in LANGUAGES:
+        raise ValidationError(f"language must be one of: {', '.join(LANGUAGES)}, or none.", field="language")
+    return text
+
+
 def currency_code(code: object) -> str:
     """An ISO 4217 code (GBP, SEK, EUR ...), in capitals."""
     text = code.strip().upper() if isinstance(code, str) else ""
@@ -95,8 +109,9 @@ SETTINGS: dict[str, Callable[[object], object]] = {
     "currency": currency_code,
     "max_upcoming_bookings": booking_limit,
     "cors_origins": cors_origins,
+    "language": default_language,
 }
-ADMIN_SETTINGS = ("name", "currency", "max_upcoming_bookings", "cors_origins")
+ADMIN_SETTINGS = ("name", "currency", "max_upcoming_bookings", "cors_origins", "language")
 
 
 def settings_of(uow: UnitOfWork, tenant_id: int) -> m.Tenant:

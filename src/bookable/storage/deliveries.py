@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, func, or_, select, true, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -195,3 +195,16 @@ def backlog(connection: Connection, tenant_id: int | None) -> Backlog:
     oldest = min((at for at in (unread, unsent) if at is not None), default=None)
     return Backlog(cursor, int(last or 0), oldest,
                    {status: int(counts.get(status, 0)) for status in (PENDING, FAILED, DELIVERED, GIVEN_UP)})
+
+
+def purge_finished(connection: Connection, before: datetime, limit: int) -> int:
+    """Delete up to `limit` deliveries that are done with (delivered or given up) and last tried
+    before `before`, oldest first; how many. Pending and failed ones are never touched."""
+    last_touched = func.coalesce(_deliveries.c.last_attempt_at, _deliveries.c.delivered_at, _deliveries.c.created_at)
+    oldest = (select(_deliveries.c.id).where(_deliveries.c.status.in_((DELIVERED, GIVEN_UP)), last_touched < before)
+              .order_by(_deliveries.c.id).limit(limit))
+    ids = list(connection.scalars(oldest))
+    if not ids:
+        return 0
+    connection.execute(delete(_deliveries).where(_deliveries.c.id.in_(ids)))
+    return len(ids)

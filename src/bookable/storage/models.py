@@ -300,6 +300,8 @@ class Person(Base):
     customer_number: Mapped[str | None] = mapped_column(String(64))
     contact_type: Mapped[str] = mapped_column(String(32), default="Individual")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
+    """The language the member last used on the pages (their emails' language); None: the tenant's."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

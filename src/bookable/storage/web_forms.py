@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, select, update
+from sqlalchemy import Connection, Insert, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,20 @@ def staff_form_token_claimed(connection: Connection, user_id: int, token: str) -
     table: Table = m.StaffFormSubmission.__table__  # type: ignore[assignment]
     found = connection.scalar(select(table.c.id).where(table.c.user_id == user_id, table.c.token == token))
     return found is not None
+
+
+def purge_form_tokens(connection: Connection, before: datetime, limit: int) -> int:
+    """Delete up to `limit` members' and up to `limit` staff users' form tokens claimed before
+    `before`, oldest first; how many in all."""
+    purged = 0
+    for model in (m.WebFormSubmission, m.StaffFormSubmission):
+        table: Table = model.__table__  # type: ignore[assignment]
+        ids = list(connection.scalars(select(table.c.id).where(table.c.created_at < before)
+                                      .order_by(table.c.id).limit(limit)))
+        if ids:
+            connection.execute(delete(table).where(table.c.id.in_(ids)))
+            purged += len(ids)
+    return purged
 
 
 def instance_secret(connection: Connection, name: str, generated: str, now: datetime) -> str:

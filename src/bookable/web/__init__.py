@@ -32,6 +32,7 @@ from bookable.web.staff import offerings as staff_offerings  # noqa: F401 - thei
 from bookable.web.staff import people as staff_people  # noqa: F401 - their routes
 from bookable.web.staff import register_pages as staff_register  # noqa: F401 - their routes
 from bookable.web.staff import timetable as staff_timetable  # noqa: F401 - their routes
+from bookable.web.staff import webhooks as staff_webhooks  # noqa: F401 - their routes
 from bookable.web.state import WebState
 
 RESERVED = ("api", "docs", "redoc", "healthz", "readyz", "metrics", "openapi.json", "static")

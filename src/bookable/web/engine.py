@@ -26,7 +26,7 @@ from bookable.domain.errors import AlreadyBooked, AlreadyWaitlisted, InvalidStat
 from bookable.domain.member_options import amount_owed
 from bookable.domain.money import ZERO, LedgerLine, balance
 from bookable.services import bookings as booking_service
-from bookable.services import calendar_feeds
+from bookable.services import calendar_feeds, catalog
 from bookable.services.accounts import Principal
 from bookable.storage.database import Database
 from bookable.storage.queries import web as reads
@@ -103,6 +103,15 @@ async def display_name(database: Database, tenant_id: int, person_id: int) -> st
 
 async def password_hash_of(database: Database, tenant_id: int, person_id: int) -> str | None:
     return await read(database, tenant_id, lambda uow: reads.password_hash_of(uow.session, tenant_id, person_id))
+
+
+async def remember_language(database: Database, actor: Actor, language: str) -> None:
+    """The member's language, as their emails' (services.catalog.remember_language): read first, so
+    that the usual visit, in the language already kept, takes no write transaction."""
+    kept = await read(database, actor.tenant_id,
+                      lambda uow: reads.person_language(uow.session, actor.tenant_id, actor.person_id or 0))
+    if kept != language:
+        await write(database, actor.tenant_id, lambda uow: catalog.remember_language(uow, actor, language))
 
 
 # ---------------------------------------------------------------- booking and cancelling

@@ -63,11 +63,11 @@ class Posted:
         return token
 
 
-async def _fields(request: Request) -> dict[str, str]:
+async def _fields(request: Request, max_fields: int) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
         raise BadForm("invalid_parameter")
     try:
-        pairs = parse_qsl((await request.body()).decode("utf-8"), max_num_fields=MAX_FIELDS, strict_parsing=False)
+        pairs = parse_qsl((await request.body()).decode("utf-8"), max_num_fields=max_fields, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
         raise BadForm("invalid_parameter") from None
     fields: dict[str, str] = {}
@@ -84,10 +84,10 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-async def posted(request: Request, session: Session) -> Posted:
+async def posted(request: Request, session: Session, max_fields: int = MAX_FIELDS) -> Posted:
     """The form, once its CSRF token matches the session's and it comes from this site. Every form
     of these pages is application/x-www-form-urlencoded; anything else is refused."""
-    form = Posted(await _fields(request))
+    form = Posted(await _fields(request, max_fields))
     if not same_origin(request) or not session.csrf_matches(form.text("csrf", 100)):
         raise BadForm("form_expired")
     return form

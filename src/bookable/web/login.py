@@ -72,6 +72,8 @@ async def _log_in_as(visit: Visit, principal: Principal) -> None:
         name = await engine.display_name(visit.web.database, visit.site.id, principal.person_id)
         visit.change_session(visit.session.logged_in_as(person_id=principal.person_id, staff=None, name=name,
                                                         proof=password_proof(principal.proof)))
+        if visit.member is not None:  # the language they log in with is their emails'
+            await engine.remember_language(visit.web.database, visit.member, visit.language)
     else:
         visit.change_session(visit.session.logged_in_as(person_id=None, staff=principal.name, name=principal.name,
                                                         proof=password_proof(principal.proof)))

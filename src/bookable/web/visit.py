@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.storage.queries.web import Site
-from bookable.web import i18n
+from bookable.web import engine, i18n
 from bookable.web.rendering import PAGE_HEADERS, gettext, html, render
 from bookable.web.session import COOKIE, MAX_AGE_SECONDS, Session
 from bookable.web.state import WebState, web_state
@@ -105,7 +105,11 @@ async def begin(request: Request, slug: str) -> Visit:
     elif session.person_id is not None and not await web.member_still_valid(session):
         session, changed = session.logged_out(), True
     asked = request.query_params.get("lang", "")
-    if _LANG.match(asked) and i18n.known(asked) and asked != session.language:
+    switched = bool(_LANG.match(asked) and i18n.known(asked) and asked != session.language)
+    if switched:
         session, changed = session.speaking(asked), True
     language = i18n.choose(session.language, request.headers.get("accept-language"), site.language)
-    return Visit(request, web, site, session, language, changed)
+    visit = Visit(request, web, site, session, language, changed)
+    if switched and visit.member is not None:  # a member switching: their emails follow
+        await engine.remember_language(web.database, visit.member, asked)
+    return visit

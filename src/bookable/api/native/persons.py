@@ -22,6 +22,7 @@ from bookable.storage import models as m
 
 router = APIRouter(prefix=f"{PREFIX}/persons", tags=["persons"], route_class=DirectRoute)
 Gender = Literal["male", "female"]
+Language = Literal["sv", "en"]
 
 
 class PersonFields(Input):
@@ -41,6 +42,9 @@ class PersonFields(Input):
     card_number: str | None = Field(None, max_length=64, description="Member login; unique in the tenant.")
     customer_number: str | None = Field(None, max_length=64, description="Member login; unique in the tenant.")
     contact_type: str | None = Field(None, max_length=32, description="Views ContactType, e.g. Individual.")
+    language: Language | None = Field(None, description="The language of the person's emails; null: the tenant's. "
+                                                        "Set also when the member logs in or switches language "
+                                                        "on the web pages.")
     password: str | None = Field(None, min_length=8, max_length=200,
                                  description="Write-only: sets the member's login password.")
 
@@ -63,6 +67,7 @@ class PersonOut(BaseModel):
     card_number: str | None
     customer_number: str | None
     contact_type: str
+    language: str | None
     has_password: bool = Field(description="Whether the person can log in as a member.")
     created_at: str
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -28,6 +28,9 @@ class TenantPatch(Input):
     cors_origins: list[Annotated[str, Field(max_length=300)]] | None = Field(
         None, max_length=50, description="Web origins (https://www.example.org) whose pages may call the BRP "
                                          "API with a member's login; [\"*\"]: any page, without one.")
+    language: Literal["sv", "en"] | None = Field(
+        None, description="The web pages' language for a visitor who chose none, and the emails' for a member "
+                          "with none; null = English.")
 
 
 class TenantOut(BaseModel):
@@ -39,12 +42,13 @@ class TenantOut(BaseModel):
     client_id: int | None
     max_upcoming_bookings: int | None
     cors_origins: list[str]
+    language: str | None
 
 
 def render(row: m.Tenant) -> TenantOut:
     return TenantOut(id=row.id, slug=row.slug, name=row.name, timezone=row.timezone, currency=row.currency,
                      client_id=row.client_id, max_upcoming_bookings=row.max_upcoming_bookings,
-                     cors_origins=list(row.cors_origins or ()))
+                     cors_origins=list(row.cors_origins or ()), language=row.language)
 
 
 @router.get("", response_model=TenantOut)

@@ -29,6 +29,7 @@ class Recipient:
     first_name: str
     last_name: str
     email: str | None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def booking_facts(connection: Connection, tenant_id: int, booking_id: int) -> Bo
     row = connection.execute(
         select(m.Booking.id, m.Booking.status, m.Booking.places, m.Booking.slot_id, m.Booking.offering_id,
                m.Booking.changed_at, m.Offering.name, m.Offering.kind, m.Offering.description, m.Person.id,
-               m.Person.first_name, m.Person.last_name, m.Person.email)
+               m.Person.first_name, m.Person.last_name, m.Person.email, m.Person.language)
         .join(m.Offering, m.Offering.id == m.Booking.offering_id)
         .join(m.Person, m.Person.id == m.Booking.person_id)
         .where(m.Booking.tenant_id == tenant_id, m.Booking.id == booking_id)).first()
@@ -79,7 +80,7 @@ def booking_facts(connection: Connection, tenant_id: int, booking_id: int) -> Bo
         return None
     positions = waiting_positions(connection, [booking_id]) if row.status == "waitlisted" else {}
     return BookingFacts(
-        tenant=owner, recipient=Recipient(row[9], row[10] or "", row[11] or "", row[12] or None),
+        tenant=owner, recipient=Recipient(row[9], row[10] or "", row[11] or "", row[12] or None, row[13]),
         booking_id=row[0], status=row[1], places=row[2], offering_name=row[6], offering_kind=row[7],
         description=row[8] or "", changed_at=row[5], dates=booked_dates(connection, row[4], row[3]),
         waiting_position=positions.get(booking_id))

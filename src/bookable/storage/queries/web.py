@@ -455,6 +455,10 @@ def password_hash_of(session: Session, tenant_id: int, person_id: int) -> str | 
                                                                m.Person.id == person_id))
 
 
+def person_language(session: Session, tenant_id: int, person_id: int) -> str | None:
+    return session.scalar(select(m.Person.language).where(m.Person.tenant_id == tenant_id, m.Person.id == person_id))
+
+
 def person_name(session: Session, tenant_id: int, person_id: int) -> str:
     row = session.execute(select(m.Person.first_name, m.Person.last_name).where(
         m.Person.tenant_id == tenant_id, m.Person.id == person_id)).first()

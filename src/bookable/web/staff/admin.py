@@ -61,6 +61,8 @@ def admin_error(error: DomainError) -> str:
         return "bad_password"
     if isinstance(error, ValidationError) and error.field == "username":
         return "bad_username"
+    if isinstance(error, ValidationError) and error.field == "language":
+        return "bad_language_setting"
     if isinstance(error, ValidationError) and error.field in tenants.SETTINGS:
         return f"bad_{error.field}"
     return error.code
@@ -174,14 +176,15 @@ async def settings_page(request: Request, tenant: str) -> Response:
         row = tenants.settings_of(uow, tenant_id)
         return {"name": row.name, "timezone": row.timezone, "currency": row.currency,
                 "max_upcoming_bookings": "" if row.max_upcoming_bookings is None else str(row.max_upcoming_bookings),
-                "cors_origins": "\n".join(row.cors_origins or [])}
+                "cors_origins": "\n".join(row.cors_origins or []), "language": row.language or ""}
 
     values = await engine.read(staff.database, tenant_id, read)
     return staff.page("staff/settings.html", values=values, token=one_time_token(), **messages(staff, request))
 
 
 SETTABLE = tenants.ADMIN_SETTINGS
-"""As the native API's: the time zone is shown, not changed here (every slot's local times hang on it)."""
+"""The time zone is shown, not changed here: every class is kept as a UTC instant computed in it, so a
+new zone would move every future class on the clock (docs/adr/0022-tenant-time-zone-is-the-operators.md)."""
 
 
 @router.post("/{tenant}/staff/admin/settings")
@@ -193,7 +196,8 @@ async def change_settings(request: Request, tenant: str) -> Response:
         origins = [line.strip() for line in form.bounded("cors_origins", 4000).splitlines() if line.strip()]
         changes: dict[str, object] = {  # checked by the service, as the native API's PATCH /tenant
             "name": form.bounded("name", 200), "currency": form.bounded("currency", 10),
-            "max_upcoming_bookings": form.bounded("max_upcoming_bookings", 12), "cors_origins": origins or None}
+            "max_upcoming_bookings": form.bounded("max_upcoming_bookings", 12), "cors_origins": origins or None,
+            "language": form.bounded("language", 8)}
         tenants.change_settings(uow, staff.actor, changes, settable=SETTABLE)
         return "settings_saved"
 

@@ -33,6 +33,10 @@ DONE = {
     "refund": N_("The refund is recorded."),
     "credit_note": N_("The credit note is recorded."),
     "booking_cancelled": N_("The booking is cancelled."),
+    "webhook_enable": N_("The endpoint is enabled: events are sent to it again."),
+    "webhook_disable": N_("The endpoint is disabled: nothing is sent to it until it is enabled."),
+    "webhook_deleted": N_("The endpoint is deleted."),
+    "redelivering": N_("The delivery will be sent again in a moment."),
     "again": N_("That form had been sent already: it was done once, and nothing more was done."),
 }
 
@@ -52,10 +56,18 @@ STAFF_ERRORS = {
     "bad_name": N_("The name must be 1 to 200 characters."),
     "bad_currency": N_("The currency must be a three-letter ISO 4217 code, such as SEK or GBP."),
     "bad_max_upcoming_bookings": N_("The booking limit must be a whole number, or empty for none."),
+    "bad_language_setting": N_("Choose Svenska or English."),
     "bad_cors_origins": N_("Each origin must be like https://www.example.org, one a line."),
     "has_active_bookings": N_("This class still has bookings."),
     "bad_email": N_("That email address is not valid."),
     "bad_password": N_("A password must be 8 to 200 characters."),
+    "bad_language": N_("Choose Svenska, English, or the club's language."),
+    "bad_webhook_url": N_("That URL cannot receive webhooks: it must start with http:// or https://, name a public "
+                          "address (not a private, local or reserved one) and hold no user name or password. "
+                          "Nothing was added."),
+    "webhook_not_now": N_("Not now: the endpoint is disabled (enable it first), or this delivery is being sent "
+                          "right now."),
+    "bad_webhook_event_types": N_("Choose at least one event type."),
 }
 
 

@@ -26,7 +26,7 @@ from bookable.web.staff.pages import messages, staff_page
 from bookable.web.staff.registers import person_of
 
 EDITABLE = ("first_name", "last_name", "email", "card_number", "customer_number", "mobile_phone", "home_phone",
-            "street_address", "postcode", "town")
+            "street_address", "postcode", "town", "language")
 
 
 @router.get("/{tenant}/staff/people")
@@ -131,9 +131,10 @@ async def _save(request: Request, staff: Staff, person_id: int | None) -> Respon
         return _person_form(staff, person_id, values, bad.code, status=400)
 
     def work(uow: UnitOfWork) -> int:
+        chosen = {**values, "language": values["language"] or None}  # none: the tenant's
         if person_id is None:
-            return catalog.create_person(uow, staff.actor, values, password=password).id
-        return catalog.update_person(uow, staff.actor, person_id, values, password=password).id
+            return catalog.create_person(uow, staff.actor, chosen, password=password).id
+        return catalog.update_person(uow, staff.actor, person_id, chosen, password=password).id
 
     try:
         saved = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token, work)
@@ -154,5 +155,7 @@ def person_error(error: DomainError) -> str:
             return "bad_email"
         if error.field == "password":
             return "bad_password"
+        if error.field == "language":
+            return "bad_language"
     return error.code
 
