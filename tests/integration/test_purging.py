@@ -100,3 +100,15 @@ def test_the_purge_runs_with_the_reminders_or_alone():
     alone = periodic_jobs_for(None, Settings(reminder_hours=0))  # type: ignore[arg-type]
     assert len(with_reminders) == 2 and len(alone) == 1
     assert Settings().deliveries_kept_days == 30
+
+
+def test_a_form_token_is_claimed_once_and_says_so_on_both_databases(world):
+    person_id = world.person()
+    username, _ = add_staff(world)
+    with world.uow(write=False) as uow:
+        user_id = uow.tenants.user(username).id
+    with world.database.write_engine.begin() as connection:
+        claims = [claim_form_token(connection, world.tenant.id, person_id, "member-token", utc_now()) for _ in "ab"]
+        claims += [claim_staff_form_token(connection, world.tenant.id, user_id, "staff-token", utc_now())
+                   for _ in "ab"]
+    assert claims == [True, False, True, False]

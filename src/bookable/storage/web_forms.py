@@ -24,9 +24,7 @@ def claim_form_token(connection: Connection, tenant_id: int, person_id: int, tok
     """True the first time this person's form token is claimed, in the caller's transaction; False
     once it has been (on PostgreSQL, after waiting for a transaction that claimed it to end)."""
     table: Table = m.WebFormSubmission.__table__  # type: ignore[assignment]
-    statement = insert_unless_present(connection, table).values(
-        tenant_id=tenant_id, person_id=person_id, token=token, created_at=now)
-    return connection.execute(statement).rowcount == 1
+    return _inserted(connection, table, tenant_id=tenant_id, person_id=person_id, token=token, created_at=now)
 
 
 def form_token_claimed(connection: Connection, person_id: int, token: str) -> bool:
@@ -36,11 +34,15 @@ def form_token_claimed(connection: Connection, person_id: int, token: str) -> bo
 
 
 def claim_staff_form_token(connection: Connection, tenant_id: int, user_id: int, token: str, now: datetime) -> bool:
-    """claim_form_token for a staff user's form. Whether a row was inserted is read from RETURNING:
-    psycopg's cursor gives no row count here (-1)."""
+    """claim_form_token for a staff user's form."""
     table: Table = m.StaffFormSubmission.__table__  # type: ignore[assignment]
-    statement = insert_unless_present(connection, table).values(
-        tenant_id=tenant_id, user_id=user_id, token=token, created_at=now).returning(table.c.id)
+    return _inserted(connection, table, tenant_id=tenant_id, user_id=user_id, token=token, created_at=now)
+
+
+def _inserted(connection: Connection, table: Table, **values: object) -> bool:
+    """Whether the row was inserted (not there yet), read from RETURNING: psycopg's cursor reports no
+    row count (-1) for an INSERT ... ON CONFLICT DO NOTHING."""
+    statement = insert_unless_present(connection, table).values(**values).returning(table.c.id)
     return connection.execute(statement).first() is not None
 
 
