@@ -230,7 +230,7 @@ def test_an_admin_creates_a_weekly_class_and_sees_its_slots_on_the_timetable(bro
     page.get_by_label("Name").fill(name)
     page.get_by_label("Type of class").fill("Healthy Living")
     page.get_by_label("First date").fill(start.isoformat())
-    page.get_by_label("Time").fill("10:30")
+    page.get_by_label("Time", exact=True).fill("10:30")
     page.get_by_label("Repeats").select_option(label="Every week")
     page.get_by_label("Last date").fill((start + timedelta(days=21)).isoformat())
     page.get_by_label("Places", exact=True).fill("12")
