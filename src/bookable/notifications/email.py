@@ -79,6 +79,9 @@ class EmailChannel:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
+    def idle(self, connection: Connection) -> bool:
+        return not self.config.enabled
+
     def fan_out(self, connection: Connection, event: OutboxEvent) -> list[Addressed]:
         if not self.config.enabled:
             return []

@@ -65,6 +65,9 @@ class WebhookChannel:
         self._endpoints: dict[int, tuple[float, Any]] = {}
         self._subscribed_in: tuple[object, dict[tuple[int, str], list[int]]] = (None, {})
 
+    def idle(self, connection: Connection) -> bool:
+        return not endpoints.any_enabled(connection)
+
     def fan_out(self, connection: Connection, event: OutboxEvent) -> list[Addressed]:
         subscribed = self._subscribed(connection, event.tenant_id, event.type)
         if not subscribed:

@@ -21,6 +21,11 @@ def subscribed(connection: Connection, tenant_id: int, event_type: str) -> list[
     return [row.id for row in rows if event_type in (row.event_types or ())]
 
 
+def any_enabled(connection: Connection) -> bool:
+    """Whether any tenant has an enabled endpoint."""
+    return connection.scalar(select(_endpoints.c.id).where(_endpoints.c.enabled.is_(True)).limit(1)) is not None
+
+
 def for_sending(connection: Connection, endpoint_id: int) -> Any:
     return connection.execute(select(_endpoints.c.id, _endpoints.c.url, _endpoints.c.secret, _endpoints.c.enabled)
                               .where(_endpoints.c.id == endpoint_id)).first()
