@@ -49,7 +49,8 @@ def test_the_bench_smoke_run_holds_exactly_the_last_places_and_never_oversells(t
         assert all(ratio > 0 for ratio in ratios), (name, ratios)
         for ratio, booking, before, after in zip(ratios, bookings, ceilings, ceilings[1:], strict=False):
             assert ratio == pytest.approx(booking / ((before + after) / 2), abs=0.0006)
-        assert figures["ratio_to_ceiling"] == pytest.approx(mean(ratios), abs=0.0006)
+        # each slice's ratio and their mean are rounded to 3 decimals: they may differ by two half-units
+        assert figures["ratio_to_ceiling"] == pytest.approx(mean(ratios), abs=0.0011)
         assert (figures["ceiling_before"], figures["ceiling_after"]) == (ceilings[0], ceilings[-1])
         assert figures["ceiling_statuses"].keys() == {"200"} and figures["ceiling_transport_errors"] == 0
         # the merged figures are over every booking slice: their requests, at their rate for their time
