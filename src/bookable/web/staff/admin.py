@@ -5,6 +5,7 @@ The changes are services.accounts' and services.tenants', as the CLI's and the n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, time, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from starlette.responses import Response
 
 from bookable.api.auth import authenticator
 from bookable.domain.actors import Channel, Role
-from bookable.domain.errors import DomainError, NotFound, ValidationError
+from bookable.domain.errors import DomainError, ValidationError
 from bookable.domain.localtime import to_utc
 from bookable.services import accounts, tenants
 from bookable.storage.queries import staff as staff_reads
@@ -23,7 +24,7 @@ from bookable.web.forms import BadForm, Posted, one_time_token, posted
 from bookable.web.routing import router
 from bookable.web.staff import engine
 from bookable.web.staff.access import Staff, begin_staff
-from bookable.web.staff.pages import messages, staff_page
+from bookable.web.staff.pages import done_once, messages, staff_page
 
 ROLES = (Role.STAFF.value, Role.ADMIN.value)
 
@@ -42,18 +43,12 @@ async def _act(request: Request, staff: Staff, back: str, work: Callable[[UnitOf
     try:
         form = await posted(request, staff.visit.session)
         token = form.one_time_token()
-        done = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token,
-                                lambda uow: work(uow, form))
-    except engine.Replayed:
-        done = "again"
     except BadForm as bad:
         return staff.visit.redirect(staff.url(back, error=bad.code))
-    except NotFound:
-        raise
-    except DomainError as error:
-        return staff.visit.redirect(staff.url(back, error=admin_error(error)))
+    answer = await done_once(staff, token, lambda uow: work(uow, form), functools.partial(staff.url, back),
+                             admin_error)
     authenticator(request).cache.expire_all()
-    return staff.visit.redirect(staff.url(back, done=done))
+    return answer
 
 
 def admin_error(error: DomainError) -> str:

@@ -6,13 +6,14 @@ as the native API's."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookable.domain.errors import DomainError, NotFound
+from bookable.domain.errors import NotFound
 from bookable.domain.events import EventType
 from bookable.services import offerings
 from bookable.storage.unit_of_work import UnitOfWork
@@ -20,7 +21,7 @@ from bookable.web.forms import BadForm, Posted, one_time_token, posted
 from bookable.web.routing import router
 from bookable.web.staff import engine
 from bookable.web.staff.access import Staff, begin_staff
-from bookable.web.staff.pages import messages, staff_page
+from bookable.web.staff.pages import done_once, messages, staff_page
 from bookable.web.staff.register_pages import error_code
 from bookable.web.staff.registers import Register, read_register
 
@@ -61,18 +62,8 @@ async def _post(request: Request, staff: Staff, slot_id: int, work: Any, confirm
         return staff.visit.redirect(manage_url(staff, slot_id, error=bad.code))
     if confirm and form.text("confirmed") != "1":
         return staff.page("staff/manage_confirm.html", shown=await _class(staff, slot_id), fields=dict(form.fields))
-    try:
-        done, extra = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token,
-                                       lambda uow: work(uow, form))
-    except engine.Replayed:
-        done, extra = "again", {}
-    except BadForm as bad:
-        return staff.visit.redirect(manage_url(staff, slot_id, error=bad.code))
-    except NotFound:
-        raise
-    except DomainError as error:
-        return staff.visit.redirect(manage_url(staff, slot_id, error=error_code(error)))
-    return staff.visit.redirect(manage_url(staff, slot_id, done=done, **extra))
+    return await done_once(staff, token, lambda uow: work(uow, form), functools.partial(manage_url, staff, slot_id),
+                           error_code)
 
 
 def _count(form: Posted, name: str, *, required: bool = True) -> int | None:

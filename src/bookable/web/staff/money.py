@@ -7,6 +7,7 @@ The rules are the services' (services.bookings: record_payment, give_back, cance
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookable.domain.errors import DomainError, NotFound
+from bookable.domain.errors import NotFound
 from bookable.domain.localtime import to_local, to_utc
 from bookable.domain.member_options import amount_owed
 from bookable.domain.money import ZERO, Balance, EntryKind, PaymentType, parse_amount, parse_payment_type
@@ -30,7 +31,7 @@ from bookable.web.rendering import PAGE_HEADERS
 from bookable.web.routing import router
 from bookable.web.staff import engine
 from bookable.web.staff.access import Staff, begin_staff
-from bookable.web.staff.pages import messages, staff_page
+from bookable.web.staff.pages import done_once, messages, staff_page
 from bookable.web.staff.register_pages import PAYMENT_TYPES, error_code, spreadsheet_safe
 from bookable.web.staff.registers import Person, person_of
 
@@ -156,18 +157,8 @@ async def _post(request: Request, staff: Staff, booking_id: int, work: Any, conf
     if confirm is not None and form.text("confirmed") != "1":
         shown = await _read_booking(staff, booking_id)
         return staff.page("staff/confirm.html", shown=shown, action=confirm, fields=dict(form.fields), token=token)
-    try:
-        done = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token,
-                                lambda uow: work(uow, form))
-    except engine.Replayed:
-        done = "again"
-    except BadForm as bad:
-        return staff.visit.redirect(booking_url(staff, booking_id, error=bad.code))
-    except NotFound:
-        raise
-    except DomainError as error:
-        return staff.visit.redirect(booking_url(staff, booking_id, error=error_code(error)))
-    return staff.visit.redirect(booking_url(staff, booking_id, done=done))
+    return await done_once(staff, token, lambda uow: work(uow, form), functools.partial(booking_url, staff, booking_id),
+                           error_code)
 
 
 # ---------------------------------------------------------------- a day's takings

@@ -7,6 +7,7 @@ done once (its one-time token), and answered by a redirect back to the register 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bookable.domain.attendance import parse_volunteering
-from bookable.domain.errors import DomainError, InvalidState, NotFound, ValidationError
+from bookable.domain.errors import DomainError, InvalidState, ValidationError
 from bookable.domain.money import ZERO, parse_amount, parse_payment_type
 from bookable.services import bookings, register
 from bookable.storage.unit_of_work import UnitOfWork
@@ -24,7 +25,7 @@ from bookable.web.rendering import PAGE_HEADERS
 from bookable.web.routing import router
 from bookable.web.staff import engine
 from bookable.web.staff.access import Staff, begin_staff
-from bookable.web.staff.pages import messages, staff_page
+from bookable.web.staff.pages import done_once, messages, staff_page
 from bookable.web.staff.registers import Register, read_register
 from bookable.web.visit import PageNotFound
 
@@ -112,17 +113,8 @@ async def _post(request: Request, staff: Staff, slot_id: int, work: Work) -> Res
     def on_session(uow: UnitOfWork) -> str:
         return work(uow, register.session_of(uow, slot_id), form)
 
-    try:
-        done = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token, on_session)
-    except engine.Replayed:
-        done = "again"
-    except BadForm as bad:
-        return staff.visit.redirect(register_url(staff, slot_id, anchor, error=bad.code))
-    except NotFound:
-        raise  # another tenant's slot or booking, or none: the 404 page (pages.staff_page)
-    except DomainError as error:
-        return staff.visit.redirect(register_url(staff, slot_id, anchor, error=error_code(error)))
-    return staff.visit.redirect(register_url(staff, slot_id, anchor, done=done))
+    return await done_once(staff, token, on_session, functools.partial(register_url, staff, slot_id, anchor),
+                           error_code)
 
 
 def error_code(error: DomainError) -> str:

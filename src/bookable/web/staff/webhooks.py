@@ -4,6 +4,7 @@ with a redeliver button. The changes are notifications.webhook_endpoints', as th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bookable.domain.errors import DomainError, InvalidState, NotFound, ValidationError
+from bookable.domain.errors import DomainError, InvalidState, ValidationError
 from bookable.domain.events import event_types
 from bookable.notifications import webhook_endpoints as endpoints
 from bookable.notifications.addresses import AddressPolicy
@@ -23,7 +24,7 @@ from bookable.web.rendering import N_
 from bookable.web.routing import router
 from bookable.web.staff import engine
 from bookable.web.staff.access import Staff, begin_staff
-from bookable.web.staff.pages import messages, staff_page
+from bookable.web.staff.pages import done_once, messages, staff_page
 
 LOG_SHOWN = 50
 FORM_FIELDS = 100
@@ -66,17 +67,9 @@ async def _act(request: Request, staff: Staff, back: str, work: Callable[[UnitOf
     try:
         form = await posted(request, staff.visit.session)
         token = form.one_time_token()
-        done = await engine.act(staff.database, staff.visit.site.id, staff.user_id, token,
-                                lambda uow: work(uow, form))
-    except engine.Replayed:
-        done = "again"
     except BadForm as bad:
         return staff.visit.redirect(staff.url(back, error=bad.code))
-    except NotFound:
-        raise
-    except DomainError as error:
-        return staff.visit.redirect(staff.url(back, error=_error_code(error)))
-    return staff.visit.redirect(staff.url(back, done=done))
+    return await done_once(staff, token, lambda uow: work(uow, form), functools.partial(staff.url, back), _error_code)
 
 
 async def _list(staff: Staff) -> list[tuple[Any, ...]]:
