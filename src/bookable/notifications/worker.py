@@ -46,6 +46,8 @@ log = logging.getLogger("bookable.delivery")
 T = TypeVar("T")
 PeriodicJob = Callable[[Connection, datetime], None]
 FAN_OUT_BATCH = 500
+IDLE_BATCH = 10_000
+"""Events passed at once when no channel would address any (only their ids are read)."""
 CLAIM_BATCH = 200
 SENDING_AT_ONCE = 16
 LEASE_MARGIN_SECONDS = 5
@@ -172,10 +174,14 @@ class DeliveryWorker:
         cursor = deliveries.lock_cursor(connection, now)
         if cursor is None:
             return 0  # another worker is fanning out
+        if self._all_idle(connection):
+            settled = events.settled_ids_after(connection, cursor, IDLE_BATCH)
+            if not settled:
+                return 0
+            if self._all_idle(connection):  # asked again after the read: what it sees predates the events
+                deliveries.advance_cursor(connection, settled[-1], now)
+                return len(settled)
         read = events.settled_after(connection, None, cursor, FAN_OUT_BATCH)
-        if read and self._all_idle(connection):  # asked after the read: what it sees predates the events
-            deliveries.advance_cursor(connection, read[-1].id, now)
-            return len(read)
         rows: list[dict[str, Any]] = []
         retry_until = now + self.retry.give_up_after
         for row in read:
