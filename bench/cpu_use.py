@@ -27,6 +27,19 @@ def process_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def processes_named(name: str) -> list[int]:
+    """The pids of this machine's processes whose command is `name` (a local PostgreSQL's backends)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def machine_seconds() -> tuple[float, float]:
     """(busy, idle) CPU seconds of the whole machine so far, over every core."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.cache import postgres_run_database, sqlite_run_database
+from bench.cpu_use import process_seconds, processes_named
 from bench.dataset import MEMBER_PASSWORD
 from bench.fixture import RunSlots, prepare_run
 from bench.sizes import PRESETS
@@ -172,7 +173,8 @@ async def measure(call: Call, requests: int, profile: bool, lines: int, concurre
 
     gc.callbacks.append(watch)
     profiler = cProfile.Profile() if profile else None
-    started, cpu_started = time.perf_counter(), time.process_time()
+    postgres = processes_named("postgres")  # a local server's backends: its CPU per request too
+    started, cpu_started, postgres_started = time.perf_counter(), time.process_time(), process_seconds(postgres)
     if profiler:
         profiler.enable()
     with BatchClock() as batches:
@@ -180,11 +182,14 @@ async def measure(call: Call, requests: int, profile: bool, lines: int, concurre
     if profiler:
         profiler.disable()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    postgres_cpu = process_seconds(postgres) - postgres_started
     gc.callbacks.remove(watch)
     print(f"{requests} requests in {elapsed:.2f} s: {elapsed / requests * 1e6:.0f} us each "
           f"({cpu / requests * 1e6:.0f} us of CPU: less moved by a busy host), "
           f"{requests / elapsed:.0f}/s on one thread; full collections: {len(pauses)}, "
           f"longest {max(pauses, default=0) * 1e3:.1f} ms")
+    if postgres_cpu:
+        print(f"PostgreSQL's processes on this machine: {postgres_cpu / requests * 1e6:.0f} us of CPU per request")
     if batches.batches:
         print(f"under the write lock: {batches.seconds / requests * 1e6:.0f} us per request "
               f"({batches.seconds / elapsed:.0%} of the time), {batches.batches} batches of "
