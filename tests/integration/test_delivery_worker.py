@@ -19,6 +19,7 @@ from bookable.notifications.worker import RetryPolicy
 from bookable.settings import Settings
 from bookable.storage import deliveries
 from bookable.storage import models as m
+from bookable.storage.events import EventLog
 
 SETTINGS = Settings(webhooks_allow_private=True)
 
@@ -88,8 +89,9 @@ def test_an_event_whose_transaction_commits_late_is_fanned_out_not_skipped(world
     worker = worker_for(database, SETTINGS)
     fan_out_all(worker)
     with world.uow() as late:
-        record(world, 1, late)  # takes its id now, commits last
-        late.connection()
+        # written now, not held back for the COMMIT as a unit of work does: the id taken, the commit last
+        EventLog(late.connection).record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", 1,
+                                                                  after={"cancelled": True}), utc_now())
         record(world, 2)  # a higher id, committed first
         fan_out_settled(worker)
         assert rows_of(world, endpoint_id) == []  # the worker waits for the older transaction

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import POSTGRES_URL
 
 from bookable.domain.errors import SlotFull
-from bookable.domain.events import CATALOG_ENTITIES, EventType
+from bookable.domain.events import CATALOG_ENTITIES, DomainEvent, EventType
 from bookable.services import bookings
 from bookable.storage import models as m
 from bookable.storage.queries import events as feed
@@ -33,6 +33,21 @@ def test_a_booking_writes_its_event_in_its_own_transaction(world):
     [event] = _events(world)[before:]
     assert (event.action, event.entity, event.entity_id) == ("booking.created", "booking", outcome.booking.id)
     assert event.after["person_id"] == person and event.after["slot_id"] == slot.id
+
+
+def test_events_written_with_the_commit_keep_every_character_and_their_order(world):
+    """On PostgreSQL a unit of work's events go with its COMMIT, bound on the client (storage.round_trips)."""
+    awkward = "O'Brien \\ \"quoted\" ; COMMIT; -- åäö 🎉 $$ %s %(x)s"
+    before = len(_events(world))
+    with world.uow() as uow:
+        for n in range(3):
+            uow.record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", n,
+                                                before={"note": awkward}, after={"n": n, "note": awkward}))
+        uow.commit()
+    written = _events(world)[before:]
+    assert [(event.entity_id, event.after, event.before) for event in written] == [
+        (n, {"n": n, "note": awkward}, {"note": awkward}) for n in range(3)]
+    assert [event.id for event in written] == sorted(event.id for event in written)
 
 
 def test_a_change_rolled_back_leaves_no_event(world):

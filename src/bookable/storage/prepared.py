@@ -112,15 +112,24 @@ class Prepared:
         self._compiled: dict[tuple[type[Dialect], str], _Compiled] = {}
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
-        compiled = self._for(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, compiled.arguments(params))
-            if compiled.record is None:
-                return []
-            return compiled.records(cursor.fetchall(), compiled.processors(connection.dialect, cursor.description))
+            cursor.execute(*self.bound(connection, params))
+            return self.rows(connection, cursor)
         finally:
             cursor.close()
+
+    def bound(self, connection: Connection, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL and the driver's parameters, checked and converted now."""
+        compiled = self._for(connection.dialect)
+        return compiled.sql, compiled.arguments(params)
+
+    def rows(self, connection: Connection, cursor: Any) -> list[Any]:
+        """The records of a cursor that ran this statement."""
+        compiled = self._for(connection.dialect)
+        if compiled.record is None:
+            return []
+        return compiled.records(cursor.fetchall(), compiled.processors(connection.dialect, cursor.description))
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
         found = self.all(connection, params)

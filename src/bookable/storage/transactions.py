@@ -10,12 +10,14 @@ when ORM work begins, so a booking's Core statements pay for no ORM transaction 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bookable.storage.database import Database
+from bookable.storage.round_trips import Bound, commit_with, run_all
 from bookable.storage.write_batch import JoinedBatch
 
 _savepoint_numbers = itertools.count(1)
@@ -26,7 +28,8 @@ class Transaction(Protocol):
     def connection(self) -> Connection: ...
 
     def session(self, *, write: bool) -> Session: ...
-    def commit(self, session: Session | None) -> None: ...
+    def commit(self, session: Session | None, last: Sequence[Bound] = ()) -> None:
+        """Commit, running the `last` statements first (the events held back)."""
     def rollback(self, session: Session | None) -> None: ...
     def close(self, session: Session | None, *, committed: bool) -> None: ...
 
@@ -64,11 +67,11 @@ class OwnTransaction:
     def session(self, *, write: bool) -> Session:
         return self._database.session_on(self.connection, write=write)
 
-    def commit(self, session: Session | None) -> None:
+    def commit(self, session: Session | None, last: Sequence[Bound] = ()) -> None:
         if session is not None:
             session.commit()  # flushes; the transaction is the connection's, committed next
         if self._connection is not None:
-            self._connection.commit()
+            commit_with(self._connection, last)  # on PostgreSQL: with its COMMIT, in one round trip
 
     def rollback(self, session: Session | None) -> None:
         if session is not None:
@@ -106,9 +109,10 @@ class BatchShare:
     def session(self, *, write: bool) -> Session:
         return self._database.session_in_batch(self.connection)
 
-    def commit(self, session: Session | None) -> None:
+    def commit(self, session: Session | None, last: Sequence[Bound] = ()) -> None:
         if session is not None and (session.in_transaction() or session.new or session.deleted):
             session.commit()  # the session's own savepoint, inside this share's
+        run_all(self.connection, last)
         self._release()
 
     def rollback(self, session: Session | None) -> None:

@@ -41,7 +41,7 @@ class UnitOfWork:
         self._transaction: Transaction = transaction_for(self.database, write=self.write)
         self.booking_store = BookingStore(self.connection, self.tenant_id, self.zone,
                                           holds_write_lock=self.write and self.database.is_sqlite)
-        self.events = EventLog(self.connection)
+        self.events = EventLog(self.connection, deferred=self.write and not self.database.is_sqlite)
         self.recorded: list[DomainEvent] = []
         return self
 
@@ -104,10 +104,11 @@ class UnitOfWork:
         lock_offering(self.session, offering_id)
 
     def commit(self) -> None:
-        self._transaction.commit(self._session_if_made())
+        self._transaction.commit(self._session_if_made(), self.events.held_back)
         self.committed = True
 
     def rollback(self) -> None:
+        self.events.held_back.clear()
         self._transaction.rollback(self._session_if_made())
 
     def _session_if_made(self) -> Session | None:
