@@ -10,11 +10,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.conftest import add_staff, client_address
 from web_support import Visitor
 
 from bookable.domain.actors import Actor, Channel, Role, utc_now
+from bookable.domain.events import DomainEvent, EventType
 from bookable.notifications import webhook_endpoints as endpoints
 from bookable.notifications.addresses import AddressPolicy
 from bookable.services import accounts
@@ -91,11 +92,13 @@ def test_no_event_type_or_a_forged_form_adds_nothing(office, world):
     assert page.message() and endpoints_of(world) == []
 
 
-def a_delivery(world, endpoint_id, status="given_up"):
-    """A delivery as the worker leaves it after giving up (the worker's own tests send real ones)."""
+def a_delivery(world, endpoint_id, status="given_up", event_offset=0):
+    """A delivery as the worker leaves it after giving up (the worker's own tests send real ones), of
+    the tenant's newest event or of the one `event_offset` before it."""
     now = utc_now()
     with world.database.session(write=True) as session:
-        event_id = session.scalar(select(func.max(m.EventRecord.id)).where(m.EventRecord.tenant_id == world.tenant.id))
+        event_id = session.scalar(select(m.EventRecord.id).where(m.EventRecord.tenant_id == world.tenant.id)
+                                  .order_by(m.EventRecord.id.desc()).offset(event_offset).limit(1))
         row = m.DeliveryRecord(tenant_id=world.tenant.id, event_id=event_id, channel="webhook",
                                target=f"endpoint:{endpoint_id}", payload={"type": "booking.created"}, status=status,
                                attempts=7, next_attempt_at=now, retry_until=now - timedelta(minutes=1),
@@ -129,6 +132,32 @@ def test_an_endpoint_is_disabled_enabled_its_log_shown_and_a_delivery_sent_again
     assert "The endpoint is enabled" in page.message() and endpoints_of(world)[0].enabled is True
     page = office.post(f"{base}/deliveries/{sent}/redeliver", page.form(f"/deliveries/{sent}/redeliver"))
     assert "sent again in a moment" in page.message() and delivery(world, sent).status == "pending"
+
+
+def test_the_log_shows_the_newest_fifty_deliveries_and_pages_to_the_older_ones(office, world):
+    office.post("staff/admin/webhooks", add_form(office))
+    [endpoint] = endpoints_of(world)
+    with world.uow() as uow:
+        for n in range(55):
+            uow.record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", n))
+        uow.commit()
+    sent = [a_delivery(world, endpoint.id, event_offset=n) for n in range(54, -1, -1)]  # oldest first
+    base = f"staff/admin/webhooks/{endpoint.id}"
+
+    def shown(page):
+        return [int(row.get("id").removeprefix("delivery-")) for row in page.doc.xpath('//tr[@id]')]
+
+    newest = office.get(base)
+    assert shown(newest) == sorted(sent, reverse=True)[:50]
+    assert not newest.doc.xpath('//a[text()="Newest deliveries"]')
+    [older_link] = newest.doc.xpath('//a[@id="older-deliveries"]/@href')
+    path, _, query = older_link.removeprefix(f"/{world.tenant.slug}/").partition("?before=")
+    older = office.get(path, before=query)
+    assert shown(older) == sorted(sent, reverse=True)[50:]
+    assert not older.doc.xpath('//a[@id="older-deliveries"]') and older.doc.xpath('//a[text()="Newest deliveries"]')
+    beyond = office.get(base, before=min(sent))
+    assert shown(beyond) == [] and beyond.has("No older deliveries.")
+    assert shown(office.get(base, before="1e9")) == shown(newest)  # not a delivery id: the newest
 
 
 def test_deleting_asks_first_and_then_deletes(office, world):

@@ -114,10 +114,13 @@ async def add_webhook(request: Request, tenant: str) -> Response:
     return _list_page(staff, request, await _list(staff), new_secret=secret, done=done, error=None)
 
 
-def _endpoint_view(uow: UnitOfWork, endpoint_id: int) -> dict[str, Any]:
+def _endpoint_view(uow: UnitOfWork, endpoint_id: int, before: int | None) -> dict[str, Any]:
+    """The endpoint and a page of its delivery log, newest first: those older than delivery `before`."""
     endpoint = endpoints.get(uow, endpoint_id)
-    log = endpoints.delivery_log(uow, endpoint_id, None, LOG_SHOWN)
-    return {"id": endpoint.id, "url": endpoint.url, "event_types": list(endpoint.event_types),
+    log = endpoints.delivery_log(uow, endpoint_id, before, LOG_SHOWN + 1)
+    older = log[LOG_SHOWN - 1].id if len(log) > LOG_SHOWN else None
+    log = log[:LOG_SHOWN]
+    return {"older": older, "newest_shown": before is None,"id": endpoint.id, "url": endpoint.url, "event_types": list(endpoint.event_types),
             "enabled": endpoint.enabled, "disabled_reason": endpoint.disabled_reason,
             "deliveries": [{"id": row.id, "type": str((row.payload or {}).get("type", "")), "status": row.status,
                             "code": row.last_status_code, "attempts": row.attempts, "detail": row.last_detail,
@@ -125,11 +128,18 @@ def _endpoint_view(uow: UnitOfWork, endpoint_id: int) -> dict[str, Any]:
                            for row in log]}
 
 
+def _delivery_id(text: str | None) -> int | None:
+    """A delivery id from the query; anything else shows the newest deliveries."""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
 @router.get("/{tenant}/staff/admin/webhooks/{endpoint_id}")
 @staff_page
 async def webhook_page(request: Request, tenant: str, endpoint_id: int) -> Response:
     staff = await begin_staff(request, tenant, admin=True)
-    shown = await engine.read(staff.database, staff.visit.site.id, lambda uow: _endpoint_view(uow, endpoint_id))
+    before = _delivery_id(request.query_params.get("before"))
+    shown = await engine.read(staff.database, staff.visit.site.id,
+                              lambda uow: _endpoint_view(uow, endpoint_id, before))
     return staff.page("staff/webhook.html", endpoint=shown, token=one_time_token, **messages(staff, request))
 
 
