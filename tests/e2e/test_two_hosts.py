@@ -1,255 +1,43 @@
-"""Two application hosts, each `bookable serve --workers 2` in a network namespace of its own
-(ip netns, a veth pair each), against one PostgreSQL through PgBouncer, behind HAProxy with health
-checks on /readyz: the app tier is stateless and safe across hosts.
+"""Two application hosts, each `bookable serve --workers 2` in a network namespace of its own,
+against one PostgreSQL through PgBouncer, behind HAProxy with health checks on /readyz
+(two_hosts_support.py builds them): the app tier is stateless and safe across hosts. Capacity,
+idempotency keys, the credential cache, login throttling and the delivery worker all hold across
+them, and a host killed mid-load loses nothing acknowledged.
 
-The namespaces reach PostgreSQL through a PgBouncer that listens on their veth pairs' host-side
-addresses (PostgreSQL itself listens on 127.0.0.1 only). Everything runs on this machine, on
-addresses of the namespaces' own (10.229.N.0/30), and the test removes its namespaces and stops
-its processes itself. Where network namespaces are not allowed it skips saying so, except under
-CI, where it fails."""
+Where network namespaces are not allowed the tests skip saying so, except under CI, where they
+fail."""
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import cli_environment, run_cli
+from bench.webhook_receiver import receiving
+from e2e_support import run_cli
 from sqlalchemy import func, select
-from tests.conftest import POSTGRES_URL, World, add_api_key, throwaway_postgres
-from tests.live_server import free_port
-from tests.pgbouncer import running_pgbouncer
+from standardwebhooks.webhooks import Webhook
+from tests.conftest import POSTGRES_URL, World, add_api_key, add_staff
+from two_hosts_support import DEADLINE, NAMESPACE_NETWORK, Cluster, running_cluster
 
 from bookable.domain.actors import Actor, Channel, Role
 from bookable.services import accounts
 from bookable.storage import models as m
-from bookable.storage.database import Database
-from bookable.storage.schema import upgrade
 from bookable.storage.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="needs BOOKABLE_TEST_POSTGRES_URL")
-HAPROXY = Path("/usr/sbin/haproxy")
-APP_PORT = 8000
-DEADLINE = 120.0  # for a loaded machine: start-up and health checks, not a timing assertion
-
-
-def _ip(*args: str, namespace: str | None = None) -> None:
-    command = ["ip", *args] if namespace is None else ["ip", "netns", "exec", namespace, "ip", *args]
-    subprocess.run(command, check=True, capture_output=True, timeout=30)
-
-
-def _require(tool: Path, package: str) -> None:
-    if tool.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{tool} is missing in CI: .ci/run should have installed Debian's {package}")
-    pytest.skip(f"{tool} is not installed (apt-get install -y {package})")
-
-
-@dataclass
-class Host:
-    """One application host: a namespace, its veth pair, and `bookable serve` inside it."""
-
-    name: str
-    subnet: int
-    database_url: str = ""
-    process: subprocess.Popen[bytes] | None = None
-    log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="bookable-host-", suffix=".log")[1]))
-
-    @property
-    def gateway(self) -> str:  # the host-side end of the veth pair
-        return f"10.229.{self.subnet}.1"
-
-    @property
-    def address(self) -> str:
-        return f"10.229.{self.subnet}.2"
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}:{APP_PORT}"
-
-    @property
-    def outer(self) -> str:
-        return f"bk{self.subnet}o"
-
-    def create(self) -> None:
-        _ip("netns", "add", self.name)
-        _ip("link", "add", self.outer, "type", "veth", "peer", "name", f"bk{self.subnet}i")
-        _ip("link", "set", f"bk{self.subnet}i", "netns", self.name)
-        _ip("addr", "add", f"{self.gateway}/30", "dev", self.outer)
-        _ip("link", "set", self.outer, "up")
-        _ip("addr", "add", f"{self.address}/30", "dev", f"bk{self.subnet}i", namespace=self.name)
-        _ip("link", "set", f"bk{self.subnet}i", "up", namespace=self.name)
-        _ip("link", "set", "lo", "up", namespace=self.name)
-
-    def start(self) -> None:
-        script = Path(sys.executable).parent / "bookable"
-        command = ["ip", "netns", "exec", self.name, str(script), "serve", "--host", self.address, "--port",
-                   str(APP_PORT), "--workers", "2", "--no-access-log"]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True,
-                                            env=cli_environment(BOOKABLE_DATABASE_URL=self.database_url))
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.name}: bookable serve exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        pytest.fail(f"{self.name}: not ready within {DEADLINE} s: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """kill -9, the whole process group: supervisor and workers at once."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def remove(self) -> None:
-        self.kill()
-        subprocess.run(["ip", "netns", "del", self.name], capture_output=True, timeout=30, check=False)
-        subprocess.run(["ip", "link", "del", self.outer], capture_output=True, timeout=30, check=False)
-        self.log.unlink(missing_ok=True)
-
-
-HAPROXY_CONFIG = """\
-global
-    maxconn 4000
-    stats socket {folder}/haproxy.sock mode 600 level admin
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 120s
-    timeout server 120s
-    retries 3
-    option redispatch
-    retry-on conn-failure
-frontend bookable
-    bind 127.0.0.1:{port}
-    default_backend apps
-backend apps
-    balance roundrobin
-    option httpchk GET /readyz
-    timeout check 10s
-    default-server inter 500ms fall 3 rise 2
-{servers}
-"""
-
-
-@dataclass
-class Balancer:
-    port: int
-    folder: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stats(self) -> dict[str, dict[str, str]]:
-        """HAProxy's `show stat` for the app servers: status (UP/DOWN) and stot (sessions served)."""
-        with socket.socket(socket.AF_UNIX) as stats:
-            stats.connect(str(self.folder / "haproxy.sock"))
-            stats.sendall(b"show stat\n")
-            text = b""
-            while chunk := stats.recv(65536):
-                text += chunk
-        lines = text.decode().splitlines()
-        header = lines[0].lstrip("# ").split(",")
-        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-        return {row["svname"]: row for row in rows if row.get("pxname") == "apps"}
-
-    def wait_until(self, server: str, status: str) -> None:
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            if self.stats().get(server, {}).get("status") == status:
-                return
-            time.sleep(0.1)
-        pytest.fail(f"HAProxy never saw {server} {status}: {self.stats().get(server)}")
-
-
-def _namespaces_allowed() -> None:
-    probe = f"bkprobe{os.getpid()}"
-    done = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True, timeout=30, check=False)
-    if done.returncode != 0:
-        reason = f"network namespaces are not allowed here: {done.stderr.strip()}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=30, check=False)
-
-
-@dataclass
-class Cluster:
-    hosts: list[Host]
-    balancer: Balancer
-    database: Database
-    direct_url: str
+HOSTS_ENVIRONMENT = {"BOOKABLE_WEBHOOKS_ALLOWED_NETWORKS": NAMESPACE_NETWORK}
+"""The webhook receiver listens on a private address of the namespaces' network: allowed on purpose."""
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    _require(HAPROXY, "haproxy")
-    _namespaces_allowed()
-    urls = throwaway_postgres("bookable_hosts")
-    direct_url = next(urls)
-    migrating = Database(direct_url, pool_size=1)
-    upgrade(migrating)
-    migrating.dispose()
-    first = random.randrange(1, 120) * 2
-    hosts = [Host(f"bookable-a-{os.getpid()}", first), Host(f"bookable-b-{os.getpid()}", first + 1)]
-    folder = Path(tempfile.mkdtemp(prefix="bookable-haproxy-"))
-    haproxy: subprocess.Popen[bytes] | None = None
-    database = Database(direct_url, pool_size=4)
-    try:
-        for host in hosts:
-            host.create()
-        name = direct_url.rsplit("/", 1)[1]
-        with running_pgbouncer(",".join(host.gateway for host in hosts), server_connections=12) as pooler:
-            for host in hosts:
-                host.database_url = f"postgresql+psycopg://postgres@{host.gateway}:{pooler}/{name}?pooler=pgbouncer"
-                host.start()
-            port = free_port()
-            servers = "\n".join(f"    server {host.name[9]} {host.address}:{APP_PORT} check" for host in hosts)
-            (folder / "haproxy.cfg").write_text(HAPROXY_CONFIG.format(folder=folder, port=port, servers=servers))
-            haproxy = subprocess.Popen([str(HAPROXY), "-db", "-f", str(folder / "haproxy.cfg")],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            balancer = Balancer(port, folder)
-            _wait_for_socket(folder / "haproxy.sock", haproxy)
-            for server in ("a", "b"):
-                balancer.wait_until(server, "UP")
-            yield Cluster(hosts, balancer, database, direct_url)
-    finally:
-        if haproxy is not None:
-            haproxy.terminate()
-            haproxy.wait(timeout=30)
-        for host in hosts:
-            host.remove()
-        database.dispose()
-        subprocess.run(["rm", "-rf", str(folder)], check=False)
-        next(urls, None)
-
-
-def _wait_for_socket(path: Path, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not path.exists():
-        if process.poll() is not None:
-            pytest.fail(f"haproxy exited with {process.returncode}")
-        time.sleep(0.05)
+    with running_cluster(HOSTS_ENVIRONMENT) as running:
+        yield running
 
 
 @pytest.fixture
@@ -352,6 +140,101 @@ def test_an_api_key_revoked_from_the_command_line_is_refused_on_both_hosts(clust
             break
         time.sleep(0.2)
     assert codes == [401, 401]
+
+
+HELD_BACK_SECONDS = 16
+"""How long the account must be held back before host B is asked: far longer than the two requests
+that follow take on a loaded machine. The waits double from 1 s, so getting there waits 1+2+4+8 s."""
+
+
+def persons_as(base: str, login: str, password: str) -> httpx.Response:
+    """A staff call of the native API with HTTP Basic: what a login attempt is."""
+    return httpx.get(f"{base}/api/v1/persons", auth=(login, password), timeout=60)
+
+
+def held_back(base: str, login: str) -> httpx.Response:
+    """Wrong passwords for `login` on one host, each back-off it announces waited out, until it
+    announces one of HELD_BACK_SECONDS or more: that 429. Ten failures get there, fewer than its
+    client address's free twenty."""
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        answer = persons_as(base, login, "wrong")
+        if answer.status_code != 429:
+            assert answer.status_code == 401, answer.text
+            continue
+        wait = int(answer.headers["retry-after"])
+        if wait >= HELD_BACK_SECONDS:
+            return answer
+        time.sleep(wait)
+    pytest.fail(f"{base} never held {login} back for {HELD_BACK_SECONDS} s")
+
+
+def test_failed_logins_on_one_host_hold_the_account_back_on_the_other_even_for_its_right_password(
+        cluster, world):
+    username, password = add_staff(world)
+    bystander, bystanders_password = add_staff(world)
+    host_a, host_b = (host.url for host in cluster.hosts)
+
+    on_a = held_back(host_a, username)
+    wrong_on_b = persons_as(host_b, username, "wrong")
+    right_on_b = persons_as(host_b, username, password)  # never verified on any host: not remembered
+    bystander_on_b = persons_as(host_b, bystander, bystanders_password)
+
+    for refused in (wrong_on_b, right_on_b):
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "too_many_attempts"
+        assert 1 <= int(refused.headers["retry-after"]) <= int(on_a.headers["retry-after"])
+    assert bystander_on_b.status_code == 200  # host B sees another client address: the account's count did it
+
+
+WEBHOOKS = 200
+
+
+def created_events(world: World) -> list[int]:
+    with world.uow(write=False) as uow:
+        return list(uow.session.scalars(select(m.EventRecord.id).where(
+            m.EventRecord.tenant_id == world.tenant.id, m.EventRecord.action == "booking.created")))
+
+
+def settled_webhooks(world: World, count: int) -> list[tuple[str, int]]:
+    """(status, attempts) of the tenant's webhook deliveries, once `count` of them are delivered
+    (or as they are at the deadline)."""
+    query = select(m.DeliveryRecord.status, m.DeliveryRecord.attempts).where(
+        m.DeliveryRecord.tenant_id == world.tenant.id, m.DeliveryRecord.channel == "webhook")
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        with world.uow(write=False) as uow:
+            found = [(row.status, row.attempts) for row in uow.session.execute(query)]
+        if [status for status, _ in found] == ["delivered"] * count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_the_delivery_workers_of_both_hosts_send_every_booking_once_signed(cluster, world):
+    key = add_api_key(world)
+    slot_id = world.slots(world.offering(spaces=WEBHOOKS).id)[0].id
+    persons = people(world, WEBHOOKS)
+    with receiving(cluster.outside_address) as receiver:
+        endpoint = httpx.post(f"{cluster.hosts[0].url}/api/v1/webhooks", headers={"Authorization": f"Bearer {key}"},
+                              json={"url": receiver.url, "event_types": ["booking.created"]}, timeout=60)
+        assert endpoint.status_code == 201, endpoint.text
+        with ThreadPoolExecutor(max_workers=2) as both:  # half the bookings on each host, at once
+            shares = both.map(lambda host, share: book_all(host.url, key, slot_id, share, clients=8),
+                              cluster.hosts, (persons[::2], persons[1::2]))
+            answers = [answer for share in shares for answer in share]
+        deliveries = settled_webhooks(world, WEBHOOKS)
+        received = list(receiver.requests)
+
+    assert [status for _, status, _ in answers] == [201] * WEBHOOKS, refusals[:5]
+    verifier = Webhook(endpoint.json()["secret"])
+    events = [verifier.verify(request.body, request.headers) for request in received]
+    webhook_ids = [request.headers["webhook-id"] for request in received]
+    assert sorted(event["data"]["entity_id"] for event in events) == sorted(booking for _, _, booking in answers)
+    assert {event["type"] for event in events} == {"booking.created"}
+    assert sorted(webhook_ids) == sorted(f"msg_{event}_{endpoint.json()['id']}" for event in created_events(world))
+    assert len(set(webhook_ids)) == WEBHOOKS  # no crash here, so no repeat
+    assert deliveries == [("delivered", 1)] * WEBHOOKS  # each sent once, by one host's worker
 
 
 def test_a_host_killed_mid_load_loses_no_acknowledged_booking_and_takes_load_again(cluster, world):

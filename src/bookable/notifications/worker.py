@@ -2,8 +2,8 @@
 sends the deliveries, at least once (docs/notifications.md, ADR 0018).
 
 One round:
-1. fan out: in one write transaction, the events past the cursor that no running transaction can
-   still precede (storage.queries.events.settled_after: an event committed late is never skipped),
+1. fan out: in one write transaction, the events past the cursor up to the id below which every
+   event is final (storage.queries.events.SettledHorizon: an event committed late is never skipped),
    each given to every channel's `fan_out`, one `deliveries` row per message, and the cursor moved
    past them. Rows are unique per (event, channel, target): a fan-out run twice adds nothing.
    On PostgreSQL one worker at a time holds the cursor (FOR UPDATE SKIP LOCKED); the others skip
@@ -121,6 +121,7 @@ class DeliveryWorker:
         self.name = name or f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
         self._windows: dict[int, datetime] = {}  # retry_until of each delivery claimed
+        self._horizon = events.SettledHorizon()
 
     # -- running --------------------------------------------------------------------------------
 
@@ -159,29 +160,28 @@ class DeliveryWorker:
 
     def fan_out(self) -> int:
         """Step 1; how many events it read."""
-        if not self.channels or not self._new_events():
+        if not self.channels or not self._in_read(self._new_events):
             return 0
         return self._in_write(self._fan_out_batch)
 
-    def _new_events(self) -> bool:
-        def peek(connection: Connection) -> bool:
-            return bool(events.settled_after(connection, None, deliveries.cursor_position(connection), 1))
-
-        return self._in_read(peek)
+    @staticmethod
+    def _new_events(connection: Connection) -> bool:
+        return events.last_id(connection) > deliveries.cursor_position(connection)
 
     def _fan_out_batch(self, connection: Connection) -> int:
+        up_to = self._horizon.up_to(connection)  # first: it looks before this transaction takes its id
         now = utc_now()
         cursor = deliveries.lock_cursor(connection, now)
         if cursor is None:
             return 0  # another worker is fanning out
         if self._all_idle(connection):
-            settled = events.settled_ids_after(connection, cursor, IDLE_BATCH)
+            settled = events.settled_ids_after(connection, cursor, IDLE_BATCH, up_to)
             if not settled:
                 return 0
             if self._all_idle(connection):  # asked again after the read: what it sees predates the events
                 deliveries.advance_cursor(connection, settled[-1], now)
                 return len(settled)
-        read = events.settled_after(connection, None, cursor, FAN_OUT_BATCH)
+        read = events.settled_after(connection, None, cursor, FAN_OUT_BATCH, up_to)
         rows: list[dict[str, Any]] = []
         retry_until = now + self.retry.give_up_after
         for row in read:
