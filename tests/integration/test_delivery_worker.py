@@ -41,6 +41,13 @@ def record(world: Any, entity_id: int, uow: Any = None) -> None:
         uow.__exit__(None, None, None)
 
 
+def written_now(world: Any, uow: Any, entity_id: int) -> None:
+    """An event inserted at once, its id taken now: a unit of work on PostgreSQL holds its events back
+    for its COMMIT (ADR 0023), which these tests must not wait for."""
+    EventLog(uow.connection).record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", entity_id,
+                                                             after={"cancelled": True}), utc_now())
+
+
 def rows_of(world: Any, endpoint_id: int) -> list[m.DeliveryRecord]:
     with world.database.session(write=False) as session:
         return list(session.scalars(select(m.DeliveryRecord).where(
@@ -89,9 +96,7 @@ def test_an_event_whose_transaction_commits_late_is_fanned_out_not_skipped(world
     worker = worker_for(database, SETTINGS)
     fan_out_all(worker)
     with world.uow() as late:
-        # written now, not held back for the COMMIT as a unit of work does: the id taken, the commit last
-        EventLog(late.connection).record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", 1,
-                                                                  after={"cancelled": True}), utc_now())
+        written_now(world, late, 1)  # the id taken, the commit last
         record(world, 2)  # a higher id, committed first
         fan_out_settled(worker)
         assert rows_of(world, endpoint_id) == []  # the worker waits for the older transaction
@@ -112,8 +117,8 @@ def test_an_event_that_took_a_lower_id_in_a_newer_transaction_is_fanned_out_not_
     with world.uow() as older:
         older.connection().execute(text("SELECT pg_current_xact_id()"))  # its transaction id comes first
         with world.uow() as newer:
-            record(world, 1, newer)  # the lower event id, in the newer transaction, committed last
-            record(world, 2, older)
+            written_now(world, newer, 1)  # the lower event id, in the newer transaction, committed last
+            written_now(world, older, 2)
             older.commit()
             fan_out_settled(worker)
             assert rows_of(world, endpoint_id) == []  # the worker waits for the transaction with the lower id
