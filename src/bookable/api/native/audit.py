@@ -90,7 +90,7 @@ async def list_events(
     """The tenant's events after `after`, oldest first."""
 
     def feed(uow: UnitOfWork) -> EventsOut:
-        rows = events.settled_after(uow.connection(), uow.tenant_id, after, limit)
+        rows = events.feed_page(uow.connection(), uow.tenant_id, after, limit)
         items = [EventOut(id=row.id, type=row.action, occurred_at=epoch(row.at), actor=row.actor,
                           channel=row.channel, entity=row.entity, entity_id=row.entity_id, before=row.before,
                           after=row.after) for row in rows]

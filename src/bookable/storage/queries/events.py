@@ -3,60 +3,62 @@
 
 Ids are taken when an event is inserted, not when its transaction commits. On SQLite writers take
 turns, so the ids become visible in order. On PostgreSQL a transaction that took id 41 may commit
-after one that took id 42; a reader that had moved past 42 would never see 41. So each event
-records the transaction that wrote it (`xact`, a column default), and the feed shows only events
-written by transactions older than every transaction still running (`pg_snapshot_xmin`).
-
-That rule alone is not enough for a reader that moves a cursor past what it read (the delivery
-worker): a transaction gets its id (`xact`) at its first write and its event id later, so a newer
-transaction may hold a lower event id than an older one that has already committed. The worker
-reads up to a SettledHorizon instead.
+after one that took id 42; a reader that had moved past 42 would never see 41. Nor is the order of
+transaction ids (`xact`, a column default) the order of event ids: a transaction gets its xact at
+its first write and its event id later, so a newer transaction may hold a lower event id than an
+older one that has already committed. So a reader shows events only up to an id below which every
+event is final: the feed waits, once, for the transactions running when it looked (final_id); the
+delivery worker, which looks again and again, keeps its looks until they are final
+(SettledHorizon).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from bookable.storage import models as m
 
 _events = m.EventRecord.__table__
 _EVENT_COLUMNS = (_events.c.id, _events.c.tenant_id, _events.c.actor, _events.c.channel, _events.c.action,
                   _events.c.entity, _events.c.entity_id, _events.c.before, _events.c.after, _events.c.at)
-_SETTLED_XACT: ColumnElement[int] = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+def feed_page(connection: Connection, tenant_id: int, after_id: int, limit: int) -> Sequence[Any]:
+    """A tenant's events with an id above `after_id`, oldest first, none that a lower id could still
+    precede (final_id)."""
+    final = final_id(connection)
+    return [] if final is None else settled_after(connection, tenant_id, after_id, limit, final)
 
 
 def settled_after(connection: Connection, tenant_id: int | None, after_id: int, limit: int,
-                  up_to: int | None = None) -> Sequence[Any]:
-    """Events with an id above `after_id`, oldest first, that no running transaction can precede:
-    of one tenant, or of every tenant (None: the delivery worker). `up_to`: a SettledHorizon's, in
-    place of the rule of one look."""
+                  up_to: int) -> Sequence[Any]:
+    """Events with an id above `after_id` and at most `up_to` (an id below which every event is
+    final), oldest first: of one tenant, or of every tenant (None: the delivery worker)."""
     query = select(*_EVENT_COLUMNS).where(_events.c.id > bindparam("after_id"))
     if tenant_id is not None:
         query = query.where(_events.c.tenant_id == tenant_id)
-    return connection.execute(_settled(connection, query, limit, up_to), {"after_id": after_id}).all()
+    return connection.execute(_up_to(query, limit, up_to), {"after_id": after_id}).all()
 
 
-def settled_ids_after(connection: Connection, after_id: int, limit: int, up_to: int | None = None) -> list[int]:
+def settled_ids_after(connection: Connection, after_id: int, limit: int, up_to: int) -> list[int]:
     """The ids of settled_after(every tenant): what a reader that needs none of the events passes."""
     query = select(_events.c.id).where(_events.c.id > bindparam("after_id"))
-    return list(connection.scalars(_settled(connection, query, limit, up_to), {"after_id": after_id}))
+    return list(connection.scalars(_up_to(query, limit, up_to), {"after_id": after_id}))
 
 
-def _settled(connection: Connection, query: Any, limit: int, up_to: int | None) -> Any:
-    if up_to is not None:
-        query = query.where(_events.c.id <= up_to)
-    elif connection.dialect.name == "postgresql":
-        query = query.where(_events.c.xact < _SETTLED_XACT)
-    return query.order_by(_events.c.id).limit(limit)
+def _up_to(query: Any, limit: int, up_to: int) -> Any:
+    return query.where(_events.c.id <= up_to).order_by(_events.c.id).limit(limit)
 
 
 _LOOK = text("SELECT (SELECT coalesce(max(id), 0) FROM events) AS last_id, "
              "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS oldest_running")
 _OWN_XACT = text("SELECT pg_current_xact_id()::text::bigint")
+_OLDEST_RUNNING = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,28 @@ class SettledHorizon:
         looks = [*self._looks, _Look(int(now.last_id), own)]
         self._looks = [look for look in looks if look.last_id > self._reached][-self.KEPT:]
         return self._reached
+
+
+FINAL_WAIT_SECONDS = 0.25
+"""How long a feed read waits for the transactions running when it looked (usually milliseconds)."""
+
+
+def final_id(connection: Connection) -> int | None:
+    """An id up to which every event is final, for a reader that looks once (the feed): the highest
+    committed when it looks, once every transaction older than a transaction id handed out after
+    the look (its own) has ended: any that holds a lower id, not committed yet, is one of them.
+    None if one still runs after FINAL_WAIT_SECONDS: the reader shows nothing new then, and a later
+    look will. SQLite's writers take turns: what it shows is final."""
+    if connection.dialect.name != "postgresql":
+        return last_id(connection)
+    looked = int(connection.execute(_LOOK).one().last_id)
+    own = int(connection.execute(_OWN_XACT).scalar_one())
+    deadline = time.monotonic() + FINAL_WAIT_SECONDS
+    while int(connection.execute(_OLDEST_RUNNING).scalar_one()) < own:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.002)
+    return looked
 
 
 def last_id(connection: Connection) -> int:

@@ -120,7 +120,8 @@ def _endpoint_view(uow: UnitOfWork, endpoint_id: int, before: int | None) -> dic
     log = endpoints.delivery_log(uow, endpoint_id, before, LOG_SHOWN + 1)
     older = log[LOG_SHOWN - 1].id if len(log) > LOG_SHOWN else None
     log = log[:LOG_SHOWN]
-    return {"older": older, "newest_shown": before is None,"id": endpoint.id, "url": endpoint.url, "event_types": list(endpoint.event_types),
+    return {"older": older, "newest_shown": before is None,
+            "id": endpoint.id, "url": endpoint.url, "event_types": list(endpoint.event_types),
             "enabled": endpoint.enabled, "disabled_reason": endpoint.disabled_reason,
             "deliveries": [{"id": row.id, "type": str((row.payload or {}).get("type", "")), "status": row.status,
                             "code": row.last_status_code, "attempts": row.attempts, "detail": row.last_detail,
