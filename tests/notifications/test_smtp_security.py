@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from email_support import Inbox, SmtpServer
+from email_support import Inbox, SmtpServer, each_then_close
 from tests.live_server import free_port
 
 from bookable import settings
@@ -82,7 +82,8 @@ def a_delivery(to: str = "anna@example.org") -> Delivery:
 
 
 def send(config: SmtpConfig, delivery: Delivery | None = None) -> Any:
-    return asyncio.run(EmailChannel(config).send(delivery or a_delivery()))
+    [outcome] = asyncio.run(each_then_close(EmailChannel(config), [delivery or a_delivery()]))
+    return outcome
 
 
 def test_starttls_with_a_login_delivers_checking_the_certificate_against_the_configured_authority(
