@@ -116,6 +116,14 @@ def start_smtp_server(port: int) -> tuple[Controller, SmtpServer]:
     return controller, SmtpServer(inbox, port)
 
 
+def a_delivery(to: str = "anna@example.org") -> Delivery:
+    """A rendered message, as a delivery row holds it."""
+    payload = {"to": to, "to_name": "Anna Larsson", "subject": "Booking confirmed: Spinning", "text": "Hello Anna,",
+               "html": "<p>Hello Anna,</p>", "language": "en", "kind": "booking_confirmed", "booking_id": 1,
+               "ics": None, "ics_filename": None}
+    return Delivery(id=7, tenant_id=1, event_id=41, channel="email", target="person:1", payload=payload, attempt=1)
+
+
 # ---------------------------------------------------------------- the worker's part, run by hand
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from email_support import Inbox, SmtpServer, each_then_close
+from email_support import Inbox, SmtpServer, a_delivery, each_then_close
 from tests.live_server import free_port
 
 from bookable import settings
@@ -72,13 +72,6 @@ def tls_server(certificates: dict[str, Path]) -> Iterator[SmtpServer]:
     controller.start()
     yield SmtpServer(inbox, port)
     controller.stop()
-
-
-def a_delivery(to: str = "anna@example.org") -> Delivery:
-    payload = {"to": to, "to_name": "Anna Larsson", "subject": "Booking confirmed: Spinning", "text": "Hello Anna,",
-               "html": "<p>Hello Anna,</p>", "language": "en", "kind": "booking_confirmed", "booking_id": 1,
-               "ics": None, "ics_filename": None}
-    return Delivery(id=7, tenant_id=1, event_id=41, channel="email", target="person:1", payload=payload, attempt=1)
 
 
 def send(config: SmtpConfig, delivery: Delivery | None = None) -> Any:

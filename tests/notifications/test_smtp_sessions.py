@@ -13,15 +13,16 @@ from typing import Any
 import pytest
 from email_support import (
     SmtpServer,
+    a_delivery,
     create_offering,
     each_then_close,
     last_event_id,
     new_person,
     post,
+    staff_headers,
     start_smtp_server,
 )
 from sqlalchemy import select
-from test_smtp_security import a_delivery
 from tests.live_server import free_port
 
 from bookable.domain.actors import utc_now
@@ -43,8 +44,6 @@ def server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def staff(world: Any) -> dict[str, str]:
-    from email_support import staff_headers
-
     return staff_headers(world)
 
 
