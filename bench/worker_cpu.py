@@ -1,9 +1,13 @@
 """`python -m bench.worker_cpu [N]`: the delivery worker's CPU per webhook delivery, alone.
+`python -m bench.worker_cpu --email [N]`: the same per email.
 
-A throwaway SQLite database with one tenant, one endpoint and N booking events; a receiver
-(bench/webhook_receiver.py) in a process of its own, so that its CPU is not counted; the worker's
-rounds (fan-out, claim, send, record) run in this process until every delivery is delivered. It
-prints this process's CPU per delivery, and the part of it each database step took."""
+A throwaway SQLite database with one tenant and N booking events: for webhooks one endpoint, and a
+receiver (bench/webhook_receiver.py) in a process of its own; for emails N members booked on one
+class (in Europe/Stockholm, so each .ics carries a VTIMEZONE) and an SMTP server (aiosmtpd) that
+drops what it gets, in a process of its own. Neither's CPU is counted. The worker's rounds
+(fan-out, claim, send, record) run in this process until every delivery is delivered. It prints
+this process's CPU per delivery, and the part of it each database step took (an email's rendering
+is in fan_out; the send is the rest)."""
 
 from __future__ import annotations
 
@@ -13,17 +17,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bookable.domain.actors import Actor, Channel, Role
+from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.events import DomainEvent
+from bookable.domain.offering import Kind, OfferingSpec
 from bookable.notifications import webhook_endpoints
 from bookable.notifications.addresses import AddressPolicy
 from bookable.notifications.running import worker_for
 from bookable.services import accounts
+from bookable.services.bookings import book
+from bookable.services.offerings import create_offering
 from bookable.settings import Settings
 from bookable.storage import models as m
 from bookable.storage.database import Database
@@ -35,19 +44,27 @@ RECEIVER = ("import time\nfrom bench.webhook_receiver import receiving\nwith rec
 STEPS = ("fan_out", "claim", "record")
 
 
-def main(count: int) -> None:
+def main(count: int, *, email: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{Path(folder) / 'worker_cpu.db'}")
         upgrade(database)
-        receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+        serving = ["-m", "bench.smtp_sink"] if email else ["-c", RECEIVER]
+        receiver = subprocess.Popen([sys.executable, *serving], stdout=subprocess.PIPE, text=True)
         try:
             assert receiver.stdout is not None
-            _seed(database, receiver.stdout.readline().strip(), count)
-            cpu, seconds, steps = asyncio.run(_deliver_all(database, count))
+            address = receiver.stdout.readline().strip()
+            if email:
+                _seed_bookings(database, count)
+                settings = Settings(email=True, smtp_host="127.0.0.1", smtp_port=int(address), smtp_security="none")
+            else:
+                _seed(database, address, count)
+                settings = Settings(webhooks_allowed_networks="127.0.0.1/32")
+            cpu, seconds, steps = asyncio.run(_deliver_all(database, settings, count))
         finally:
             receiver.kill()
-    print(f"{count} deliveries in {seconds:.2f} s: {1e6 * cpu / count:.0f} us of CPU per delivery; of which "
-          + ", ".join(f"{name} {1e6 * spent / count:.0f} us" for name, spent in steps.items()))
+    of_which = ", ".join(f"{name} {1e6 * spent / count:.0f} us" for name, spent in steps.items())
+    print(f"{count} {'emails' if email else 'deliveries'} in {seconds:.2f} s: {1e6 * cpu / count:.0f} us of CPU "
+          f"per delivery; of which {of_which}")
 
 
 def _seed(database: Database, url: str, count: int) -> None:
@@ -63,8 +80,27 @@ def _seed(database: Database, url: str, count: int) -> None:
         uow.commit()
 
 
-async def _deliver_all(database: Database, count: int) -> tuple[float, float, dict[str, float]]:
-    worker = worker_for(database, Settings(webhooks_allowed_networks="127.0.0.1/32"))
+def _seed_bookings(database: Database, count: int) -> None:
+    """N members, each with an email address, booked on one class next week: N booking.created events."""
+    with UnitOfWork(database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "worker-cpu", timezone="Europe/Stockholm")
+        uow.commit()
+    actor = Actor(tenant.id, "bench", Role.ADMIN, Channel.CLI)
+    with UnitOfWork(database, tenant.id) as uow:
+        offering = create_offering(uow, actor, OfferingSpec(
+            kind=Kind.EVENT, name="Spinning 45", group="Classes", start_date=date.today() + timedelta(days=7),
+            start_time=clock(18, 0), duration=45, spaces=count, min_cancel=0,
+            description="Bring a towel and water; the bikes are set up for you."))
+        [slot] = uow.offerings.slots_of(offering.id)
+        for n in range(count):
+            person = uow.people.add(m.Person(tenant_id=tenant.id, first_name="Member", last_name=str(n),
+                                             email=f"member-{n}@example.org", created_at=utc_now()))
+            book(uow, actor, person_id=person.id, slot_id=slot.id, override_window=True)
+        uow.commit()
+
+
+async def _deliver_all(database: Database, settings: Settings, count: int) -> tuple[float, float, dict[str, float]]:
+    worker = worker_for(database, settings)
     steps = {name: 0.0 for name in STEPS}
     for name in STEPS:
         setattr(worker, name, _timed(steps, name, getattr(worker, name)))
@@ -98,4 +134,5 @@ def _delivered(database: Database) -> int:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
+    arguments = [argument for argument in sys.argv[1:] if argument != "--email"]
+    main(int(arguments[0]) if arguments else 3000, email="--email" in sys.argv[1:])

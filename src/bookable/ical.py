@@ -8,13 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
+from icalendar.timezone import tzid_from_tzinfo
 
-from bookable.domain.localtime import to_local
+from bookable.domain.localtime import to_local, zone_info
 
 PRODUCT = "-//bookable//web pages//EN"
 ZONE_MARGIN = timedelta(days=400)
+ZONES_REMEMBERED = 64
+"""VTIMEZONEs kept, each a zone over a span of whole years (about 1 kB each)."""
+PROPERTIES_REMEMBERED = 1024
+"""Calendar properties kept, one per calendar name (an email's is its class and tenant)."""
+END = b"END:VCALENDAR\r\n"
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,17 @@ class CalendarItem:
 def calendar(zone: str, items: Sequence[CalendarItem], now: datetime, *, name: str, organizer: tuple[str, str],
              method: str = "PUBLISH") -> bytes:
     """The document of `items`, in `zone`; organizer is (name, email address)."""
+    components = [_event(zone, item, now, organizer).to_ical() for item in items]
+    if items:
+        first = min(item.starts_at for item in items) - ZONE_MARGIN
+        last = max(item.ends_at for item in items) + ZONE_MARGIN
+        components.insert(0, vtimezone(zone, first.year, last.year))  # before the events that name it
+    return _properties(zone, name, method) + b"".join(components) + END
+
+
+@lru_cache(maxsize=PROPERTIES_REMEMBERED)
+def _properties(zone: str, name: str, method: str) -> bytes:
+    """The document's start and its own properties, the same for every calendar of one name."""
     document = Calendar()
     document.add("prodid", PRODUCT)
     document.add("version", "2.0")
@@ -41,15 +59,19 @@ def calendar(zone: str, items: Sequence[CalendarItem], now: datetime, *, name: s
     document.add("method", method)
     document.add("x-wr-calname", name)
     document.add("x-wr-timezone", zone)
-    for item in items:
-        document.add_component(_event(zone, item, now, organizer))
-    if items:
-        first = min(item.starts_at for item in items).date()
-        last = max(item.ends_at for item in items).date()
-        document.add_missing_timezones(first_date=first - ZONE_MARGIN, last_date=last + ZONE_MARGIN)
-    else:
-        document.add_missing_timezones(first_date=date.today(), last_date=date.today())
-    return document.to_ical()  # type: ignore[no-any-return]
+    return document.to_ical().removesuffix(END)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=ZONES_REMEMBERED)
+def vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
+    """The zone's VTIMEZONE component from the first year's start to the last one's end, made once:
+    icalendar works it out by searching the zone's offsets, which costs more than the rest of a
+    calendar. Empty for UTC, whose times are written with a Z and need none."""
+    tzid = tzid_from_tzinfo(zone_info(zone))
+    if tzid is None or tzid == "UTC":
+        return b""
+    component = Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+    return component.to_ical()  # type: ignore[no-any-return]
 
 
 def _event(zone: str, item: CalendarItem, now: datetime, organizer: tuple[str, str]) -> Event:

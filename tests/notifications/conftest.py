@@ -23,6 +23,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 def smtp(smtp_server: SmtpServer) -> SmtpServer:
     smtp_server.inbox.messages.clear()
     smtp_server.inbox.refuse.clear()
+    smtp_server.inbox.sessions.clear()
     return smtp_server
 
 

@@ -36,6 +36,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    session: Any = None  # the server's side of the SMTP session it came over (aiosmtpd's SMTP, one per connection)
 
     def body(self, subtype: str) -> str:
         part = self.message.get_body(preferencelist=(subtype,))
@@ -63,6 +64,7 @@ class Inbox:
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    sessions: list[Any] = field(default_factory=list)  # the server's side of each session a message came over
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if address in self.refuse:
@@ -72,8 +74,23 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,  # type: ignore[arg-type]
+                                      server))
+        if server not in self.sessions:
+            self.sessions.append(server)
         return "250 Message accepted for delivery"
+
+    def hang_up(self) -> None:
+        """The server closes every session a message came over, as an idle time-out does; returns
+        once it has (the server runs on an event loop of its own, in another thread)."""
+        async def close_all() -> None:
+            for server in self.sessions:
+                if server.transport is not None:
+                    server.transport.close()
+
+        if self.sessions:
+            asyncio.run_coroutine_threadsafe(close_all(), self.sessions[0].loop).result(timeout=10)
+        self.sessions.clear()
 
     def to(self, address: str) -> list[Received]:
         return [received for received in self.messages if address in received.rcpt_tos]
@@ -97,6 +114,14 @@ def start_smtp_server(port: int) -> tuple[Controller, SmtpServer]:
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     return controller, SmtpServer(inbox, port)
+
+
+def a_delivery(to: str = "anna@example.org") -> Delivery:
+    """A rendered message, as a delivery row holds it."""
+    payload = {"to": to, "to_name": "Anna Larsson", "subject": "Booking confirmed: Spinning", "text": "Hello Anna,",
+               "html": "<p>Hello Anna,</p>", "language": "en", "kind": "booking_confirmed", "booking_id": 1,
+               "ics": None, "ics_filename": None}
+    return Delivery(id=7, tenant_id=1, event_id=41, channel="email", target="person:1", payload=payload, attempt=1)
 
 
 # ---------------------------------------------------------------- the worker's part, run by hand
@@ -131,7 +156,15 @@ def send(channel: EmailChannel, world: World, addressed: list[tuple[OutboxEvent,
     deliveries = [Delivery(id=index + 1, tenant_id=world.tenant.id, event_id=event.id, channel="email",
                            target=message.target, payload=message.payload, attempt=1)
                   for index, (event, message) in enumerate(addressed)]
-    return [asyncio.run(channel.send(delivery)) for delivery in deliveries]
+    return asyncio.run(each_then_close(channel, deliveries))
+
+
+async def each_then_close(channel: EmailChannel, deliveries: list[Delivery]) -> list[Outcome]:
+    """One after the other, as a worker would on its event loop, then the channel closed as the worker does."""
+    try:
+        return [await channel.send(delivery) for delivery in deliveries]
+    finally:
+        await channel.close()
 
 
 def deliver(world: World, channel: EmailChannel, after_id: int) -> list[Outcome]:

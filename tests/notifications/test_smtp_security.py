@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from email_support import Inbox, SmtpServer
+from email_support import Inbox, SmtpServer, a_delivery, each_then_close
 from tests.live_server import free_port
 
 from bookable import settings
@@ -74,15 +74,9 @@ def tls_server(certificates: dict[str, Path]) -> Iterator[SmtpServer]:
     controller.stop()
 
 
-def a_delivery(to: str = "anna@example.org") -> Delivery:
-    payload = {"to": to, "to_name": "Anna Larsson", "subject": "Booking confirmed: Spinning", "text": "Hello Anna,",
-               "html": "<p>Hello Anna,</p>", "language": "en", "kind": "booking_confirmed", "booking_id": 1,
-               "ics": None, "ics_filename": None}
-    return Delivery(id=7, tenant_id=1, event_id=41, channel="email", target="person:1", payload=payload, attempt=1)
-
-
 def send(config: SmtpConfig, delivery: Delivery | None = None) -> Any:
-    return asyncio.run(EmailChannel(config).send(delivery or a_delivery()))
+    [outcome] = asyncio.run(each_then_close(EmailChannel(config), [delivery or a_delivery()]))
+    return outcome
 
 
 def test_starttls_with_a_login_delivers_checking_the_certificate_against_the_configured_authority(

@@ -1,6 +1,7 @@
 """The email channel of the delivery worker (notifications.delivery_channel): which events tell a
 member something, the complete message rendered when the event is fanned out (in the worker's
-transaction, from the facts as they are then), and the send over SMTP (aiosmtplib), I/O only.
+transaction, from the facts as they are then), and the send over SMTP (aiosmtplib, on sessions kept
+open between messages: notifications.smtp_sessions), I/O only.
 
 A member without an email address is skipped and logged: nothing to deliver, not a failure."""
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
+from email import policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
@@ -22,6 +25,7 @@ from bookable.domain.booking import HOLDING
 from bookable.domain.events import EventType
 from bookable.notifications.delivery_channel import Addressed, Delivery, OutboxEvent, Outcome
 from bookable.notifications.messages import Kind, Particulars, compose
+from bookable.notifications.smtp_sessions import SmtpSessions
 from bookable.observability.logs import logger
 from bookable.settings import Settings
 from bookable.storage.queries import notifications as facts_of
@@ -34,6 +38,24 @@ CLASS_GONE_REASONS = ("class_cancelled", "class_dropped")
 LEDGER_KINDS = {EventType.PAYMENT_RECORDED: Kind.PAYMENT, EventType.REFUND_ISSUED: Kind.REFUND,
                 EventType.CREDIT_NOTE_ISSUED: Kind.CREDIT_NOTE}
 WITHOUT_CALENDAR = (Kind.PAYMENT, Kind.REFUND, Kind.CREDIT_NOTE)
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The email package's header factory makes a new class for every header it stores (about
+    60 us each, two dozen a message): here each header name's class is made once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        made = self._made.get(name.lower())
+        if made is None:
+            made = self._made[name.lower()] = super().__getitem__(name)
+        return made
+
+
+MESSAGE_POLICY = policy.default.clone(header_factory=_HeaderClasses())
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,7 @@ class EmailChannel:
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+        self.sessions = SmtpSessions(lambda: smtp_client(config))
 
     def idle(self, connection: Connection) -> bool:
         return not self.config.enabled
@@ -136,11 +159,7 @@ class EmailChannel:
         except (KeyError, TypeError, ValueError) as error:  # an address no mail system takes: trying again won't help
             return Outcome(delivered=False, retry=False, detail=f"cannot be sent: {error}")
         try:
-            _, reply = await aiosmtplib.send(
-                message, hostname=self.config.host, port=self.config.port, username=self.config.user or None,
-                password=self.config.password or None, use_tls=self.config.security == "tls",
-                start_tls=self.config.security == "starttls", timeout=self.config.timeout,
-                cert_bundle=self.config.ca_file or None)
+            reply = await self.sessions.send(message)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             code = refused.recipients[0].code if refused.recipients else 550
             return _refused(code, str(refused))
@@ -149,6 +168,17 @@ class EmailChannel:
         except (aiosmtplib.SMTPException, OSError) as error:
             return Outcome(delivered=False, retry=True, detail=f"{type(error).__name__}: {error}")
         return Outcome(delivered=True, retry=False, status=250, detail=reply)
+
+    async def close(self) -> None:
+        await self.sessions.close()
+
+
+def smtp_client(config: SmtpConfig) -> aiosmtplib.SMTP:
+    """A session to the configured server, not yet connected."""
+    return aiosmtplib.SMTP(hostname=config.host, port=config.port, username=config.user or None,
+                           password=config.password or None, use_tls=config.security == "tls",
+                           start_tls=config.security == "starttls", timeout=config.timeout,
+                           cert_bundle=config.ca_file or None)
 
 
 def one_line(text: str) -> str:
@@ -163,7 +193,7 @@ def _refused(code: int, detail: str) -> Outcome:
 
 def mime_message(delivery: Delivery, config: SmtpConfig) -> EmailMessage:
     payload = delivery.payload
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = config.sender
     message["To"] = formataddr((payload["to_name"], payload["to"])) if payload["to_name"] else payload["to"]
     message["Subject"] = payload["subject"]

@@ -82,6 +82,11 @@ def _short_day(locale: str, zone: str, instant: datetime) -> str:
 
 
 @functools.lru_cache(maxsize=TIMES_REMEMBERED)
+def _day(locale: str, day: date) -> str:
+    return format_date(day, "EEEE d MMMM", locale=locale)
+
+
+@functools.lru_cache(maxsize=TIMES_REMEMBERED)
 def _iso(zone: str, instant: datetime) -> str:
     return to_local(instant, zone).isoformat()
 
@@ -107,7 +112,7 @@ class Formats:
 
     def day(self, day: date) -> str:
         """Tuesday 8 December / tisdag 8 december."""
-        return format_date(day, "EEEE d MMMM", locale=self.locale)
+        return _day(self.locale, day)
 
     def short_day(self, instant: datetime) -> str:
         """Tue 8 Dec / tis 8 dec."""
