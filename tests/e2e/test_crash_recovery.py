@@ -86,7 +86,7 @@ def test_a_key_claimed_by_a_killed_server_is_taken_over_by_a_retry_once_its_leas
     """PostgreSQL: the test holds the slot's row lock, so the booking waits with its key claimed
     while the server is killed; the retry after a restart books it, once."""
     club = set_up_club(open_database, spaces=5, people=1)
-    env = cli_environment(BOOKABLE_IDEMPOTENCY_LEASE_SECONDS=str(LEASE_SECONDS))
+    env = cli_environment(BOOKABLE_IDEMPOTENCY_LEASE_SECONDS=str(LONG_LEASE_SECONDS))
     with open_database.write_engine.connect() as blocker:
         blocker.execute(select(m.Slot.id).where(m.Slot.id == club.slot_id).with_for_update())
         with running_server(fresh_url, tmp_path / "killed.log", env=env) as (base, process):
@@ -98,7 +98,7 @@ def test_a_key_claimed_by_a_killed_server_is_taken_over_by_a_retry_once_its_leas
         blocker.rollback()
     with running_server(fresh_url, tmp_path / "after.log", env=env) as (base, _):
         too_soon = _book(base, club.people[0], club.slot_id, "k1")
-        threading.Event().wait(LEASE_SECONDS + 0.5)
+        threading.Event().wait(LONG_LEASE_SECONDS + 0.5)
         retried = _book(base, club.people[0], club.slot_id, "k1")
         replayed = _book(base, club.people[0], club.slot_id, "k1")
     open_database.dispose()

@@ -20,6 +20,9 @@ from bookable.notifications.running import WorkerThread, worker_for
 from bookable.settings import Settings
 from bookable.storage import models as m
 
+HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+"""Patient with a server on a busy machine (a client time-out, not a timing assertion); no kept connections."""
+
 API = "/api/v1"
 FAST = dict(webhooks_allowed_networks="127.0.0.1/32", delivery_retry_base_seconds=1, delivery_poll_milliseconds=50,
             webhook_timeout_seconds=5, delivery_claim_lease_seconds=1)
@@ -56,7 +59,7 @@ def admin(world: World) -> dict[str, str]:
 
 
 def add_endpoint(base: str, admin: dict[str, str], url: str, types: list[str] | None = None) -> dict[str, Any]:
-    answer = httpx.post(f"{base}{API}/webhooks", headers=admin,
+    answer = HTTP.post(f"{base}{API}/webhooks", headers=admin,
                         json={"url": url, "event_types": types or ["booking.created", "booking.cancelled"]})
     assert answer.status_code == 201, answer.text
     return answer.json()
@@ -65,7 +68,7 @@ def add_endpoint(base: str, admin: dict[str, str], url: str, types: list[str] | 
 def book(base: str, admin: dict[str, str], world: World) -> tuple[dict[str, Any], float]:
     slot = world.slots(world.offering(spaces=10).id)[0]
     started = time.monotonic()
-    answer = httpx.post(f"{base}{API}/bookings", headers=admin, timeout=30,
+    answer = HTTP.post(f"{base}{API}/bookings", headers=admin, timeout=30,
                         json={"slot_id": slot.id, "person_id": world.person()})
     assert answer.status_code == 201, answer.text
     return answer.json(), time.monotonic() - started
@@ -115,7 +118,7 @@ def test_an_endpoint_answering_500_gets_the_same_message_again_until_it_takes_it
     assert [r.status for r in requests][:3] == [500, 500, 200]
     assert len({r.headers["webhook-id"] for r in requests}) == 1
     assert requests[2].at - requests[0].at >= 1.5  # back-off: about 1 s, then about 2 s
-    log = wait_until(lambda: [d for d in httpx.get(f"{live}{API}/webhooks/{endpoint['id']}/deliveries",
+    log = wait_until(lambda: [d for d in HTTP.get(f"{live}{API}/webhooks/{endpoint['id']}/deliveries",
                                                    headers=admin).json()["items"] if d["status"] == "delivered"])
     assert (log[0]["attempts"], log[0]["last_status_code"], log[0]["type"]) == (3, 200, "booking.created")
 
@@ -126,7 +129,7 @@ def test_a_delivery_can_be_sent_again_by_hand(live, receiver, worker, world, adm
     first = receiver.wait_for(1)[0]
     [delivery] = wait_until(lambda: [d for d in deliveries_of(world, endpoint["id"]) if d.status == "delivered"])
 
-    answer = httpx.post(f"{live}{API}/webhooks/{endpoint['id']}/deliveries/{delivery.id}/redeliver", headers=admin)
+    answer = HTTP.post(f"{live}{API}/webhooks/{endpoint['id']}/deliveries/{delivery.id}/redeliver", headers=admin)
 
     assert answer.status_code == 202, answer.text
     again = receiver.wait_for(2)[-1]
@@ -135,7 +138,7 @@ def test_a_delivery_can_be_sent_again_by_hand(live, receiver, worker, world, adm
     Webhook(endpoint["secret"]).verify(again.body, again.headers)
     assert wait_until(lambda: [d for d in deliveries_of(world, endpoint["id"]) if d.attempts == 2
                                and d.status == "delivered"])
-    missing = httpx.post(f"{live}{API}/webhooks/{endpoint['id']}/deliveries/999999/redeliver", headers=admin)
+    missing = HTTP.post(f"{live}{API}/webhooks/{endpoint['id']}/deliveries/999999/redeliver", headers=admin)
     assert missing.status_code == 404
 
 
@@ -157,16 +160,16 @@ def test_an_endpoint_failing_past_the_retry_window_is_disabled_and_staff_are_tol
     receiver.fail_next(10_000)
     with worker_thread(database, delivery_give_up_after_seconds=2):
         book(live, admin, world)
-        shown = wait_until(lambda: (e := httpx.get(f"{live}{API}/webhooks/{endpoint['id']}", headers=admin).json())
+        shown = wait_until(lambda: (e := HTTP.get(f"{live}{API}/webhooks/{endpoint['id']}", headers=admin).json())
                            and not e["enabled"] and e)
     assert "failed for too long" in shown["disabled_reason"]
     assert [d.status for d in deliveries_of(world, endpoint["id"])] == ["given_up"]
     assert len(receiver.requests) >= 2
-    events = httpx.get(f"{live}{API}/events", headers=admin, params={"limit": 500}).json()["items"]
+    events = HTTP.get(f"{live}{API}/events", headers=admin, params={"limit": 500}).json()["items"]
     [disabled] = [e for e in events if e["type"] == "webhook.endpoint_disabled"]
     assert (disabled["entity_id"], disabled["channel"], disabled["after"]["enabled"]) == (endpoint["id"], "worker",
                                                                                           False)
-    status = httpx.get(f"{live}{API}/outbox/status", headers=admin).json()
+    status = HTTP.get(f"{live}{API}/outbox/status", headers=admin).json()
     assert status["given_up"] == 1 and status["pending"] == status["failed"] == 0
 
 
@@ -188,7 +191,7 @@ def test_unknown_event_types_are_refused_and_a_private_address_is_accepted_once_
     refused = client.post(f"{API}/webhooks", headers=admin, json={"url": "https://example.org/",
                                                                   "event_types": ["booking.exploded"]})
     assert refused.status_code == 422 and "booking.exploded" in refused.json()["detail"]
-    allowed = httpx.post(f"{live}{API}/webhooks", headers=admin,
+    allowed = HTTP.post(f"{live}{API}/webhooks", headers=admin,
                          json={"url": "http://127.0.0.1:9/hook", "event_types": ["booking.created"]})
     assert allowed.status_code == 201
 
@@ -197,14 +200,14 @@ def test_endpoints_are_listed_changed_and_deleted_without_showing_the_secret_aga
     endpoint = add_endpoint(live, admin, "http://127.0.0.1:9/a")
     url = f"{live}{API}/webhooks/{endpoint['id']}"
 
-    changed = httpx.patch(url, headers=admin, json={"enabled": False, "event_types": ["slot.cancelled"]})
+    changed = HTTP.patch(url, headers=admin, json={"enabled": False, "event_types": ["slot.cancelled"]})
     assert changed.status_code == 200
     assert (changed.json()["enabled"], changed.json()["event_types"]) == (False, ["slot.cancelled"])
-    assert "secret" not in httpx.get(url, headers=admin).json()
-    assert [e["id"] for e in httpx.get(f"{live}{API}/webhooks", headers=admin).json()] == [endpoint["id"]]
-    assert httpx.patch(url, headers=admin, json={"url": "http://10.0.0.1/"}).status_code == 422
-    assert httpx.delete(url, headers=admin).status_code == 204
-    assert httpx.get(url, headers=admin).status_code == 404
+    assert "secret" not in HTTP.get(url, headers=admin).json()
+    assert [e["id"] for e in HTTP.get(f"{live}{API}/webhooks", headers=admin).json()] == [endpoint["id"]]
+    assert HTTP.patch(url, headers=admin, json={"url": "http://10.0.0.1/"}).status_code == 422
+    assert HTTP.delete(url, headers=admin).status_code == 204
+    assert HTTP.get(url, headers=admin).status_code == 404
     with world.uow(write=False) as uow:
         actions = [row.action for row in uow.session.scalars(select(m.EventRecord).where(
             m.EventRecord.entity == "webhook_endpoint", m.EventRecord.entity_id == endpoint["id"]).order_by(

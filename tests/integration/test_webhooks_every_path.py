@@ -27,6 +27,9 @@ from bookable.notifications.running import WorkerThread, worker_for
 from bookable.services.registrations import create_registration
 from bookable.settings import Settings
 
+HTTP = httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
+"""Patient with a server on a busy machine (a client time-out, not a timing assertion); no kept connections."""
+
 TYPES = ["booking.created", "booking.waitlisted", "booking.cancelled", "booking.promoted"]
 BOOK_CANCEL_PROMOTE = ["booking.created", "booking.waitlisted", "booking.cancelled", "booking.promoted"]
 
@@ -57,7 +60,7 @@ class Club:
 
     def native_book(self, slot_id: int, person_id: int, waiting: bool = False) -> int:
         path = "/api/v1/bookings/waiting-list" if waiting else "/api/v1/bookings"
-        answer = httpx.post(self.base + path, headers=self.key, json={"slot_id": slot_id, "person_id": person_id})
+        answer = HTTP.post(self.base + path, headers=self.key, json={"slot_id": slot_id, "person_id": person_id})
         assert answer.status_code == 201, answer.text
         return int(answer.json()["id"])
 
@@ -66,7 +69,7 @@ def through_native(club: Club) -> str:
     slot = club.slot()
     first = club.native_book(slot, club.world.person())
     club.native_book(slot, club.world.person(), waiting=True)
-    answer = httpx.post(f"{club.base}/api/v1/bookings/{first}/cancel", headers=club.key, json={})
+    answer = HTTP.post(f"{club.base}/api/v1/bookings/{first}/cancel", headers=club.key, json={})
     assert answer.status_code == 200, answer.text
     return "native"
 
@@ -75,12 +78,12 @@ def through_views(club: Club) -> str:
     slot = club.slot()
     url = f"{club.base}/api/restful/work/sessiongroups/sessions/{slot}/participants"
     person = club.world.person()
-    added = httpx.put(url, auth=club.basic, headers={"Content-Type": "text/xml"},
+    added = HTTP.put(url, auth=club.basic, headers={"Content-Type": "text/xml"},
                       content=f"<participant><ContactID>{person}</ContactID></participant>")
     assert added.status_code in (200, 201), added.text
     club.native_book(slot, club.world.person(), waiting=True)
     [booking] = [b for b in _bookings(club, slot) if b["person_id"] == person]
-    removed = httpx.delete(f"{url}/{booking['id']}", auth=club.basic, headers={"Content-Type": "text/xml"})
+    removed = HTTP.delete(f"{url}/{booking['id']}", auth=club.basic, headers={"Content-Type": "text/xml"})
     assert removed.status_code == 200, removed.text
     return "views"
 
@@ -90,12 +93,12 @@ def through_brp(club: Club) -> str:
     _, login, password = add_member(club.world)
     apikey = add_api_key(club.world)
     base = f"{club.base}/{club.world.tenant.slug}/api/ver2/bookings.json"
-    booked = httpx.post(base, params={"apikey": apikey}, auth=(login, password),
+    booked = HTTP.post(base, params={"apikey": apikey}, auth=(login, password),
                         data={"type": "ordinary", "activityid": slot})
     assert booked.status_code == 200, booked.text
     club.native_book(slot, club.world.person(), waiting=True)
     booking_id = orjson.loads(booked.content)["booking"]["id"]
-    cancelled = httpx.delete(f"{club.base}/{club.world.tenant.slug}/api/ver2/bookings/{booking_id}.json",
+    cancelled = HTTP.delete(f"{club.base}/{club.world.tenant.slug}/api/ver2/bookings/{booking_id}.json",
                              params={"apikey": apikey, "type": "ordinary"}, auth=(login, password))
     assert cancelled.status_code == 204, cancelled.text
     return "brp"
@@ -114,9 +117,9 @@ def through_ym(club: Club) -> str:
     url = f"{club.base}/Ams/{world.tenant.client_id}/Event/{event.id}/EventRegistrationSessions"
     headers = {**club.key, "Content-Type": "application/json", "Accept": "application/json"}
     for code in codes:
-        answer = httpx.post(url, headers=headers, json={"RegistrationID": code, "SessionIds": [session]})
+        answer = HTTP.post(url, headers=headers, json={"RegistrationID": code, "SessionIds": [session]})
         assert answer.status_code in (200, 201), answer.text
-    removed = httpx.request("DELETE", url, headers=headers,
+    removed = HTTP.request("DELETE", url, headers=headers,
                             content=orjson.dumps({"RegistrationID": codes[0], "SessionIds": [session]}))
     assert removed.status_code == 200, removed.text
     return "ym"
@@ -128,10 +131,10 @@ def through_bookingbug(club: Club) -> str:
     club.native_book(slot, club.world.person())
     club.native_book(slot, club.world.person(), waiting=True)
     headers = {"Content-Type": "text/xml"}
-    raised = httpx.put(f"{club.base}/api/sessions/{offering.id}.xml", auth=club.basic, headers=headers,
+    raised = HTTP.put(f"{club.base}/api/sessions/{offering.id}.xml", auth=club.basic, headers=headers,
                        content="<session><spaces>2</spaces></session>")
     assert raised.status_code == 200, raised.text
-    gone = httpx.delete(f"{club.base}/api/sessions/{offering.id}.xml", params={"cancel_bookings": "true"},
+    gone = HTTP.delete(f"{club.base}/api/sessions/{offering.id}.xml", params={"cancel_bookings": "true"},
                         auth=club.basic)
     assert gone.status_code == 200, gone.text
     return "bookingbug"
@@ -156,7 +159,7 @@ def through_web(club: Club) -> str:
 
 
 def _bookings(club: Club, slot_id: int) -> list[dict[str, Any]]:
-    answer = httpx.get(f"{club.base}/api/v1/bookings", headers=club.key, params={"slot_id": slot_id})
+    answer = HTTP.get(f"{club.base}/api/v1/bookings", headers=club.key, params={"slot_id": slot_id})
     assert answer.status_code == 200, answer.text
     return list(answer.json()["items"])
 
