@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.local_dates import local_today
 
-from bookable.domain.actors import Actor, Channel, Role
+from bookable.api import auth
+from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.domain.recurrence import Repeat
 from bookable.services import accounts
@@ -131,6 +132,23 @@ def app(database: Database):  # type: ignore[no-untyped-def]
     from bookable.api.app import create_app
 
     return create_app(database, roll_horizons=False)
+
+
+@dataclass
+class LoginClock:
+    now: datetime
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def login_clock(monkeypatch: pytest.MonkeyPatch) -> LoginClock:
+    """The clock failed logins are held back by, stopped: the holds last a second or two, which a
+    loaded machine can outlast between two tries. `advance()` moves it on."""
+    clock = LoginClock(utc_now())
+    monkeypatch.setattr(auth, "utc_now", lambda: clock.now)
+    return clock
 
 
 @pytest.fixture

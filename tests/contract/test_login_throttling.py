@@ -15,6 +15,7 @@ from tests.conftest import add_api_key, add_member, add_staff, client_address
 from bookable.domain.throttling import ACCOUNT, ADDRESS
 
 FREE = ACCOUNT.free
+pytestmark = pytest.mark.usefixtures("login_clock")
 
 
 def basic(login: str, password: str) -> dict[str, str]:
@@ -31,7 +32,7 @@ class Brp:
                                            params={"apikey": self.apikey}, headers=basic(login, password))
 
 
-def test_a_members_wrong_passwords_are_free_five_times_then_held_back_with_429_1014(client, world):
+def test_a_members_wrong_passwords_are_free_five_times_then_held_back_with_429_1014(client, world, login_clock):
     brp = Brp(client, world)
     _, login, password = add_member(world)
 
@@ -44,7 +45,7 @@ def test_a_members_wrong_passwords_are_free_five_times_then_held_back_with_429_1
     assert held.json() == {"errors": [{"code": 1014, "message": "För många misslyckade inloggningar; försök igen "
                                        "senare", "debug": "Too many failed logins: try again in 1 seconds."}]}
     assert held.headers["retry-after"] == "1"
-    time.sleep(1.1)
+    login_clock.advance(1.1)
     assert brp.bookings(login, password).status_code == 200
     assert brp.bookings(login, "wrong again").status_code == 401  # the right password started the count again
 

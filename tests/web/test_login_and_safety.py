@@ -9,8 +9,6 @@ import pytest
 from tests.conftest import add_member, add_staff
 from web_support import Visitor, in_days
 
-from bookable.api import auth
-from bookable.domain.actors import utc_now
 from bookable.services import accounts
 from bookable.services.bookings import book
 from bookable.storage.unit_of_work import UnitOfWork
@@ -36,9 +34,8 @@ def test_the_session_cookie_is_httponly_samesite_and_scoped_to_the_tenants_site(
     assert f"Path=/{world.tenant.slug}/" in cookie and "Secure" not in cookie  # plain HTTP here
 
 
-def test_a_wrong_password_is_refused_readably_and_repeated_failures_are_throttled(visitor, member, monkeypatch):
-    stopped = utc_now()  # the holds last seconds; a loaded machine must not outlast them between tries
-    monkeypatch.setattr(auth, "utc_now", lambda: stopped)
+@pytest.mark.usefixtures("login_clock")
+def test_a_wrong_password_is_refused_readably_and_repeated_failures_are_throttled(visitor, member):
     page = visitor.log_in(member.email, "not-the-password")
     assert page.status == 401 and "Wrong login or password." in page.message()
     for _ in range(10):
