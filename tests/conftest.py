@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.local_dates import local_today
@@ -132,6 +133,23 @@ def app(database: Database):  # type: ignore[no-untyped-def]
     from bookable.api.app import create_app
 
     return create_app(database, roll_horizons=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """The passwords tests make are hashed with argon2-cffi's cheapest parameters. The default costs
+    ~0.1 s to hash and as much to verify: most API tests add a user and log in once, and paid ~0.2 s
+    for it. The same argon2id code runs, and a hash carries its parameters, so servers the tests
+    start verify these as cheaply. `strong_password_hashing` brings the default back for a test."""
+    default = accounts.password_hasher
+    accounts.password_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    accounts.password_hasher = default
+
+
+@pytest.fixture
+def strong_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "password_hasher", PasswordHasher())
 
 
 @dataclass

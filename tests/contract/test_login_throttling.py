@@ -142,6 +142,7 @@ def test_a_remembered_good_login_does_not_touch_the_failure_counts(client, world
     assert statements and not [s for s in statements if "login_failures" in s]
 
 
+@pytest.mark.usefixtures("strong_password_hashing")
 def test_a_wrong_password_takes_as_long_for_an_unknown_login_as_for_a_real_one(client, world):
     username, _ = add_staff(world)
 
