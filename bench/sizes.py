@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 
 from bookable.storage.schema import head_revision
 
-DATASET_VERSION = 4  # 4: slots carry their counters (migration 0009)
+DATASET_VERSION = 5  # 5: one active booking per person and slot (migration 0012)
 
 
 @dataclass(frozen=True)

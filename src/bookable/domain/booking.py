@@ -168,7 +168,7 @@ def decide_booking(
     if not facts.person_found:
         raise NotFound(f"Person {facts.person_id} not found.", field="person_id")
     _check_open(actor, facts, request, now)
-    _refuse_double_booking(facts.active)
+    refuse_double_booking(facts.active)
     if limits_apply(actor, facts):
         assert upcoming is not None, "limits apply: the member's upcoming bookings must be read"
         _check_limits(facts.limits, upcoming)
@@ -203,7 +203,8 @@ def booking_window(facts: BookingFacts) -> windows.BookingWindow:
                                   cutoff_minutes=offering.booking_cutoff_minutes, zone=facts.zone)
 
 
-def _refuse_double_booking(active: ActiveBooking | None) -> None:
+def refuse_double_booking(active: ActiveBooking | None) -> None:
+    """A person holds one active booking on a slot at most."""
     if active is None:
         return
     if active.status == BookingStatus.WAITLISTED:

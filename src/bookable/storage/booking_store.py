@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, false, func, insert, or_, select
+from sqlalchemy.dialects import postgresql
 
 from bookable.domain.booking import (
     ACTIVE,
@@ -34,6 +35,7 @@ from bookable.domain.booking import (
     SlotFacts,
     Upcoming,
     bookable_online,
+    refuse_double_booking,
 )
 from bookable.domain.capacity import SlotLoad
 from bookable.domain.errors import NotFound, ValidationError
@@ -69,10 +71,11 @@ def _offering_with_terms(condition: ColumnElement[bool]) -> Any:
 
 
 def _active_here(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The person's active booking on the slot (at most one: the double-booking check)."""
+    """The person's active booking on the slot (at most one: the double-booking check), sought in
+    the unique index that keeps it so (its condition spelt as the index's)."""
     return (select(column).where(_bookings.c.person_id == bindparam("person_id"),
-                                 _bookings.c.slot_id == bindparam("slot_id"), one_of(_bookings.c.status, ACTIVE))
-            .order_by(_bookings.c.id).limit(1).scalar_subquery())
+                                 _bookings.c.slot_id == bindparam("slot_id"), m.ACTIVE_BOOKING)
+            .scalar_subquery())
 
 
 HELD_COLUMNS = (_slots.c.held_confirmed, _slots.c.held_reserved)
@@ -100,11 +103,13 @@ SLOT_TERMS_AND_CHECKS = Prepared(
 """The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
 statement instead of four (each costs its own Python around SQLite's work)."""
 SLOT_TERMS_LOCKED = Prepared(
-    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS)  # type: ignore[attr-defined]
+    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)  # type: ignore[attr-defined]
     .where(_offerings.c.kind != "course").with_for_update(of=_slots))
-"""PostgreSQL: the slot locked, with its offering's terms and the places it holds, in one round
-trip. A FOR UPDATE that waited re-reads the slot's row as the other booking left it, counters
-included (nothing here is summed from other rows, which would be as of the wait's start: ADR 0005).
+"""PostgreSQL: the slot locked, with its offering's terms, the places it holds and the booking's
+checks, in one round trip (ADR 0024). A FOR UPDATE that waited re-reads the slot's row as the
+other booking left it, counters included. The checks are other rows, read as of the statement's
+start, before the wait: a booking of the same person on the slot committed during the wait is
+missed here and refused by the unique index when this one is inserted (BookingStore.insert).
 A course's slot is not locked here (no row): a course locks all of its slots in id order."""
 CHECKS = Prepared(select(*CHECK_COLUMNS))
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
@@ -156,6 +161,12 @@ QUEUE_ON_COURSE = _queue(and_(_bookings.c.offering_id == bindparam("offering_id"
 BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
                   "queue_number", "channel", "online", "created_at", "changed_at")
 INSERT_BOOKING = Prepared(insert(m.Booking), column_keys=BOOKING_VALUES, returning_id=_bookings.c.id)
+INSERT_BOOKING_UNLESS_ACTIVE = Prepared(
+    postgresql.insert(m.Booking).on_conflict_do_nothing(
+        index_elements=[_bookings.c.slot_id, _bookings.c.person_id], index_where=m.ACTIVE_BOOKING),
+    column_keys=BOOKING_VALUES, returning_id=_bookings.c.id)
+"""PostgreSQL: the insert, or no row when the person holds an active booking on the slot already
+(the unique index sees bookings committed after the checks were read)."""
 
 _SLOT_WIDTH = len(SLOT_COLUMNS)
 
@@ -188,10 +199,10 @@ class BookingStore:
                 return self._course_facts(person_id, found)
             return self._slot_facts(person_id, found, _labelled_slot(found), found, found)
         if slot_id is not None:
-            locked = SLOT_TERMS_LOCKED.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id})
+            locked = SLOT_TERMS_LOCKED.first(self._connection(), {
+                "slot_id": slot_id, "tenant_id": self.tenant_id, "person_id": person_id})
             if locked is not None:
-                checks = self._checks(person_id, slot_id)
-                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, checks)
+                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, locked)
         terms, slot = self._target(slot_id, offering_id)  # a course's slot, a missing slot, or an offering
         if slot is None or terms.kind == "course":
             return self._course_facts(person_id, terms)
@@ -280,8 +291,18 @@ class BookingStore:
         return QueuePlace(int(queue.last_number or 0) + 1, int(queue.waiting) + 1)
 
     def insert(self, booking: Booking) -> int:
-        """The new booking's id (`booking.id` is not read)."""
-        return INSERT_BOOKING.inserted_id(self._connection(), booking._asdict())
+        """The new booking's id (`booking.id` is not read). On PostgreSQL the unique index refuses
+        an active booking of the person on the slot that the checks, read before the lock's wait,
+        could not see."""
+        if self._holds_write_lock:
+            return INSERT_BOOKING.inserted_id(self._connection(), booking._asdict())
+        inserted = INSERT_BOOKING_UNLESS_ACTIVE.first(self._connection(), booking._asdict())
+        if inserted is not None:
+            return int(inserted[0])
+        assert booking.slot_id is not None, "a course booking (no slot) is not in the index"
+        checks = self._checks(booking.person_id, booking.slot_id)  # under the slot's lock: it stays active
+        refuse_double_booking(ActiveBooking(checks.active_id, checks.active_status))
+        raise AssertionError("the index refused a booking the checks then found no other booking for")
 
 
 def _offering_facts(terms: Any) -> OfferingFacts:

@@ -25,8 +25,11 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bookable.domain.booking import ACTIVE
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -323,6 +326,12 @@ class Registration(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+ACTIVE_BOOKING = text("status IN (" + ", ".join(f"'{status.value}'" for status in ACTIVE) + ")")
+"""An active booking as literal SQL. A partial index is used only by statements whose condition
+implies the index's, which a bound list of statuses does not: the index and the statements it
+serves spell it alike."""
+
+
 class Booking(Base):
     """A person's places on a slot, or on every slot of a course (slot_id is NULL)."""
 
@@ -330,7 +339,8 @@ class Booking(Base):
     __table_args__ = (
         Index("ix_bookings_slot_status", "slot_id", "status", "places"),  # covers places held per slot
         Index("ix_bookings_slot_queue", "slot_id", "queue_number"),
-        Index("ix_bookings_slot_person", "slot_id", "person_id"),  # the double-booking check
+        Index("ux_bookings_slot_person_active", "slot_id", "person_id", unique=True,
+              sqlite_where=ACTIVE_BOOKING, postgresql_where=ACTIVE_BOOKING),  # the double-booking check
         Index("ix_bookings_offering_status", "offering_id", "status"),
         Index("ix_bookings_person", "person_id", "status"),
         Index("ix_bookings_tenant_created", "tenant_id", "created_at"),
