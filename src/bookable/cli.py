@@ -36,7 +36,7 @@ from bookable.services import accounts, tenants
 from bookable.settings import Settings
 from bookable.storage import models as m
 from bookable.storage.database import Database
-from bookable.storage.schema import upgrade
+from bookable.storage.schema import UpgradeRefused, upgrade
 from bookable.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -512,7 +512,7 @@ def main() -> None:
     """Console-script entry point: expected errors become one line on stderr and exit status 1."""
     try:
         app(args=global_options_first(sys.argv[1:]), prog_name="bookable")
-    except CommandFailed as error:
+    except (CommandFailed, UpgradeRefused) as error:
         _exit_with(str(error))
     except DomainError as error:
         _exit_with(error.message)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
+from alembic import command
 from e2e_support import cli_environment, run_cli
 from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select, text
+from tests.conftest import World
+from tests.local_dates import local_today
 
 from bookable.api.app import create_app
 from bookable.demo import SLUGS, demo_api_key
+from bookable.domain.actors import Actor, Channel, Role, utc_now
+from bookable.domain.offering import Kind, OfferingSpec
+from bookable.domain.recurrence import Repeat
+from bookable.services import accounts
+from bookable.services.offerings import create_offering
 from bookable.storage import models as m
 from bookable.storage.database import Database
+from bookable.storage.schema import alembic_config
 from bookable.storage.unit_of_work import UnitOfWork
 
 # Failures that stop before any SQL is backend-independent: run them on SQLite only.
@@ -228,3 +238,35 @@ def test_the_demo_keys_and_logins_work_over_http(fresh_url, open_database):
         by_login = client.get("/api/v1/offerings", auth=("admin@courses-demo", "demo-password"))
     assert by_key.status_code == by_login.status_code == 200
     assert "Introduction to Bookkeeping" in by_key.text and by_key.text == by_login.text
+
+
+def test_init_refuses_to_upgrade_past_two_active_bookings_of_one_person_on_a_slot_and_changes_nothing(
+        fresh_url, open_database):
+    assert run_cli("init", database=fresh_url).returncode == 0
+    with open_database.write_engine.connect() as connection:
+        config = alembic_config(fresh_url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011_person_language")  # before the index that forbids it
+        connection.commit()
+    with UnitOfWork(open_database, 0) as uow:
+        tenant = accounts.add_tenant(uow, "club", timezone="Europe/Stockholm")
+        uow.commit()
+    world = World(open_database, tenant, Actor(tenant.id, "admin", Role.ADMIN, Channel.NATIVE))
+    with world.uow() as uow:
+        offering = create_offering(uow, world.admin, OfferingSpec(
+            kind=Kind.EVENT, name="Yoga", group="Classes", start_date=local_today(), start_time=time(18),
+            duration=60, spaces=5, min_cancel=0, repeat=Repeat.NONE))
+        uow.commit()
+    slot_id, person_id, now = world.slots(offering.id)[0].id, world.person(), utc_now()
+    with open_database.session(write=True) as session:
+        for _ in range(2):
+            session.add(m.Booking(tenant_id=tenant.id, person_id=person_id, offering_id=offering.id, slot_id=slot_id,
+                                  places=1, status="confirmed", channel="native", created_at=now, changed_at=now))
+        session.commit()
+
+    refused = run_cli("init", database=fresh_url)
+
+    assert_clean_failure(refused, f"slot {slot_id}, person {person_id}: 2", "Cancel the extra bookings")
+    with open_database.session(write=False) as session:
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0011_person_language"
+        assert session.scalar(select(func.count()).select_from(m.Booking)) == 2

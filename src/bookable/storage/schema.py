@@ -14,6 +14,11 @@ from bookable.storage.database import Database
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class UpgradeRefused(Exception):
+    """A migration found data it cannot carry over; its message says what to do. Nothing of that
+    migration is applied."""
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from bookable.storage.models import ACTIVE_BOOKING
+from bookable.storage.schema import UpgradeRefused
 
 revision: str = "0012_one_active_booking"
 down_revision: str | None = "0011_person_language"
@@ -31,7 +32,7 @@ def upgrade() -> None:
     duplicates = op.get_bind().execute(DUPLICATES).all()
     if duplicates:
         listed = "; ".join(f"slot {row.slot_id}, person {row.person_id}: {row.active}" for row in duplicates)
-        raise RuntimeError(
+        raise UpgradeRefused(
             "Some people hold more than one active booking on the same slot, which bookable no longer "
             f"allows ({listed}). Cancel the extra bookings, then upgrade again.")
     op.create_index("ux_bookings_slot_person_active", "bookings", ["slot_id", "person_id"], unique=True,
