@@ -107,9 +107,13 @@ def _admin_engine(url: str):  # type: ignore[no-untyped-def]
     return create_engine(make_url(database_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
-def _exists(admin, name: str) -> bool:  # type: ignore[no-untyped-def]
+def _manifest_of(admin, name: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    """The manifest kept as the cached database's comment: one server's cache is shared by every
+    checkout and cache directory, so its manifest (the API key, the ids) must travel with it."""
     with admin.connect() as connection:
-        return connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is not None
+        found = connection.scalar(text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                       "WHERE datname = :n"), {"n": name})
+    return json.loads(found) if found else None
 
 
 def _run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
@@ -121,21 +125,19 @@ def _run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
 @contextmanager
 def postgres_run_database(url: str, sizes: Sizes, *, rebuild: bool = False, cache: bool = True
                           ) -> Iterator[RunDatabase]:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    key = sizes.dataset_key()
-    cached_name = "bench_cache_" + key.replace("-", "_")
-    manifest_path = CACHE / f"{key}.postgres.json"
+    cached_name = "bench_cache_" + sizes.dataset_key().replace("-", "_")
     admin = _admin_engine(url)
     seeded_seconds = None
-    if cache and (rebuild or not (_exists(admin, cached_name) and manifest_path.exists())):
-        seeded_seconds = _build_postgres(admin, url, sizes, cached_name, manifest_path)
+    manifest = _manifest_of(admin, cached_name) if cache and not rebuild else None
+    if cache and manifest is None:
+        seeded_seconds, manifest = _build_postgres(admin, url, sizes, cached_name)
     run_name = f"bench_run_{os.getpid()}"
     template = f' TEMPLATE "{cached_name}"' if cache else ""
     _run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)', f'CREATE DATABASE "{run_name}"{template}')
     try:
         run_url = make_url(database_url(url)).set(database=run_name).render_as_string(hide_password=False)
-        if cache:
-            yield RunDatabase(run_url, json.loads(manifest_path.read_text()), seeded_seconds)
+        if manifest is not None:
+            yield RunDatabase(run_url, manifest, seeded_seconds)
         else:
             with _uncached(run_url, sizes) as run:
                 yield run
@@ -144,7 +146,8 @@ def postgres_run_database(url: str, sizes: Sizes, *, rebuild: bool = False, cach
         admin.dispose()
 
 
-def _build_postgres(admin, url: str, sizes: Sizes, name: str, manifest_path: Path) -> float:  # type: ignore[no-untyped-def]
+def _build_postgres(admin, url: str, sizes: Sizes, name: str  # type: ignore[no-untyped-def]
+                    ) -> tuple[float, dict[str, Any]]:
     log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into PostgreSQL {name} (cached afterwards)")
     started = time.perf_counter()
     _run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
@@ -154,8 +157,14 @@ def _build_postgres(admin, url: str, sizes: Sizes, name: str, manifest_path: Pat
         connection.exec_driver_sql("VACUUM ANALYZE")
     database.dispose()
     elapsed = time.perf_counter() - started
-    manifest_path.write_text(json.dumps({**manifest, "seed_seconds": round(elapsed, 1)}, indent=1))
+    manifest = {**manifest, "seed_seconds": round(elapsed, 1)}
+    _run_sql(admin, f'COMMENT ON DATABASE "{name}" IS ' + _literal(json.dumps(manifest)))
     log(f"seeded in {elapsed:.1f} s")
-    return elapsed
+    return elapsed, manifest
+
+
+def _literal(value: str) -> str:
+    """A string constant (the server's standard_conforming_strings is on by default since 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
