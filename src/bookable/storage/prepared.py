@@ -61,12 +61,14 @@ class _Compiled:
                 given.append((index, name, convert))
         self._template, self._given = template, tuple(given)
 
-    def processors(self, dialect: Dialect, description: Sequence[Sequence[Any]]) -> tuple[Processor | None, ...]:
-        """A column's processor may depend on the type the driver reports (PostgreSQL numerics)."""
+    def processors(self, dialect: Dialect, cursor: Any) -> tuple[Processor | None, ...]:
+        """A column's processor may depend on the type the driver reports (PostgreSQL numerics).
+        The cursor's description is read only the first time: psycopg builds it anew at each read
+        (a booking's locking read has 27 columns)."""
         if self.result_processors is None:
             self.result_processors = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                for column, described in zip(self.columns, description, strict=True))
+                for column, described in zip(self.columns, cursor.description, strict=True))
         return self.result_processors
 
     def arguments(self, params: Mapping[str, Any]) -> Any:
@@ -129,7 +131,7 @@ class Prepared:
         compiled = self._for(connection.dialect)
         if compiled.record is None:
             return []
-        return compiled.records(cursor.fetchall(), compiled.processors(connection.dialect, cursor.description))
+        return compiled.records(cursor.fetchall(), compiled.processors(connection.dialect, cursor))
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any | None:
         found = self.all(connection, params)
