@@ -58,3 +58,16 @@ def test_the_bench_smoke_run_holds_exactly_the_last_places_and_never_oversells(t
         rounding = 0.05 * figures["seconds"] + 0.0005 * figures["per_second"] + 1e-6
         assert figures["per_second"] * figures["seconds"] == pytest.approx(figures["requests"], abs=rounding)
         assert "ran_out_of_pairs" not in figures
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: "sqlite" if t == "sqlite" else "postgresql")
+def test_the_slot_race_prints_a_rate_and_the_cpu_per_booking_for_each_thread_count(target: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.slot_race", "--database", target, "--threads", "1,4", "--seconds", "0.5",
+         "--people", "3000"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert [line.split(" threads:")[0].strip() for line in lines] == ["1", "4"]
+    assert all(" bookings/s, " in line and " us of this process's CPU each" in line for line in lines)
