@@ -103,7 +103,7 @@ def _build_sqlite(sizes: Sizes, cached: Path, manifest_path: Path) -> float:
     return elapsed
 
 
-def _admin_engine(url: str):  # type: ignore[no-untyped-def]
+def admin_engine(url: str):  # type: ignore[no-untyped-def]
     return create_engine(make_url(database_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
@@ -116,7 +116,7 @@ def _manifest_of(admin, name: str) -> dict[str, Any] | None:  # type: ignore[no-
     return json.loads(found) if found else None
 
 
-def _run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
+def run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
     with admin.connect() as connection:
         for statement in statements:
             connection.execute(text(statement))
@@ -126,14 +126,14 @@ def _run_sql(admin, *statements: str) -> None:  # type: ignore[no-untyped-def]
 def postgres_run_database(url: str, sizes: Sizes, *, rebuild: bool = False, cache: bool = True
                           ) -> Iterator[RunDatabase]:
     cached_name = "bench_cache_" + sizes.dataset_key().replace("-", "_")
-    admin = _admin_engine(url)
+    admin = admin_engine(url)
     seeded_seconds = None
     manifest = _manifest_of(admin, cached_name) if cache and not rebuild else None
     if cache and manifest is None:
         seeded_seconds, manifest = _build_postgres(admin, url, sizes, cached_name)
     run_name = f"bench_run_{os.getpid()}"
     template = f' TEMPLATE "{cached_name}"' if cache else ""
-    _run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)', f'CREATE DATABASE "{run_name}"{template}')
+    run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)', f'CREATE DATABASE "{run_name}"{template}')
     try:
         run_url = make_url(database_url(url)).set(database=run_name).render_as_string(hide_password=False)
         if manifest is not None:
@@ -142,7 +142,7 @@ def postgres_run_database(url: str, sizes: Sizes, *, rebuild: bool = False, cach
             with _uncached(run_url, sizes) as run:
                 yield run
     finally:
-        _run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)')
+        run_sql(admin, f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)')
         admin.dispose()
 
 
@@ -150,7 +150,7 @@ def _build_postgres(admin, url: str, sizes: Sizes, name: str  # type: ignore[no-
                     ) -> tuple[float, dict[str, Any]]:
     log(f"seeding {sizes.slots:,} slots and {sizes.bookings:,} bookings into PostgreSQL {name} (cached afterwards)")
     started = time.perf_counter()
-    _run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     database = Database(make_url(database_url(url)).set(database=name).render_as_string(hide_password=False))
     manifest = seed(database, sizes, date.today())
     with database.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -158,7 +158,7 @@ def _build_postgres(admin, url: str, sizes: Sizes, name: str  # type: ignore[no-
     database.dispose()
     elapsed = time.perf_counter() - started
     manifest = {**manifest, "seed_seconds": round(elapsed, 1)}
-    _run_sql(admin, f'COMMENT ON DATABASE "{name}" IS ' + _literal(json.dumps(manifest)))
+    run_sql(admin, f'COMMENT ON DATABASE "{name}" IS ' + _literal(json.dumps(manifest)))
     log(f"seeded in {elapsed:.1f} s")
     return elapsed, manifest
 

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.cache import admin_engine, run_sql
 from bookable.domain.actors import Actor, Channel, Role, utc_now
 from bookable.domain.offering import Kind, OfferingSpec
 from bookable.services import accounts
@@ -41,19 +41,15 @@ def throwaway(url: str) -> Iterator[Database]:
             yield database
             database.dispose()
         return
-    admin = create_engine(make_url(database_url(url)).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"bench_slot_race_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin, name = admin_engine(url), f"bench_slot_race_{os.getpid()}"
+    run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     database = Database(make_url(database_url(url)).set(database=name).render_as_string(hide_password=False),
                         pool_size=64)
     try:
         yield database
     finally:
         database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
