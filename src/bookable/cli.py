@@ -426,25 +426,25 @@ def check_command(
     tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's slots (default: all).")] = None,
     repair: Annotated[bool, typer.Option("--repair", help="Set the counters that differ from the bookings.")] = False,
 ) -> None:
-    """Check that every slot's counters (places held and waiting, kept on the slot's row) equal
-    its bookings' sums; exit 1 if some differ and were not repaired."""
-    from bookable.services.consistency import COUNTERS, check_slot_counters
+    """Check that every slot's counters (places held and waiting, and the last queue number, kept
+    on the slot's row) agree with its bookings; exit 1 if some differ and were not repaired."""
+    from bookable.services.consistency import KEPT, check_slot_counters
 
     with global_unit_of_work(database_from(ctx)) as uow:
         tenant_id = tenant_by_slug(uow, tenant).id if tenant is not None else None
         checked = check_slot_counters(uow, tenant_id, repair=repair)
     if not checked.mismatches:
-        typer.echo(f"Checked {checked.slots:,} slot(s): every counter equals its bookings' sum.")
+        typer.echo(f"Checked {checked.slots:,} slot(s): every counter agrees with its bookings.")
         return
     typer.echo(f"Checked {checked.slots:,} slot(s): {len(checked.mismatches):,} differ from their bookings "
                "(stored -> counted):")
-    _print_table(["slot", "tenant", *COUNTERS], [
+    _print_table(["slot", "tenant", *KEPT], [
         [found.slot_id, found.tenant_id, *(f"{stored} -> {counted}" if stored != counted else str(stored)
                                            for stored, counted in zip(found.stored, found.counted, strict=True))]
         for found in checked.mismatches])
     if not repair:
         fail("Counters differ from the bookings: run `bookable check --repair` to set them from the bookings.")
-    typer.echo(f"Repaired {checked.repaired:,} slot(s): their counters now equal their bookings' sums.")
+    typer.echo(f"Repaired {checked.repaired:,} slot(s): their counters now agree with their bookings.")
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -243,11 +243,6 @@ def test_the_demo_keys_and_logins_work_over_http(fresh_url, open_database):
 def test_init_refuses_to_upgrade_past_two_active_bookings_of_one_person_on_a_slot_and_changes_nothing(
         fresh_url, open_database):
     assert run_cli("init", database=fresh_url).returncode == 0
-    with open_database.write_engine.connect() as connection:
-        config = alembic_config(fresh_url)
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0011_person_language")  # before the index that forbids it
-        connection.commit()
     with UnitOfWork(open_database, 0) as uow:
         tenant = accounts.add_tenant(uow, "club", timezone="Europe/Stockholm")
         uow.commit()
@@ -258,6 +253,11 @@ def test_init_refuses_to_upgrade_past_two_active_bookings_of_one_person_on_a_slo
             duration=60, spaces=5, min_cancel=0, repeat=Repeat.NONE))
         uow.commit()
     slot_id, person_id, now = world.slots(offering.id)[0].id, world.person(), utc_now()
+    with open_database.write_engine.connect() as connection:
+        config = alembic_config(fresh_url)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011_person_language")  # before the index that forbids it
+        connection.commit()
     with open_database.session(write=True) as session:
         for _ in range(2):
             session.add(m.Booking(tenant_id=tenant.id, person_id=person_id, offering_id=offering.id, slot_id=slot_id,

@@ -34,22 +34,29 @@ from bookable.storage import models as m
 from bookable.storage import slot_counters
 
 
-def bookings_sums(world: World, slot_id: int) -> tuple[int, int, int, int]:
-    """The counters' definition, summed from the booking rows."""
+def bookings_sums(world: World, slot_id: int) -> tuple[int, int, int, int, int]:
+    """The counters' definition, from the booking rows: the sums, and the highest queue number."""
     with world.uow(write=False) as uow:
-        rows = uow.session.execute(select(m.Booking.status, m.Booking.places).where(m.Booking.slot_id == slot_id))
-        statuses = [(status, places) for status, places in rows]
+        rows = uow.session.execute(select(m.Booking.status, m.Booking.places, m.Booking.queue_number)
+                                   .where(m.Booking.slot_id == slot_id))
+        bookings = [(status, places, number) for status, places, number in rows]
     def places(status: str) -> int:
-        return sum(p for s, p in statuses if s == status)
+        return sum(p for s, p, _ in bookings if s == status)
     return (places("confirmed"), places("reserved"), places("waitlisted"),
-            sum(1 for s, _ in statuses if s == "waitlisted"))
+            sum(1 for s, _, _ in bookings if s == "waitlisted"), max((n or 0 for _, _, n in bookings), default=0))
 
 
 def stored_counters(world: World, slot_id: int) -> tuple[int, ...]:
     with world.uow(write=False) as uow:
         row = uow.connection().execute(
-            select(*(m.Slot.__table__.c[name] for name in slot_counters.COUNTERS)).where(m.Slot.id == slot_id)).one()
+            select(*(m.Slot.__table__.c[name] for name in slot_counters.KEPT)).where(m.Slot.id == slot_id)).one()
     return tuple(row)
+
+
+def queue_numbers(world: World, slot_id: int) -> list[int]:
+    with world.uow(write=False) as uow:
+        return list(uow.session.scalars(select(m.Booking.queue_number).where(
+            m.Booking.slot_id == slot_id, m.Booking.queue_number.is_not(None))))
 
 
 def machine_for(world: World):  # type: ignore[no-untyped-def]
@@ -131,6 +138,14 @@ def machine_for(world: World):  # type: ignore[no-untyped-def]
                 assert slot_counters.mismatches(uow.connection(), world.tenant.id) == []
 
         @invariant()
+        def no_queue_number_is_taken_twice_on_a_slot(self) -> None:
+            if not hasattr(self, "slots"):
+                return
+            for slot_id in self.slots:
+                numbers = queue_numbers(world, slot_id)
+                assert len(numbers) == len(set(numbers))
+
+        @invariant()
         def the_loads_read_the_counters_and_the_course_bookings(self) -> None:
             if not hasattr(self, "slots"):
                 return
@@ -141,7 +156,7 @@ def machine_for(world: World):  # type: ignore[no-untyped-def]
                     m.Booking.offering_id == self.course, m.Booking.slot_id.is_(None),
                     m.Booking.status.in_(("confirmed", "reserved"))))
             for slot in slots:
-                confirmed, reserved, waiting, _ = bookings_sums(world, slot.id)
+                confirmed, reserved, *_ = bookings_sums(world, slot.id)
                 course = course_held if slot.id in self.course_slots else 0
                 assert loads[slot.id].held == confirmed + reserved + course
                 assert loads[slot.id].held <= slot.spaces
@@ -172,7 +187,7 @@ def test_the_check_finds_a_counter_written_around_the_triggers_and_repairs_it(wo
     assert [(f.slot_id, f.stored[0], f.counted[0]) for f in found.mismatches] == [(slot.id, 7, 2)]
     assert repaired.repaired == 1
     assert after.mismatches == []
-    assert stored_counters(world, slot.id) == (2, 0, 0, 0)
+    assert stored_counters(world, slot.id) == (2, 0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("status", ["confirmed", "reserved", "waitlisted", "cancelled"])
@@ -184,9 +199,31 @@ def test_a_booking_deleted_or_moved_to_another_slot_moves_its_places(world: Worl
         uow.connection().execute(update(m.Booking).where(m.Booking.id == booking.id).values(status=status))
         uow.connection().execute(update(m.Booking).where(m.Booking.id == booking.id).values(slot_id=second.id))
         uow.commit()
-    assert stored_counters(world, first.id) == bookings_sums(world, first.id) == (0, 0, 0, 0)
+    assert stored_counters(world, first.id) == bookings_sums(world, first.id) == (0, 0, 0, 0, 0)
     assert stored_counters(world, second.id) == bookings_sums(world, second.id)
     with world.uow() as uow:
         uow.connection().execute(m.Booking.__table__.delete().where(m.Booking.id == booking.id))
         uow.commit()
-    assert stored_counters(world, second.id) == (0, 0, 0, 0)
+    assert stored_counters(world, second.id) == (0, 0, 0, 0, 0)
+
+
+def test_a_queue_number_stays_taken_when_its_booking_is_deleted(world: World) -> None:
+    slot = world.slots(world.offering(spaces=1, waitlist_enabled=True).id)[0]
+    people = [world.person() for _ in range(4)]
+    with world.uow() as uow:
+        taken = [book(uow, world.admin, person_id=person, slot_id=slot.id, waitlist=WaitlistPolicy.IF_FULL).booking
+                 for person in people[:3]]
+        uow.commit()
+    assert [booking.queue_number for booking in taken] == [None, 1, 2]
+    with world.uow() as uow:
+        uow.connection().execute(m.Booking.__table__.delete().where(m.Booking.id == taken[2].id))
+        uow.commit()
+
+    with world.uow() as uow:
+        joined = book(uow, world.admin, person_id=people[3], slot_id=slot.id, waitlist=WaitlistPolicy.IF_FULL)
+        uow.commit()
+
+    assert (joined.booking.queue_number, joined.position) == (3, 2)
+    assert stored_counters(world, slot.id) == (1, 0, 2, 2, 3)
+    with world.uow(write=False) as uow:
+        assert slot_counters.mismatches(uow.connection(), world.tenant.id) == []

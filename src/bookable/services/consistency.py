@@ -1,15 +1,16 @@
 """What the database keeps twice, checked against its source: each slot's counters (the places
-its bookings hold and wait for, storage.slot_counters) against its bookings' sums."""
+its bookings hold and wait for, and its last queue number: storage.slot_counters) against its
+bookings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bookable.storage import slot_counters
-from bookable.storage.slot_counters import COUNTERS, Mismatch
+from bookable.storage.slot_counters import KEPT, Mismatch
 from bookable.storage.unit_of_work import UnitOfWork
 
-__all__ = ["COUNTERS", "CounterCheck", "Mismatch", "check_slot_counters"]
+__all__ = ["KEPT", "CounterCheck", "Mismatch", "check_slot_counters"]
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,10 @@ def _active_here(column: ColumnElement[Any]) -> ColumnElement[Any]:
             .scalar_subquery())
 
 
-HELD_COLUMNS = (_slots.c.held_confirmed, _slots.c.held_reserved)
-"""The places held on a slot, kept on its row (storage.slot_counters): read with the slot, under
-its lock, never summed over its bookings."""
+HELD_COLUMNS = (_slots.c.held_confirmed, _slots.c.held_reserved, _slots.c.last_queue_number,
+                _slots.c.waiting_bookings)
+"""The places held on a slot and its waiting list's last number and length, kept on its row
+(storage.slot_counters): read with the slot, under its lock, never summed over its bookings."""
 
 CHECK_COLUMNS = (
     select(_persons.c.id).where(_persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id"))
@@ -152,11 +153,6 @@ def _queue(target: ColumnElement[bool]) -> Prepared:
     return Prepared(select(last_number.label("last_number"), waiting.label("waiting")))
 
 
-QUEUE_ON_SLOT = Prepared(select(
-    select(func.max(_bookings.c.queue_number)).where(_bookings.c.slot_id == bindparam("slot_id"))
-    .scalar_subquery().label("last_number"),
-    _slots.c.waiting_bookings.label("waiting")).where(_slots.c.id == bindparam("slot_id")))
-"""A slot's last queue number (an index seek) and how many wait on it (its counter)."""
 QUEUE_ON_COURSE = _queue(and_(_bookings.c.offering_id == bindparam("offering_id"), _bookings.c.slot_id.is_(None)))
 BOOKING_VALUES = ("tenant_id", "person_id", "offering_id", "slot_id", "registration_id", "places", "status",
                   "queue_number", "channel", "online", "created_at", "changed_at")
@@ -175,6 +171,10 @@ class QueuePlace(NamedTuple):
     number: int  # never reused: a cancelled booking's number stays taken, so the order stays FIFO
     position: int  # 1-based, among those waiting now
 
+    @classmethod
+    def after(cls, last_number: int | None, waiting: int) -> QueuePlace:
+        return cls(int(last_number or 0) + 1, int(waiting) + 1)
+
 
 class BookingStore:
     """The rows of bookings, in one unit of work's transaction. `holds_write_lock`: the
@@ -186,6 +186,7 @@ class BookingStore:
         self.tenant_id = tenant_id
         self._zone = zone
         self._holds_write_lock = holds_write_lock
+        self._queues: dict[int, QueuePlace] = {}  # read with the slot's lock, until a booking is added
 
     def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None) -> BookingFacts:
         """The facts of `person_id` booking a slot (of a course: the whole course) or an offering
@@ -241,6 +242,7 @@ class BookingStore:
 
     def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, held: Any, checks: Any) -> BookingFacts:
         offering = _offering_facts(terms)
+        self._queues[slot.id] = QueuePlace.after(held.last_queue_number, held.waiting_bookings)
         load = SlotLoad(slot.spaces, slot.online_spaces, held.held_confirmed, held.held_reserved)
         active = ActiveBooking(checks.active_id, checks.active_status) if checks.active_id is not None else None
         limits = Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings)
@@ -283,17 +285,19 @@ class BookingStore:
         return Upcoming(int(found.in_all), int(found.on_offering))
 
     def queue_place(self, slot_id: int | None, offering_id: int) -> QueuePlace:
-        """Where a booking joining the waiting list now would stand (read under the lock)."""
+        """Where a booking joining the waiting list now would stand: of a slot, as its facts read
+        it with the lock; of a course, read under the lock."""
         if slot_id is not None:
-            queue = QUEUE_ON_SLOT.all(self._connection(), {"slot_id": slot_id})[0]
-        else:
-            queue = QUEUE_ON_COURSE.all(self._connection(), {"offering_id": offering_id})[0]
-        return QueuePlace(int(queue.last_number or 0) + 1, int(queue.waiting) + 1)
+            return self._queues[slot_id]
+        queue = QUEUE_ON_COURSE.all(self._connection(), {"offering_id": offering_id})[0]
+        return QueuePlace.after(queue.last_number, queue.waiting)
 
     def insert(self, booking: Booking) -> int:
         """The new booking's id (`booking.id` is not read). On PostgreSQL the unique index refuses
         an active booking of the person on the slot that the checks, read before the lock's wait,
         could not see."""
+        if booking.slot_id is not None:
+            self._queues.pop(booking.slot_id, None)  # what was read of its queue is out of date
         if self._holds_write_lock:
             return INSERT_BOOKING.inserted_id(self._connection(), booking._asdict())
         inserted = INSERT_BOOKING_UNLESS_ACTIVE.first(self._connection(), booking._asdict())

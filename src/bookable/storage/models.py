@@ -274,6 +274,8 @@ class Slot(Base):
     held_reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waiting_places: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waiting_bookings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The highest queue number a booking of the slot has taken (numbers are never reused), kept likewise
+    last_queue_number: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     resources: Mapped[list[Resource]] = relationship(secondary="slot_resources", lazy="selectin")
 
 

@@ -24,8 +24,8 @@ def upgrade() -> None:
         for name in slot_counters.COUNTERS:
             batch_op.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
     connection = op.get_bind()
-    slot_counters.recount(connection)
-    slot_counters.create_triggers(connection)
+    slot_counters.recount(connection, counters=slot_counters.COUNTERS)
+    slot_counters.create_triggers(connection, queue=False)  # the last queue number comes with 0013
 
 
 def downgrade() -> None:
