@@ -1,8 +1,9 @@
-"""`python -m bench.slot_race --database URL [--threads 1,16] [--seconds 3]`: bookings of one slot
+"""`python -m bench.slot_race --database URL [--threads 1,16] [--seconds 3] [--spaces N]`: bookings of one slot
 straight through the service layer, from threads of this one process: no HTTP, no server.
 
 How fast one slot can go when nothing else wants the CPU: each thread books a new person on the
-same 100,000-place slot (waiting list if full) in a unit of work of its own, for a few seconds. It
+same slot (100,000 places, or `--spaces`; the waiting list once it is full) in a unit of work of
+its own, for a few seconds. It
 prints bookings per second and this process's CPU per booking for each thread count. Run the old
 and the new checkout alternately (`PYTHONPATH=checkout/src`). A throwaway database: a SQLite file,
 or on PostgreSQL a database of its own, dropped afterwards."""
@@ -53,8 +54,8 @@ def throwaway(url: str) -> Iterator[Database]:
         admin.dispose()
 
 
-def one_slot(database: Database, people: int) -> tuple[Actor, int, Iterator[int]]:
-    """A tenant, a 100,000-place slot in three days, and the people who will book it."""
+def one_slot(database: Database, people: int, spaces: int) -> tuple[Actor, int, Iterator[int]]:
+    """A tenant, a slot in three days with a waiting list, and the people who will book it."""
     upgrade(database)
     with UnitOfWork(database, 0) as uow:
         tenant = accounts.add_tenant(uow, "race", timezone="Europe/Stockholm")
@@ -63,7 +64,7 @@ def one_slot(database: Database, people: int) -> tuple[Actor, int, Iterator[int]
     with UnitOfWork(database, tenant.id) as uow:
         offering = create_offering(uow, actor, OfferingSpec(
             kind=Kind.EVENT, name="Race", group="Bench", start_date=datetime.now(UTC).date() + timedelta(days=3),
-            start_time=clock(18), duration=60, spaces=100_000, min_cancel=0))
+            start_time=clock(18), duration=60, spaces=spaces, waitlist_enabled=True, min_cancel=0))
         uow.commit()
     with UnitOfWork(database, tenant.id) as uow:
         slot_id = uow.offerings.slots_of(offering.id)[0].id
@@ -110,9 +111,11 @@ def main() -> None:
     parser.add_argument("--threads", default="1,16", help="comma-separated thread counts")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--people", type=int, default=60_000, help="more than the run books")
+    parser.add_argument("--spaces", type=int, default=100_000,
+                        help="the slot's places: once they are taken, the rest join its waiting list")
     options = parser.parse_args()
     with throwaway(options.database) as database:
-        actor, slot_id, people = one_slot(database, options.people)
+        actor, slot_id, people = one_slot(database, options.people, options.spaces)
         for threads in (int(count) for count in options.threads.split(",")):
             per_second, cpu = race(database, actor, slot_id, people, threads, options.seconds)
             print(f"{threads:3d} threads: {per_second:,.0f} bookings/s, {cpu:,.0f} us of this process's CPU each",
