@@ -138,3 +138,25 @@ def test_an_address_that_would_break_the_headers_is_given_up_and_nothing_is_sent
     outcome = send(smtp.config(), a_delivery("anna@example.org\r\nBcc: someone@example.net"))
 
     assert (outcome.delivered, outcome.retry) == (False, False) and smtp.inbox.messages == []
+
+
+def test_non_ascii_names_a_long_subject_and_the_calendar_arrive_as_written(smtp):
+    subject = "Bokning bekräftad: Cirkelträning för seniorer med Åsa Öberg-Näslund, onsdag 9 december 18:00–19:00"
+    delivery = a_delivery("asa@example.org")
+    delivery.payload.update(to_name="Åsa Öberg-Näslund", subject=subject, text="Hej Åsa,\n\nDu är bokad.",
+                            html="<p>Hej Åsa,</p>", language="sv", ics_filename="klubben-booking-1.ics",
+                            ics="BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//\r\nEND:VCALENDAR\r\n")
+
+    outcome = send(smtp.config(sender="Friskis Växjö <no-reply@gym.example>"), delivery)
+
+    assert outcome.delivered
+    [received] = smtp.inbox.messages
+    message = received.message
+    assert message["To"] == "Åsa Öberg-Näslund <asa@example.org>" and received.rcpt_tos == ["asa@example.org"]
+    assert message["From"] == "Friskis Växjö <no-reply@gym.example>" and received.mail_from == "no-reply@gym.example"
+    assert message["Subject"] == subject and message["Content-Language"] == "sv"
+    assert received.text == "Hej Åsa,\n\nDu är bokad." and received.html == "<p>Hej Åsa,</p>"
+    [attachment] = message.iter_attachments()
+    assert attachment.get_filename() == "klubben-booking-1.ics" and attachment.get_param("method") == "PUBLISH"
+    assert str(received.calendar()["prodid"]) == "-//test//"
+    assert all(len(line) <= 998 for line in message.as_string().splitlines())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
@@ -30,7 +30,7 @@ class SmtpSessions:
         self.most = most
         self._pool: _Pool | None = None
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, message: Message) -> str:
         """The server's reply to the message's DATA; raises what aiosmtplib raises."""
         pool = self._current()
         async with pool.free:
@@ -73,7 +73,7 @@ class _Pool:
                 return session
         return None
 
-    async def send_on(self, session: aiosmtplib.SMTP, message: EmailMessage) -> str:
+    async def send_on(self, session: aiosmtplib.SMTP, message: Message) -> str:
         try:
             _, reply = await session.send_message(message)
         except BaseException:
