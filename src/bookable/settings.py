@@ -60,6 +60,9 @@ class Settings:
     metrics_dir: str = _setting(
         "", "Folder where the workers of `bookable serve` keep their metrics (emptied at start); "
         "empty: a new temporary folder.")
+    postgres_writers: int = _setting(
+        8, "PostgreSQL only: how many writes each worker process runs at once (1-256); the others wait for "
+        "a turn without holding a connection (ADR 0025).")
     sqlite_synchronous: str = _setting(
         "FULL", "SQLite only: `FULL` (a commit survives an operating-system crash or power cut) or `NORMAL` "
         "(it survives the process dying only); see docs/configuration.md.")
@@ -118,6 +121,7 @@ class Settings:
         _check_choice("log_level", self.log_level, LOG_LEVELS)
         _check_choice("log_format", self.log_format, LOG_FORMATS)
         _check_choice("sqlite_synchronous", self.sqlite_synchronous, ("FULL", "NORMAL"))
+        _check_between("postgres_writers", self.postgres_writers, 1, 256)
         _check_between("idempotency_lease_seconds", self.idempotency_lease_seconds, 1, 86_400)
         _check_between("smtp_port", self.smtp_port, 1, 65535)
         _check_choice("smtp_security", self.smtp_security, SMTP_SECURITY)

@@ -213,7 +213,8 @@ def app_from_environment() -> FastAPI:
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
-    return create_app(Database(settings.database_url), settings=settings)
+    return create_app(Database(settings.database_url, concurrent_writes=settings.postgres_writers),
+                      settings=settings)
 
 
 __all__ = ["JSONResponse", "app_from_environment", "create_app"]

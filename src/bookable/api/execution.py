@@ -8,7 +8,9 @@ thread holds that write lock while it contests its process's GIL with the event 
 request threads: under load it held the lock 2-2.5x longer than alone, and the hop itself cost CPU.
 Run on the event loop thread, a worker makes one booking at a time (as SQLite's lock makes it do
 anyway) without either cost (ADR 0006). PostgreSQL locks rows, not the database, so its bookings
-keep running side by side in the pool.
+keep running side by side in the pool, but only a few at once per worker process
+(`postgres_writers`, ADR 0025): the rest wait on the event loop for a turn, not in a thread holding
+a connection and, on a busy slot, waiting in PostgreSQL's lock queue behind the others.
 
 Credential checks. A check whose credentials are remembered (the credential cache, ADR 0004) costs
 microseconds, so it runs on the loop; one that must read the database or verify argon2 runs in a
@@ -23,8 +25,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
+from functools import partial
 from typing import ParamSpec, TypeVar
 
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from starlette.concurrency import run_in_threadpool
 
 from bookable.storage.database import Database
@@ -49,7 +54,20 @@ def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs:
     collection while it waits."""
     if database.is_sqlite:
         return database.write_batches.run(work, *args, **kwargs)
-    return run_in_threadpool(work, *args, **kwargs)
+    return to_thread.run_sync(partial(work, *args, **kwargs), limiter=_postgres_writers(database))
+
+
+_POSTGRES_WRITERS: RunVar[CapacityLimiter] = RunVar("bookable_postgres_writers")
+
+
+def _postgres_writers(database: Database) -> CapacityLimiter:
+    """The turns of this event loop's writes (one loop per worker process; a test runs several)."""
+    try:
+        return _POSTGRES_WRITERS.get()
+    except LookupError:
+        limiter = CapacityLimiter(database.concurrent_writes)
+        _POSTGRES_WRITERS.set(limiter)
+        return limiter
 
 
 class NotRemembered(Exception):

@@ -74,12 +74,17 @@ def postgres_connection(url: str) -> tuple[URL, dict[str, Any]]:
     return parsed.difference_update_query([POOLER_PARAMETER]), {"prepare_threshold": None}
 
 
+DEFAULT_CONCURRENT_WRITES = 8
+
+
 class Database:
     """Owns the engines; hands out sessions for read-only and for writing units of work."""
 
-    def __init__(self, url: str | None = None, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str | None = None, *, pool_size: int = 20,
+                 concurrent_writes: int = DEFAULT_CONCURRENT_WRITES) -> None:
         self.url = database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.concurrent_writes = concurrent_writes  # PostgreSQL: writes one process runs at once (ADR 0025)
         if self.is_sqlite:
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)
