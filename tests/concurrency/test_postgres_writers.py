@@ -9,12 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from sqlalchemy import select, text
-from tests.conftest import add_api_key
+from tests.conftest import POSTGRES_URL, add_api_key
 from tests.live_server import serving
 
 from bookable.api.app import create_app
 from bookable.storage import models as m
 from bookable.storage.database import Database
+
+pytestmark = [pytest.mark.skipif(not POSTGRES_URL, reason="needs BOOKABLE_TEST_POSTGRES_URL"),
+              pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 
 
 def _sessions_waiting_for_a_lock(database: Database) -> int:
@@ -25,8 +28,6 @@ def _sessions_waiting_for_a_lock(database: Database) -> int:
 
 
 def test_with_one_writer_a_second_booking_waits_for_the_first_and_both_are_made(world, database):
-    if database.is_sqlite:
-        pytest.skip("PostgreSQL only: SQLite writes run in the worker's write batches, one at a time anyway")
     key = add_api_key(world)
     held_slot, other_slot = (world.slots(world.offering(spaces=5).id)[0].id for _ in range(2))
     first, second = world.person(), world.person()
