@@ -57,17 +57,21 @@ def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs:
     return to_thread.run_sync(partial(work, *args, **kwargs), limiter=_postgres_writers(database))
 
 
-_POSTGRES_WRITERS: RunVar[CapacityLimiter] = RunVar("bookable_postgres_writers")
+_POSTGRES_WRITERS: RunVar[dict[Database, CapacityLimiter]] = RunVar("bookable_postgres_writers")
 
 
 def _postgres_writers(database: Database) -> CapacityLimiter:
-    """The turns of this event loop's writes (one loop per worker process; a test runs several)."""
+    """The turns of this event loop's writes to `database` (one loop per worker process; a test
+    runs several)."""
     try:
-        return _POSTGRES_WRITERS.get()
+        limiters = _POSTGRES_WRITERS.get()
     except LookupError:
-        limiter = CapacityLimiter(database.concurrent_writes)
-        _POSTGRES_WRITERS.set(limiter)
-        return limiter
+        limiters = {}
+        _POSTGRES_WRITERS.set(limiters)
+    limiter = limiters.get(database)
+    if limiter is None:
+        limiter = limiters[database] = CapacityLimiter(database.concurrent_writes)
+    return limiter
 
 
 class NotRemembered(Exception):
