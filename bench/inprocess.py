@@ -26,7 +26,7 @@ from bench.fixture import RunSlots, prepare_run
 from bench.sizes import PRESETS
 from bookable.api.app import create_app
 from bookable.storage.database import Database
-from bookable.storage.write_batch import WriteBatches
+from bookable.storage.write_batch import SqliteWriteBatches
 
 Call = Callable[[int], Awaitable[dict[str, Any]]]
 WARMUP = 128  # at least one request per bench member login: none pays argon2 while measured
@@ -137,12 +137,12 @@ class BatchClock:
     def __init__(self) -> None:
         self.seconds = 0.0
         self.batches = 0
-        self._run_batch = WriteBatches._run_batch
+        self._run_batch = SqliteWriteBatches._run_batch
 
     def __enter__(self) -> BatchClock:
         clock, run_batch = self, self._run_batch
 
-        def timed(batches: WriteBatches, *args: Any) -> None:
+        def timed(batches: SqliteWriteBatches, *args: Any) -> None:
             started = time.perf_counter()
             try:
                 run_batch(batches, *args)
@@ -150,11 +150,11 @@ class BatchClock:
                 clock.seconds += time.perf_counter() - started
                 clock.batches += 1
 
-        WriteBatches._run_batch = timed  # type: ignore[method-assign]
+        SqliteWriteBatches._run_batch = timed  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *_: object) -> None:
-        WriteBatches._run_batch = self._run_batch  # type: ignore[method-assign]
+        SqliteWriteBatches._run_batch = self._run_batch  # type: ignore[method-assign]
 
 
 async def measure(call: Call, requests: int, profile: bool, lines: int, concurrency: int = 1) -> None:

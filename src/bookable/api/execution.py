@@ -7,10 +7,11 @@ Writes. SQLite admits one writer at a time, across every worker process. A booki
 thread holds that write lock while it contests its process's GIL with the event loop and the other
 request threads: under load it held the lock 2-2.5x longer than alone, and the hop itself cost CPU.
 Run on the event loop thread, a worker makes one booking at a time (as SQLite's lock makes it do
-anyway) without either cost (ADR 0006). PostgreSQL locks rows, not the database, so its bookings
-keep running side by side in the pool, but only a few at once per worker process
-(`postgres_writers`, ADR 0025): the rest wait on the event loop for a turn, not in a thread holding
-a connection and, on a busy slot, waiting in PostgreSQL's lock queue behind the others.
+anyway) without either cost (ADR 0006), and its waiting writes share one transaction (ADR 0010).
+PostgreSQL's writes share transactions too, run in a worker thread, a few batches at once per
+worker process (`postgres_writers`, ADR 0026): the rest wait on the event loop for a turn, not in
+a thread holding a connection and, on a busy slot, waiting in PostgreSQL's lock queue behind the
+others (ADR 0025).
 
 Credential checks. A check whose credentials are remembered (the credential cache, ADR 0004) costs
 microseconds, so it runs on the loop; one that must read the database or verify argon2 runs in a
@@ -25,11 +26,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from contextvars import ContextVar
-from functools import partial
 from typing import ParamSpec, TypeVar
 
-from anyio import CapacityLimiter, to_thread
-from anyio.lowlevel import RunVar
 from starlette.concurrency import run_in_threadpool
 
 from bookable.storage.database import Database
@@ -47,31 +45,12 @@ async def run_read(database: Database, work: Callable[P, T], *args: P.args, **kw
 
 
 def run_write(database: Database, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]:
-    """With SQLite, in this worker's next write batch: one transaction and one commit for every
-    write waiting, taken without blocking the event loop (storage.write_batch, ADR 0010). With
-    PostgreSQL, which locks rows rather than the database, in the thread pool. A plain function
-    handing back the awaitable: every coroutine frame a booking waits in is walked by each garbage
-    collection while it waits."""
-    if database.is_sqlite:
-        return database.write_batches.run(work, *args, **kwargs)
-    return to_thread.run_sync(partial(work, *args, **kwargs), limiter=_postgres_writers(database))
-
-
-_POSTGRES_WRITERS: RunVar[dict[Database, CapacityLimiter]] = RunVar("bookable_postgres_writers")
-
-
-def _postgres_writers(database: Database) -> CapacityLimiter:
-    """The turns of this event loop's writes to `database` (one loop per worker process; a test
-    runs several)."""
-    try:
-        limiters = _POSTGRES_WRITERS.get()
-    except LookupError:
-        limiters = {}
-        _POSTGRES_WRITERS.set(limiters)
-    limiter = limiters.get(database)
-    if limiter is None:
-        limiter = limiters[database] = CapacityLimiter(database.concurrent_writes)
-    return limiter
+    """In this worker's next write batch: one transaction and one commit for every write waiting
+    (storage.write_batch, ADR 0010, on the event loop behind SQLite's writer gate;
+    storage.postgres_batch, ADR 0026, in a worker thread). A plain function handing back the
+    awaitable: every coroutine frame a booking waits in is walked by each garbage collection while
+    it waits."""
+    return database.write_batches.run(work, *args, **kwargs)
 
 
 class NotRemembered(Exception):

@@ -41,6 +41,7 @@ from bookable.domain.capacity import SlotLoad
 from bookable.domain.errors import NotFound, ValidationError
 from bookable.storage import models as m
 from bookable.storage.loads import Loads
+from bookable.storage.locking import WouldWait
 from bookable.storage.prepared import Prepared, one_of
 
 _slots = m.Slot.__table__
@@ -103,9 +104,27 @@ SLOT_TERMS_AND_CHECKS = Prepared(
     SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS))  # type: ignore[attr-defined]
 """The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
 statement instead of four (each costs its own Python around SQLite's work)."""
-SLOT_TERMS_LOCKED = Prepared(
+
+
+class LockingRead(NamedTuple):
+    """A statement that locks what it reads, as a write that may wait for the lock runs it, and as
+    one that may not (SKIP LOCKED: a row another transaction holds is left out, storage.locking)."""
+
+    waiting: Prepared
+    skipping: Prepared
+
+    @classmethod
+    def of(cls, statement: Any, **options: Any) -> LockingRead:
+        return cls(Prepared(statement.with_for_update(**options)),
+                   Prepared(statement.with_for_update(skip_locked=True, **options)))
+
+    def run(self, may_wait: bool) -> Prepared:
+        return self.waiting if may_wait else self.skipping
+
+
+SLOT_TERMS_LOCKED = LockingRead.of(
     SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)  # type: ignore[attr-defined]
-    .where(_offerings.c.kind != "course").with_for_update(of=_slots))
+    .where(_offerings.c.kind != "course"), of=_slots)
 """PostgreSQL: the slot locked, with its offering's terms, the places it holds and the booking's
 checks, in one round trip (ADR 0024). A FOR UPDATE that waited re-reads the slot's row as the
 other booking left it, counters included. The checks are other rows, read as of the statement's
@@ -116,12 +135,14 @@ CHECKS = Prepared(select(*CHECK_COLUMNS))
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
                     .order_by(_slots.c.starts_at, _slots.c.id))
-LOCK_SLOT = Prepared(select(*SLOT_COLUMNS, *HELD_COLUMNS).where(_slots.c.id == bindparam("slot_id")).with_for_update())
+LOCK_SLOT = LockingRead.of(select(*SLOT_COLUMNS, *HELD_COLUMNS).where(_slots.c.id == bindparam("slot_id")))
 """The slot locked with the places it holds: a FOR UPDATE that waited for another booking reads
 the row that booking left, counters included."""
-LOCK_SLOTS = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
-              .order_by(_slots.c.id).with_for_update())
-LOCK_PERSON = Prepared(select(_persons.c.id).where(_persons.c.id == bindparam("person_id")).with_for_update())
+_SLOTS_BY_ID = (select(*SLOT_COLUMNS).where(_slots.c.id.in_(bindparam("slot_ids", expanding=True)))
+                .order_by(_slots.c.id))
+LOCK_SLOTS = {True: _SLOTS_BY_ID.with_for_update(), False: _SLOTS_BY_ID.with_for_update(skip_locked=True)}
+LOCK_PERSON = LockingRead.of(select(_persons.c.id).where(_persons.c.id == bindparam("person_id")), key_share=True)
+"""FOR NO KEY UPDATE: it keeps the person's other bookings waiting, not inserts that only refer to them."""
 PERSON = Prepared(select(_persons.c.id).where(
     _persons.c.id == bindparam("person_id"), _persons.c.tenant_id == bindparam("tenant_id")))
 ACTIVE_ON_COURSE = Prepared(select(_bookings.c.id, _bookings.c.status).where(
@@ -181,11 +202,12 @@ class BookingStore:
     transaction has held SQLite's database write lock since it began (a SQLite write)."""
 
     def __init__(self, connection: Callable[[], Connection], tenant_id: int, zone: Callable[[int], str], *,
-                 holds_write_lock: bool) -> None:
+                 holds_write_lock: bool, may_wait: bool = True) -> None:
         self._connection = connection
         self.tenant_id = tenant_id
         self._zone = zone
         self._holds_write_lock = holds_write_lock
+        self._may_wait = may_wait  # for a lock another transaction holds (storage.locking.WouldWait)
         self._queues: dict[int, QueuePlace] = {}  # read with the slot's lock, until a booking is added
 
     def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None) -> BookingFacts:
@@ -200,15 +222,16 @@ class BookingStore:
                 return self._course_facts(person_id, found)
             return self._slot_facts(person_id, found, _labelled_slot(found), found, found)
         if slot_id is not None:
-            locked = SLOT_TERMS_LOCKED.first(self._connection(), {
+            locked = SLOT_TERMS_LOCKED.run(self._may_wait).first(self._connection(), {
                 "slot_id": slot_id, "tenant_id": self.tenant_id, "person_id": person_id})
             if locked is not None:
                 return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, locked)
         terms, slot = self._target(slot_id, offering_id)  # a course's slot, a missing slot, or an offering
         if slot is None or terms.kind == "course":
             return self._course_facts(person_id, terms)
-        locked = LOCK_SLOT.first(self._connection(), {"slot_id": slot.id})
+        locked = LOCK_SLOT.run(self._may_wait).first(self._connection(), {"slot_id": slot.id})
         if locked is None:
+            self._not_waiting()
             raise _slot_not_found(slot.id)
         return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked,
                                 self._checks(person_id, slot.id))
@@ -270,17 +293,27 @@ class BookingStore:
             return list(slots)
         connection = self._connection()
         if len(slots) == 1:
-            return [SlotFacts._make(row[:_SLOT_WIDTH]) for row in LOCK_SLOT.all(connection, {"slot_id": slots[0].id})]
-        rows = connection.execute(LOCK_SLOTS, {"slot_ids": sorted({slot.id for slot in slots})})
-        by_id = {row.id: SlotFacts._make(row) for row in rows}
+            rows = LOCK_SLOT.run(self._may_wait).all(connection, {"slot_id": slots[0].id})
+            by_id = {row.id: SlotFacts._make(row[:_SLOT_WIDTH]) for row in rows}
+        else:
+            found = connection.execute(LOCK_SLOTS[self._may_wait], {"slot_ids": sorted({slot.id for slot in slots})})
+            by_id = {row.id: SlotFacts._make(row) for row in found}
+        if len(by_id) < len({slot.id for slot in slots}):
+            self._not_waiting()
         return [by_id[slot.id] for slot in slots]
+
+    def _not_waiting(self) -> None:
+        """A locking read found fewer rows than it sought: if it skipped rows another transaction
+        holds, this write must not wait for them here."""
+        if not self._may_wait:
+            raise WouldWait
 
     def upcoming(self, person_id: int, offering_id: int, now: datetime) -> Upcoming:
         """The person's upcoming active bookings, with their row locked (PostgreSQL) so that their
         concurrent bookings on other slots wait for this one and then count it."""
         connection = self._connection()
-        if not self._holds_write_lock:
-            LOCK_PERSON.all(connection, {"person_id": person_id})
+        if not self._holds_write_lock and not LOCK_PERSON.run(self._may_wait).all(connection, {"person_id": person_id}):
+            self._not_waiting()
         found = UPCOMING.all(connection, {"person_id": person_id, "offering_id": offering_id, "now": now})[0]
         return Upcoming(int(found.in_all), int(found.on_offering))
 

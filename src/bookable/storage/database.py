@@ -21,8 +21,10 @@ from bookable.storage.locking import (
     install_sqlite_transaction_modes,
     writer_gate,
 )
+from bookable.storage.postgres_batch import PostgresWriteBatches
 from bookable.storage.sqlite_dialect import DRIVER_NAME
-from bookable.storage.write_batch import JoinedBatch, WriteBatches, joined_batch
+from bookable.storage.write_batch import JoinedBatch, SqliteWriteBatches, WriteBatches, joined_batch
+from bookable.storage.written_rows import CountingCursor
 
 DEFAULT_URL = "sqlite:///bookable.db"
 SYNCHRONOUS_VARIABLE = "BOOKABLE_SQLITE_SYNCHRONOUS"
@@ -67,14 +69,15 @@ def postgres_connection(url: str) -> tuple[URL, dict[str, Any]]:
     parsed = make_url(url)
     pooler = parsed.query.get(POOLER_PARAMETER)
     if pooler is None:
-        return parsed, {}
+        return parsed, {"cursor_factory": CountingCursor}
     if pooler not in POOLERS:
         raise ValidationError(f"Unknown pooler {pooler!r} in the database URL: bookable knows "
                               f"{', '.join(POOLERS)} (transaction pooling).", field="database_url")
-    return parsed.difference_update_query([POOLER_PARAMETER]), {"prepare_threshold": None}
+    return parsed.difference_update_query([POOLER_PARAMETER]), {"prepare_threshold": None,
+                                                                "cursor_factory": CountingCursor}
 
 
-DEFAULT_CONCURRENT_WRITES = 8
+DEFAULT_CONCURRENT_WRITES = 2
 
 
 class Database:
@@ -84,7 +87,7 @@ class Database:
                  concurrent_writes: int = DEFAULT_CONCURRENT_WRITES) -> None:
         self.url = database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        self.concurrent_writes = concurrent_writes  # PostgreSQL: writes one process runs at once (ADR 0025)
+        self.concurrent_writes = concurrent_writes  # PostgreSQL: write batches one process runs at once
         if self.is_sqlite:
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)
@@ -102,7 +105,9 @@ class Database:
         self._joiners = sessionmaker(expire_on_commit=False, autoflush=True, join_transaction_mode="create_savepoint")
         # resolved once: every write batch asks for the gate, and realpath is a series of syscalls
         self._gate_path = gate_path(self.write_engine) if self.is_sqlite else None
-        self.write_batches = WriteBatches(self.write_engine, self._writer_gate)
+        self.write_batches: WriteBatches = (
+            SqliteWriteBatches(self.write_engine, self._writer_gate) if self.is_sqlite
+            else PostgresWriteBatches(self.write_engine, in_flight=concurrent_writes))
 
     def _sqlite_engine(self, *, immediate: bool) -> Engine:
         engine = create_engine(
@@ -128,8 +133,8 @@ class Database:
         return self._joiners(bind=connection)
 
     def write_batch(self) -> JoinedBatch | None:
-        """The SQLite write batch that the current write runs in, if any (storage.write_batch)."""
-        return joined_batch(self.write_engine) if self.is_sqlite else None
+        """The write batch that the current write runs in, if any (storage.write_batch)."""
+        return joined_batch(self.write_engine)
 
     def _writer_gate(self) -> WriterGate | None:
         return writer_gate(self._gate_path) if self._gate_path else None

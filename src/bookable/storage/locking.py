@@ -9,7 +9,10 @@ of polling SQLite's busy handler, which sleeps up to 100 ms between tries and co
 under contention. The gate only orders writers; SQLite's own lock still guards the data.
 
 PostgreSQL: a booking locks the rows of the slots it takes places on (SELECT ... FOR UPDATE, in id
-order so two transactions can never deadlock on them) before it counts held places.
+order so two transactions can never deadlock on them) before it counts held places. A write that
+shares a batch's transaction after its first write (storage.postgres_batch, ADR 0026) holds the
+locks of the writes before it, so it must not wait: it locks SKIP LOCKED, and a row another
+transaction holds makes it raise WouldWait, before it has written anything.
 """
 
 from __future__ import annotations
@@ -254,7 +257,12 @@ def install_sqlite_transaction_modes(engine: Engine, *, immediate: bool, synchro
             raise
 
 
-def lock_slots(session: Session, slot_ids: Iterable[int]) -> None:
+class WouldWait(Exception):
+    """A write that may not wait for a lock found one taken (see the module's docstring): it is
+    run again first in a transaction of its own, where it may wait."""
+
+
+def lock_slots(session: Session, slot_ids: Iterable[int], *, may_wait: bool = True) -> None:
     """Hold the slots against concurrent bookings until the transaction ends, and re-read them, so
     that capacity, start and cancellation are current from here on (FOR UPDATE is not rendered on
     SQLite, where the transaction already holds the database write lock)."""
@@ -262,11 +270,18 @@ def lock_slots(session: Session, slot_ids: Iterable[int]) -> None:
     if not ids:
         return
     query = select(Slot).where(Slot.id.in_(ids)).order_by(Slot.id).options(lazyload(Slot.resources))
-    session.execute(query.with_for_update().execution_options(populate_existing=True)).all()
+    _lock(session, query, len(ids), may_wait)
 
 
-def lock_offering(session: Session, offering_id: int) -> None:
+def lock_offering(session: Session, offering_id: int, *, may_wait: bool = True) -> None:
     """Hold an offering against a concurrent change of its slot list (two workers rolling the same
     horizon), and re-read it so what the caller decides from is current."""
     query = select(Offering).where(Offering.id == offering_id).options(lazyload(Offering.resources))
-    session.execute(query.with_for_update().execution_options(populate_existing=True)).all()
+    _lock(session, query, 1, may_wait)
+
+
+def _lock(session: Session, query: Any, rows: int, may_wait: bool) -> None:
+    locked = session.execute(query.with_for_update(skip_locked=not may_wait)
+                             .execution_options(populate_existing=True)).all()
+    if len(locked) < rows and not may_wait:
+        raise WouldWait

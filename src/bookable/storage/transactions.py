@@ -1,10 +1,12 @@
-"""How a unit of work holds its transaction: one of its own, or a share of a SQLite write batch.
+"""How a unit of work holds its transaction: one of its own, or a share of a write batch.
 
-A share of a batch (storage.write_batch, ADR 0010, ADR 0014) runs on the batch's connection, in
-the batch's transaction. When the batch asks for savepoints, the share is a SAVEPOINT of its own;
-otherwise, if it ends uncommitted after it has written, it spoils the batch's run, which the batch
-then undoes and runs again with savepoints. The ORM session joins in a savepoint of its own only
-when ORM work begins, so a booking's Core statements pay for no ORM transaction (ADR 0012).
+A share of a batch (storage.write_batch, ADR 0010, ADR 0014; storage.postgres_batch, ADR 0026)
+runs on the batch's connection, in the batch's transaction. When the batch asks for savepoints,
+the share is a SAVEPOINT of its own; otherwise, if it ends uncommitted after it has written, it
+spoils the batch's run, which the batch then undoes and runs again. The ORM session joins in a
+savepoint of its own only when ORM work begins, so a booking's Core statements pay for no ORM
+transaction (ADR 0012). The statements a share leaves for the commit (PostgreSQL's events) go
+with the batch's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bookable.storage.database import Database
-from bookable.storage.round_trips import Bound, commit_with, run_all
+from bookable.storage.round_trips import Bound, commit_with
 from bookable.storage.write_batch import JoinedBatch
 
 _savepoint_numbers = itertools.count(1)
@@ -26,6 +28,9 @@ _savepoint_numbers = itertools.count(1)
 class Transaction(Protocol):
     @property
     def connection(self) -> Connection: ...
+    @property
+    def may_wait(self) -> bool:
+        """Whether a lock another transaction holds may be waited for (storage.locking)."""
 
     def session(self, *, write: bool) -> Session: ...
     def commit(self, session: Session | None, last: Sequence[Bound] = ()) -> None:
@@ -46,6 +51,8 @@ def transaction_for(database: Database, *, write: bool) -> Transaction:
 class OwnTransaction:
     """A connection and its transaction, begun at the first statement: on SQLite a write begins
     IMMEDIATE behind the writer gate (storage.locking), a read begins a plain snapshot."""
+
+    may_wait = True
 
     def __init__(self, database: Database, *, write: bool) -> None:
         self._database = database
@@ -98,6 +105,7 @@ class BatchShare:
         self._database = database
         self._joined = joined
         self.connection = joined.connection
+        self.may_wait = joined.may_wait
         self._savepoint = ""
         self._changes_at_start = 0
         if joined.savepoints:
@@ -112,7 +120,7 @@ class BatchShare:
     def commit(self, session: Session | None, last: Sequence[Bound] = ()) -> None:
         if session is not None and (session.in_transaction() or session.new or session.deleted):
             session.commit()  # the session's own savepoint, inside this share's
-        run_all(self.connection, last)
+        self._joined.sent_with_commit.extend(last)
         self._release()
 
     def rollback(self, session: Session | None) -> None:

@@ -4,8 +4,9 @@ case does (api.context.RequestContext, or the CLI).
 A unit of work holds its transaction in one of two ways (storage.transactions):
 - its own: a connection and a transaction begun on it (a SQLite write begins IMMEDIATE, behind
   the writer gate: it holds the database's write lock from its first statement);
-- a share of a SQLite write batch (storage.write_batch, ADR 0010): the batch's connection and
-  transaction, which this unit of work may not commit, only leave or undo.
+- a share of a write batch (storage.write_batch, ADR 0010; storage.postgres_batch, ADR 0026):
+  the batch's connection and transaction, which this unit of work may not commit, only leave or
+  undo.
 Either way Core statements run on `connection()`, and the ORM session, made at its first use,
 joins that transaction.
 """
@@ -40,7 +41,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._transaction: Transaction = transaction_for(self.database, write=self.write)
         self.booking_store = BookingStore(self.connection, self.tenant_id, self.zone,
-                                          holds_write_lock=self.write and self.database.is_sqlite)
+                                          holds_write_lock=self.write and self.database.is_sqlite,
+                                          may_wait=self._transaction.may_wait)
         self.events = EventLog(self.connection, deferred=self.write and not self.database.is_sqlite)
         self.recorded: list[DomainEvent] = []
         return self
@@ -98,10 +100,10 @@ class UnitOfWork:
 
     def lock_slots(self, slot_ids: list[int]) -> None:
         """Hold the slots against concurrent bookings, and refresh the ORM slots already loaded."""
-        lock_slots(self.session, slot_ids)
+        lock_slots(self.session, slot_ids, may_wait=self._transaction.may_wait)
 
     def lock_offering(self, offering_id: int) -> None:
-        lock_offering(self.session, offering_id)
+        lock_offering(self.session, offering_id, may_wait=self._transaction.may_wait)
 
     def commit(self) -> None:
         self._transaction.commit(self._session_if_made(), self.events.held_back)

@@ -38,6 +38,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from bookable.storage.locking import GATE_HELD, WriterGate
+from bookable.storage.round_trips import Bound, commit_with
+from bookable.storage.written_rows import written_rows
 
 T = TypeVar("T")
 MAX_BATCH = 32
@@ -46,17 +48,24 @@ MAX_BATCH = 32
 
 @dataclass
 class JoinedBatch:
-    """The batch that the current write runs in: its connection, and whether its units of work
-    each open a savepoint (see the module's docstring)."""
+    """The transaction that the current write runs in: its connection, whether its units of work
+    each open a savepoint (see the module's docstring), whether it may wait for a lock (PostgreSQL:
+    only the first write of a transaction, storage.postgres_batch), and the statements its units
+    of work leave to be sent with the commit (PostgreSQL's events, storage.round_trips)."""
 
     engine: Engine
     connection: Connection
     savepoints: bool
+    sent_with_commit: list[Bound]
+    may_wait: bool = True
     spoiled: bool = False  # a unit of work ended uncommitted after writing, without a savepoint
 
     def changes(self) -> int:
         """Rows written on this connection so far (only ever grows): a unit of work compares."""
-        return int(self.connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
+        raw: Any = self.connection.connection.dbapi_connection
+        if self.connection.dialect.name == "sqlite":
+            return int(raw.total_changes)
+        return written_rows(raw)
 
 
 _joined: ContextVar[JoinedBatch | None] = ContextVar("bookable_write_batch", default=None)
@@ -71,34 +80,40 @@ def joined_batch(engine: Engine) -> JoinedBatch | None:
 
 
 @dataclass
-class _Queued:
+class Queued:
     work: Callable[[], Any]
     result: asyncio.Future[Any]
     context: Context  # the submitting request's: the write runs in it, as if called there
 
 
+Outcome = tuple[Any, BaseException | None]
+
+
 @dataclass
 class _Queue:
-    pending: deque[_Queued] = field(default_factory=deque)
-    drainer: asyncio.Task[None] | None = None
+    pending: deque[Queued] = field(default_factory=deque)
+    drainers: int = 0
 
 
 class WriteBatches:
-    """The write queue of one SQLite database, one per event loop (a worker has one loop)."""
+    """The write queue of one database, one per event loop (a worker has one loop), drained by at
+    most `in_flight` batches at a time. How a batch runs is the subclass's (SQLite's below,
+    PostgreSQL's in storage.postgres_batch)."""
 
-    def __init__(self, engine: Engine, gate: Callable[[], WriterGate | None]) -> None:
+    def __init__(self, engine: Engine, *, in_flight: int = 1) -> None:
         self._engine = engine
-        self._gate = gate
+        self._in_flight = in_flight
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
         self._last: tuple[asyncio.AbstractEventLoop, _Queue] | None = None
 
     async def run(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         queue = self._queue_of(loop)
-        queued = _Queued(functools.partial(work, *args, **kwargs), loop.create_future(), copy_context())
+        queued = Queued(functools.partial(work, *args, **kwargs), loop.create_future(), copy_context())
         queue.pending.append(queued)
-        if queue.drainer is None:
-            queue.drainer = loop.create_task(self._drain(queue))
+        if queue.drainers < self._in_flight:
+            queue.drainers += 1
+            loop.create_task(self._drain(queue))
         result: T = await queued.result
         return result
 
@@ -117,17 +132,35 @@ class WriteBatches:
     async def _drain(self, queue: _Queue) -> None:
         try:
             while queue.pending:
-                try:
-                    gate = await self._take_gate()
-                except Exception as error:  # the gate timed out: every waiting write fails alike
-                    _settle_all(list(queue.pending), error)
-                    queue.pending.clear()
-                    return
-                batch = [queue.pending.popleft() for _ in range(min(MAX_BATCH, len(queue.pending)))]
-                self._run_batch(batch, gate)
-                await asyncio.sleep(0)  # answer this batch before the next turn at the lock
+                await self._take_turn(queue.pending)
         finally:
-            queue.drainer = None
+            queue.drainers -= 1
+
+    async def _take_turn(self, pending: deque[Queued]) -> None:
+        """Run a batch of the pending writes, taken from the left, and settle each."""
+        raise NotImplementedError
+
+
+def next_batch(pending: deque[Queued]) -> list[Queued]:
+    return [pending.popleft() for _ in range(min(MAX_BATCH, len(pending)))]
+
+
+class SqliteWriteBatches(WriteBatches):
+    """SQLite's batches: one at a time per worker, on the event loop, behind the writer gate."""
+
+    def __init__(self, engine: Engine, gate: Callable[[], WriterGate | None]) -> None:
+        super().__init__(engine)
+        self._gate = gate
+
+    async def _take_turn(self, pending: deque[Queued]) -> None:
+        try:
+            gate = await self._take_gate()
+        except Exception as error:  # the gate timed out: every waiting write fails alike
+            settle_all(list(pending), error)
+            pending.clear()
+            return
+        self._run_batch(next_batch(pending), gate)
+        await asyncio.sleep(0)  # answer this batch before the next turn at the lock
 
     async def _take_gate(self) -> WriterGate | None:
         gate = self._gate()
@@ -135,46 +168,46 @@ class WriteBatches:
             await gate.acquire_async()
         return gate
 
-    def _run_batch(self, batch: list[_Queued], gate: WriterGate | None) -> None:
-        outcomes: list[tuple[Any, BaseException | None]] = []
+    def _run_batch(self, batch: list[Queued], gate: WriterGate | None) -> None:
+        outcomes: list[Outcome] = []
         try:
             connection = self._engine.connect().execution_options(**{GATE_HELD: gate is not None})
         except BaseException as error:
             if gate is not None:
                 gate.release()
-            _settle_all(batch, error)
+            settle_all(batch, error)
             return
         try:
             with connection:
                 connection.begin()  # BEGIN IMMEDIATE, adopting the gate; the commit releases it
-                outcomes = self._outcomes(batch, connection)
-                connection.commit()
+                sent_with_commit: list[Bound] = []
+                outcomes = self._outcomes(batch, connection, sent_with_commit)
+                commit_with(connection, sent_with_commit)
         except BaseException as error:  # the batch did not commit: nothing in it happened
-            _settle_all(batch, error)
+            settle_all(batch, error)
             if not isinstance(error, Exception):
                 raise
             return
-        for queued, (value, failure) in zip(batch, outcomes, strict=True):
-            _settle(queued.result, value, failure)
+        settle(batch, outcomes)
 
-    def _outcomes(self, batch: list[_Queued], connection: Connection) -> list[tuple[Any, BaseException | None]]:
+    def _outcomes(self, batch: list[Queued], connection: Connection, sent_with_commit: list[Bound]) -> list[Outcome]:
         """Run the writes without savepoints; if that run is spoiled, undo it and run them again
         with a savepoint each (see the module's docstring)."""
-        outcomes = self._run_writes(batch, connection, savepoints=False)
+        outcomes = self._run_writes(batch, connection, sent_with_commit, savepoints=False)
         if outcomes is None:
             _begin_again(connection)
-            outcomes = self._run_writes(batch, connection, savepoints=True)
+            sent_with_commit.clear()
+            outcomes = self._run_writes(batch, connection, sent_with_commit, savepoints=True)
             assert outcomes is not None  # a unit of work in a savepoint never spoils a run
         return outcomes
 
-    def _run_writes(
-        self, batch: list[_Queued], connection: Connection, *, savepoints: bool
-    ) -> list[tuple[Any, BaseException | None]] | None:
+    def _run_writes(self, batch: list[Queued], connection: Connection, sent_with_commit: list[Bound], *,
+                    savepoints: bool) -> list[Outcome] | None:
         """Each write's outcome; None if a write without savepoints spoiled the run."""
         outcomes = []
         for queued in batch:
-            joined = JoinedBatch(self._engine, connection, savepoints)
-            outcomes.append(queued.context.run(_outcome, queued.work, joined))
+            joined = JoinedBatch(self._engine, connection, savepoints, sent_with_commit)
+            outcomes.append(run_joined(queued, joined))
             if joined.spoiled:
                 return None
         return outcomes
@@ -188,7 +221,12 @@ def _begin_again(connection: Connection) -> None:
     driver.execute("BEGIN IMMEDIATE")
 
 
-def _outcome(work: Callable[[], Any], joined: JoinedBatch) -> tuple[Any, BaseException | None]:
+def run_joined(queued: Queued, joined: JoinedBatch | None) -> Outcome:
+    """Run a queued write in its request's context, in `joined` (None: a transaction of its own)."""
+    return queued.context.run(_outcome, queued.work, joined)
+
+
+def _outcome(work: Callable[[], Any], joined: JoinedBatch | None) -> Outcome:
     token = _joined.set(joined)
     try:
         return work(), None
@@ -198,7 +236,12 @@ def _outcome(work: Callable[[], Any], joined: JoinedBatch) -> tuple[Any, BaseExc
         _joined.reset(token)
 
 
-def _settle_all(batch: list[_Queued], error: BaseException) -> None:
+def settle(batch: list[Queued], outcomes: list[Outcome]) -> None:
+    for queued, (value, failure) in zip(batch, outcomes, strict=True):
+        _settle(queued.result, value, failure)
+
+
+def settle_all(batch: list[Queued], error: BaseException) -> None:
     for queued in batch:
         _settle(queued.result, None, error)
 
