@@ -13,6 +13,7 @@ from bookable.domain.offering import Kind
 from bookable.domain.recurrence import Repeat
 from bookable.services.bookings import WaitlistPolicy, book
 from bookable.services.offerings import set_slot_cancelled
+from bookable.storage.models import CredentialChanges
 
 IN_TWO_DAYS = local_today() + timedelta(days=2)
 
@@ -256,7 +257,8 @@ def test_the_activity_page_is_one_query_whatever_its_length(brp, database):
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
+        watch = CredentialChanges.__tablename__ in statement  # the credential watch's tick, once a second
+        if statement.lstrip().upper().startswith("SELECT") and not watch:
             statements.append(statement)
 
     engine = database.read_engine
