@@ -61,8 +61,8 @@ class Settings:
         "", "Folder where the workers of `bookable serve` keep their metrics (emptied at start); "
         "empty: a new temporary folder.")
     postgres_writers: int = _setting(
-        8, "PostgreSQL only: how many writes each worker process runs at once (1-256); the others wait for "
-        "a turn without holding a connection (ADR 0025).")
+        2, "PostgreSQL only: how many write transactions (each a batch of waiting writes) each worker process "
+        "runs at once (1-256); a second starts only while 32 writes wait (ADR 0026).")
     sqlite_synchronous: str = _setting(
         "FULL", "SQLite only: `FULL` (a commit survives an operating-system crash or power cut) or `NORMAL` "
         "(it survives the process dying only); see docs/configuration.md.")

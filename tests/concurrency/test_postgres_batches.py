@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
@@ -24,27 +24,37 @@ from bookable.services import bookings
 from bookable.storage import models as m
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork
+from bookable.storage.write_batch import MAX_BATCH
 
 pytestmark = [pytest.mark.skipif(not POSTGRES_URL, reason="needs BOOKABLE_TEST_POSTGRES_URL"),
               pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 
 
+class _Loop:
+    """An event loop in a thread of its own, as a worker process has, to submit writes to."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def submit(self, database: Database, *writes: tuple[Callable[..., Any], tuple[Any, ...]]) -> Future[list[Any]]:
+        """The writes, submitted in one turn of the loop; their outcomes (a value or the exception)."""
+        async def submit() -> list[Any]:
+            return await asyncio.gather(*(database.write_batches.run(work, *args) for work, args in writes),
+                                        return_exceptions=True)
+        return asyncio.run_coroutine_threadsafe(submit(), self.loop)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
 def _in_one_batch(database: Database, *writes: tuple[Callable[..., Any], tuple[Any, ...]]) -> Future[list[Any]]:
-    """Submit the writes in one turn of an event loop of their own, one batch in flight, so that
-    they share one batch; their outcomes (a value or the exception) in order."""
-    done: Future[list[Any]] = Future()
-
-    async def submit() -> list[Any]:
-        return await asyncio.gather(*(database.write_batches.run(work, *args) for work, args in writes),
-                                    return_exceptions=True)
-
-    def run(main: Coroutine[Any, Any, list[Any]]) -> None:
-        try:
-            done.set_result(asyncio.run(main))
-        except BaseException as error:  # noqa: BLE001 - handed to the test
-            done.set_exception(error)
-
-    threading.Thread(target=run, args=(submit(),), daemon=True).start()
+    """Submitted together with one batch in flight, the writes share one batch."""
+    loop = _Loop()
+    done = loop.submit(database, *writes)
+    done.add_done_callback(lambda _: loop.close())
     return done
 
 
@@ -135,3 +145,33 @@ def test_a_write_that_fails_after_writing_or_in_the_database_leaves_nothing_and_
         found = set(uow.session.scalars(select(m.Person.first_name).where(
             m.Person.last_name == "Batch", m.Person.tenant_id == tenant_id)))
     assert found == {"Before", "After"}
+
+
+def _waiting_for_a_lock(database: Database) -> int:
+    with database.write_engine.connect() as connection:
+        return int(connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")).scalar_one())
+
+
+def test_while_a_batch_waits_for_a_lock_a_second_one_takes_a_full_batch_of_other_writes(world, database):
+    held = world.slots(world.offering(spaces=5).id)[0].id
+    free = world.slots(world.offering(spaces=100).id)[0].id
+    blocked, *others = (world.person() for _ in range(1 + MAX_BATCH))
+    batches = Database(database.url, concurrent_writes=2)
+    loop = _Loop()
+    try:
+        with database.write_engine.connect() as holder:
+            holder.execute(select(m.Slot.id).where(m.Slot.id == held).with_for_update())
+            stuck = loop.submit(batches, (_book(world, blocked, held), (batches,)))
+            deadline = time.monotonic() + 20
+            while _waiting_for_a_lock(database) == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            made = loop.submit(batches, *((_book(world, person, free), (batches,)) for person in others)).result(30)
+            assert not stuck.done()
+            holder.rollback()
+        assert all(isinstance(booking_id, int) for booking_id in [*made, *stuck.result(30)])
+    finally:
+        loop.close()
+        batches.write_engine.dispose()
+    assert {(person, free) for person in others} | {(blocked, held)} <= _booked(world)

@@ -77,7 +77,7 @@ def postgres_connection(url: str) -> tuple[URL, dict[str, Any]]:
                                                                 "cursor_factory": CountingCursor}
 
 
-DEFAULT_CONCURRENT_WRITES = 2
+DEFAULT_CONCURRENT_WRITES = 2  # PostgreSQL write batches per worker process at once (ADR 0026)
 
 
 class Database:

@@ -96,9 +96,11 @@ class _Queue:
 
 
 class WriteBatches:
-    """The write queue of one database, one per event loop (a worker has one loop), drained by at
-    most `in_flight` batches at a time. How a batch runs is the subclass's (SQLite's below,
-    PostgreSQL's in storage.postgres_batch)."""
+    """The write queue of one database, one per event loop (a worker has one loop). One batch
+    drains it; another starts, up to `in_flight` at once, only while a whole batch's worth of
+    writes is waiting (the batch running is stuck, waiting for a lock, say): fewer, larger batches
+    cost less per write. How a batch runs is the subclass's (SQLite's below, PostgreSQL's in
+    storage.postgres_batch)."""
 
     def __init__(self, engine: Engine, *, in_flight: int = 1) -> None:
         self._engine = engine
@@ -111,7 +113,7 @@ class WriteBatches:
         queue = self._queue_of(loop)
         queued = Queued(functools.partial(work, *args, **kwargs), loop.create_future(), copy_context())
         queue.pending.append(queued)
-        if queue.drainers < self._in_flight:
+        if queue.drainers == 0 or (queue.drainers < self._in_flight and len(queue.pending) >= MAX_BATCH):
             queue.drainers += 1
             loop.create_task(self._drain(queue))
         result: T = await queued.result
