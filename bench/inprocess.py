@@ -16,6 +16,7 @@ import cProfile
 import gc
 import pstats
 import time
+from types import SimpleNamespace
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -113,7 +114,9 @@ def run_endpoints_inline() -> None:
 
     fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
     import bookable.api.execution
+    import bookable.storage.postgres_batch
     bookable.api.execution.run_in_threadpool = inline  # type: ignore[assignment]
+    bookable.storage.postgres_batch.to_thread = SimpleNamespace(run_sync=inline)  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
 
 

@@ -1,5 +1,6 @@
-"""On PostgreSQL a worker process runs only `postgres_writers` writes at once (ADR 0025): a write
-waits for a turn on the event loop, holding no connection, and takes it when one is given back."""
+"""On PostgreSQL a worker process runs only `postgres_writers` write transactions at once (ADR 0025,
+ADR 0026): a write waits for a turn on the event loop, holding no connection, and takes it when one
+is given back."""
 
 from __future__ import annotations
 
