@@ -175,3 +175,26 @@ def test_while_a_batch_waits_for_a_lock_a_second_one_takes_a_full_batch_of_other
         loop.close()
         batches.write_engine.dispose()
     assert {(person, free) for person in others} | {(blocked, held)} <= _booked(world)
+
+
+def _loses_its_connection(database: Database, tenant_id: int, _name: str) -> None:
+    with UnitOfWork(database, tenant_id) as uow:
+        uow.connection().execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        uow.commit()
+
+
+def test_a_write_that_loses_the_batchs_connection_fails_and_the_others_are_made(world, database):
+    tenant_id = world.tenant.id
+    batches = _one_writer(database)
+    writes = [(_add_person, (batches, tenant_id, "Before")), (_loses_its_connection, (batches, tenant_id, "Lost")),
+              (_add_person, (batches, tenant_id, "After"))]
+
+    before, lost, after = _in_one_batch(batches, *writes).result(30)
+    batches.write_engine.dispose()
+
+    assert isinstance(lost, DBAPIError), (before, lost, after)
+    assert isinstance(before, int) and isinstance(after, int), (before, after)
+    with world.uow(write=False) as uow:
+        found = set(uow.session.scalars(select(m.Person.first_name).where(
+            m.Person.last_name == "Batch", m.Person.tenant_id == tenant_id)))
+    assert found == {"Before", "After"}

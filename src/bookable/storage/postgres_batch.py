@@ -77,15 +77,19 @@ class PostgresWriteBatches(WriteBatches):
                         return outcomes, writes[index:]
                     outcomes.append(outcome)
                 commit_with(connection, sent_with_commit)
-        except Exception as error:  # no connection, or the commit failed: none of these writes happened
-            return [(None, error)] * len(writes), []
+        except Exception as error:  # no connection, or the commit failed: what ran here did not happen
+            failed = len(outcomes) or len(writes)  # with nothing run, the next try would fail alike
+            return [(None, error)] * failed, writes[failed:]
         return outcomes, []
 
 
 def _in_error(connection: Connection) -> bool:
-    """The transaction was aborted by a failed statement: nothing more can run in it."""
+    """The transaction was aborted by a failed statement, or its connection was lost (SQLAlchemy
+    invalidated it): nothing more can run in it."""
+    if connection.invalidated:
+        return True
     raw: Any = connection.connection.dbapi_connection
-    return raw.info.transaction_status in _BROKEN
+    return raw is None or raw.info.transaction_status in _BROKEN
 
 
 _BROKEN = (TransactionStatus.INERROR, TransactionStatus.UNKNOWN)

@@ -1,4 +1,6 @@
-"""Group commit for SQLite: a worker's waiting writes share one transaction (ADR 0010).
+"""Group commit: a worker's waiting writes share one transaction. The queue below serves both
+databases; this module runs SQLite's batches (ADR 0010), storage.postgres_batch PostgreSQL's
+(ADR 0026).
 
 SQLite admits one writer at a time, across every worker process. A write submitted here joins its
 worker's queue; the worker takes the writer gate without blocking its event loop, then runs every
