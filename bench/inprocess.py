@@ -16,8 +16,8 @@ import cProfile
 import gc
 import pstats
 import time
-from types import SimpleNamespace
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 from typing import Any
 
 from bench.cache import postgres_run_database, sqlite_run_database
