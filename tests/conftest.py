@@ -140,16 +140,11 @@ def cheap_password_hashing() -> Iterator[None]:
     """The passwords tests make are hashed with argon2-cffi's cheapest parameters. The default costs
     ~0.1 s to hash and as much to verify: most API tests add a user and log in once, and paid ~0.2 s
     for it. The same argon2id code runs, and a hash carries its parameters, so servers the tests
-    start verify these as cheaply. `strong_password_hashing` brings the default back for a test."""
+    start verify these as cheaply."""
     default = accounts.password_hasher
     accounts.password_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
     yield
     accounts.password_hasher = default
-
-
-@pytest.fixture
-def strong_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "password_hasher", PasswordHasher())
 
 
 @dataclass
