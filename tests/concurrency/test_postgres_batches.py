@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from tests.concurrency.test_postgres_writers import _sessions_waiting_for_a_lock
 from tests.concurrency.test_write_batches import _add_person
 from tests.conftest import POSTGRES_URL, World
 
@@ -128,30 +129,32 @@ def _fails_in_the_database(database: Database, tenant_id: int, _name: str) -> No
         uow.commit()
 
 
+def _between_two_people(world: World, database: Database, write: Callable[..., Any]) -> list[Any]:
+    """The outcomes of adding "Before", then `write`, then adding "After", in one batch."""
+    tenant_id = world.tenant.id
+    batches = _one_writer(database)
+    writes = [(_add_person, (batches, tenant_id, "Before")), (write, (batches, tenant_id, "Middle")),
+              (_add_person, (batches, tenant_id, "After"))]
+    try:
+        return _in_one_batch(batches, *writes).result(30)
+    finally:
+        batches.write_engine.dispose()
+
+
+def _people_added(world: World) -> set[str]:
+    with world.uow(write=False) as uow:
+        return set(uow.session.scalars(select(m.Person.first_name).where(
+            m.Person.last_name == "Batch", m.Person.tenant_id == world.tenant.id)))
+
+
 @pytest.mark.parametrize("failing", [_add_person_with_core_then_fail, _fails_in_the_database])
 def test_a_write_that_fails_after_writing_or_in_the_database_leaves_nothing_and_the_others_stand(
         world, database, failing):
-    tenant_id = world.tenant.id
-    batches = _one_writer(database)
-    writes = [(_add_person, (batches, tenant_id, "Before")), (failing, (batches, tenant_id, "Failing")),
-              (_add_person, (batches, tenant_id, "After"))]
-
-    before, failed, after = _in_one_batch(batches, *writes).result(30)
-    batches.write_engine.dispose()
+    before, failed, after = _between_two_people(world, database, failing)
 
     assert isinstance(failed, RuntimeError | DBAPIError), failed
     assert isinstance(before, int) and isinstance(after, int)
-    with world.uow(write=False) as uow:
-        found = set(uow.session.scalars(select(m.Person.first_name).where(
-            m.Person.last_name == "Batch", m.Person.tenant_id == tenant_id)))
-    assert found == {"Before", "After"}
-
-
-def _waiting_for_a_lock(database: Database) -> int:
-    with database.write_engine.connect() as connection:
-        return int(connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar_one())
+    assert _people_added(world) == {"Before", "After"}
 
 
 def test_while_a_batch_waits_for_a_lock_a_second_one_takes_a_full_batch_of_other_writes(world, database):
@@ -165,7 +168,7 @@ def test_while_a_batch_waits_for_a_lock_a_second_one_takes_a_full_batch_of_other
             holder.execute(select(m.Slot.id).where(m.Slot.id == held).with_for_update())
             stuck = loop.submit(batches, (_book(world, blocked, held), (batches,)))
             deadline = time.monotonic() + 20
-            while _waiting_for_a_lock(database) == 0 and time.monotonic() < deadline:
+            while _sessions_waiting_for_a_lock(database) == 0 and time.monotonic() < deadline:
                 time.sleep(0.02)
             made = loop.submit(batches, *((_book(world, person, free), (batches,)) for person in others)).result(30)
             assert not stuck.done()
@@ -184,17 +187,8 @@ def _loses_its_connection(database: Database, tenant_id: int, _name: str) -> Non
 
 
 def test_a_write_that_loses_the_batchs_connection_fails_and_the_others_are_made(world, database):
-    tenant_id = world.tenant.id
-    batches = _one_writer(database)
-    writes = [(_add_person, (batches, tenant_id, "Before")), (_loses_its_connection, (batches, tenant_id, "Lost")),
-              (_add_person, (batches, tenant_id, "After"))]
-
-    before, lost, after = _in_one_batch(batches, *writes).result(30)
-    batches.write_engine.dispose()
+    before, lost, after = _between_two_people(world, database, _loses_its_connection)
 
     assert isinstance(lost, DBAPIError), (before, lost, after)
     assert isinstance(before, int) and isinstance(after, int), (before, after)
-    with world.uow(write=False) as uow:
-        found = set(uow.session.scalars(select(m.Person.first_name).where(
-            m.Person.last_name == "Batch", m.Person.tenant_id == tenant_id)))
-    assert found == {"Before", "After"}
+    assert _people_added(world) == {"Before", "After"}

@@ -41,7 +41,7 @@ from bookable.domain.capacity import SlotLoad
 from bookable.domain.errors import NotFound, ValidationError
 from bookable.storage import models as m
 from bookable.storage.loads import Loads
-from bookable.storage.locking import WouldWait
+from bookable.storage.locking import refuse_to_wait
 from bookable.storage.prepared import Prepared, one_of
 
 _slots = m.Slot.__table__
@@ -207,7 +207,7 @@ class BookingStore:
         self.tenant_id = tenant_id
         self._zone = zone
         self._holds_write_lock = holds_write_lock
-        self._may_wait = may_wait  # for a lock another transaction holds (storage.locking.WouldWait)
+        self._may_wait = may_wait  # for a lock another transaction holds (storage.locking.refuse_to_wait)
         self._queues: dict[int, QueuePlace] = {}  # read with the slot's lock, until a booking is added
 
     def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None) -> BookingFacts:
@@ -231,7 +231,7 @@ class BookingStore:
             return self._course_facts(person_id, terms)
         locked = LOCK_SLOT.run(self._may_wait).first(self._connection(), {"slot_id": slot.id})
         if locked is None:
-            self._not_waiting()
+            refuse_to_wait(0, 1, may_wait=self._may_wait)
             raise _slot_not_found(slot.id)
         return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked,
                                 self._checks(person_id, slot.id))
@@ -298,22 +298,16 @@ class BookingStore:
         else:
             found = connection.execute(LOCK_SLOTS[self._may_wait], {"slot_ids": sorted({slot.id for slot in slots})})
             by_id = {row.id: SlotFacts._make(row) for row in found}
-        if len(by_id) < len({slot.id for slot in slots}):
-            self._not_waiting()
+        refuse_to_wait(len(by_id), len({slot.id for slot in slots}), may_wait=self._may_wait)
         return [by_id[slot.id] for slot in slots]
-
-    def _not_waiting(self) -> None:
-        """A locking read found fewer rows than it sought: if it skipped rows another transaction
-        holds, this write must not wait for them here."""
-        if not self._may_wait:
-            raise WouldWait
 
     def upcoming(self, person_id: int, offering_id: int, now: datetime) -> Upcoming:
         """The person's upcoming active bookings, with their row locked (PostgreSQL) so that their
         concurrent bookings on other slots wait for this one and then count it."""
         connection = self._connection()
-        if not self._holds_write_lock and not LOCK_PERSON.run(self._may_wait).all(connection, {"person_id": person_id}):
-            self._not_waiting()
+        if not self._holds_write_lock:
+            locked = LOCK_PERSON.run(self._may_wait).all(connection, {"person_id": person_id})
+            refuse_to_wait(len(locked), 1, may_wait=self._may_wait)
         found = UPCOMING.all(connection, {"person_id": person_id, "offering_id": offering_id, "now": now})[0]
         return Upcoming(int(found.in_all), int(found.on_offering))
 

@@ -87,7 +87,6 @@ class Database:
                  concurrent_writes: int = DEFAULT_CONCURRENT_WRITES) -> None:
         self.url = database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        self.concurrent_writes = concurrent_writes  # PostgreSQL: write batches one process runs at once
         if self.is_sqlite:
             self.read_engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)

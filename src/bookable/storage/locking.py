@@ -283,5 +283,11 @@ def lock_offering(session: Session, offering_id: int, *, may_wait: bool = True) 
 def _lock(session: Session, query: Any, rows: int, may_wait: bool) -> None:
     locked = session.execute(query.with_for_update(skip_locked=not may_wait)
                              .execution_options(populate_existing=True)).all()
-    if len(locked) < rows and not may_wait:
+    refuse_to_wait(len(locked), rows, may_wait=may_wait)
+
+
+def refuse_to_wait(found: int, sought: int, *, may_wait: bool) -> None:
+    """A locking read that may not wait found fewer rows than it sought: it skipped rows another
+    transaction holds (or they are gone), and the write must begin a transaction of its own."""
+    if found < sought and not may_wait:
         raise WouldWait
