@@ -12,6 +12,7 @@ from bookable.domain.errors import SlotFull
 from bookable.domain.events import CATALOG_ENTITIES, DomainEvent, EventType
 from bookable.services import bookings
 from bookable.storage import models as m
+from bookable.storage import round_trips
 from bookable.storage.events import EventLog
 from bookable.storage.queries import events as feed
 
@@ -50,6 +51,30 @@ def test_events_written_with_the_commit_keep_every_character_and_their_order(wor
     assert [(event.entity_id, event.after, event.before) for event in written] == [
         (n, {"n": n, "note": awkward}, {"note": awkward}) for n in range(3)]
     assert [event.id for event in written] == sorted(event.id for event in written)
+
+
+def test_on_postgresql_a_units_events_go_with_its_commit_as_one_insert_of_all_their_rows(world, database,
+                                                                                         monkeypatch):
+    """PostgreSQL parses and plans the insert once, not once an event (storage.round_trips)."""
+    if database.is_sqlite:
+        pytest.skip("SQLite runs each insert on its own: it has no round trips to save")
+    sent: list[str] = []
+    execute = round_trips.ClientCursor.execute
+
+    def spy(cursor, query, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(query)
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(round_trips.ClientCursor, "execute", spy)
+    before = len(_events(world))
+    with world.uow() as uow:
+        for n in range(4):
+            uow.record(world.admin, DomainEvent(EventType.SLOT_CANCELLED, "slot", n, after={"n": n}))
+        uow.commit()
+
+    [query] = sent
+    assert query.count("INSERT INTO events") == 1 and query.endswith("; COMMIT")
+    assert [event.entity_id for event in _events(world)[before:]] == [0, 1, 2, 3]
 
 
 def test_a_change_rolled_back_leaves_no_event(world):
