@@ -162,6 +162,7 @@ def serve(
 
     from bookable import demo as demo_data
     from bookable import serving
+    from bookable.http_protocol import CoalescingHttpToolsProtocol
     from bookable.observability import logs, tracing
     from bookable.services import housekeeping
 
@@ -179,7 +180,8 @@ def serve(
     with _metrics_folder(settings), _delivery_worker(settings):
         serving.serve(uvicorn.Config(
             APP_FACTORY, factory=True, host=settings.host, port=settings.port, workers=settings.workers,
-            loop="auto", http="auto", log_config=None, log_level=settings.log_level, access_log=False,
+            loop="auto", http=CoalescingHttpToolsProtocol, log_config=None, log_level=settings.log_level,
+            access_log=False,
             proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_worker_healthcheck=settings.worker_start_timeout))
 

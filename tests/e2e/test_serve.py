@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -177,3 +178,42 @@ def test_a_second_server_on_a_port_in_use_refuses_to_start(fresh_url, tmp_path):
     assert second.returncode != 0
     assert "Address already in use" in second.stderr
     assert still_up == 200
+
+
+def _data_segments_received(connection: socket.socket) -> int:
+    """tcp_info's tcpi_data_segs_in (Linux 4.6+): the TCP segments with data this socket received."""
+    return int(struct.unpack_from("I", connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256), 152)[0])
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """One HTTP/1.1 answer with a Content-Length, read whole."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += connection.recv(65536)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("fresh_url", ["sqlite"], indirect=True)
+def test_a_small_answer_leaves_in_one_tcp_segment_and_a_large_one_arrives_whole(fresh_url, tmp_path):
+    """uvicorn writes an answer's head and body apart: two system calls and two segments a request
+    (bookable.http_protocol sends them as one)."""
+    with running_server(fresh_url, tmp_path / "serve.log") as (base, _):
+        segments = []
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as connection:
+            for _ in range(5):
+                before = _data_segments_received(connection)
+                connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: bookable\r\n\r\n")
+                answered = _answer(connection)
+                segments.append(_data_segments_received(connection) - before)
+        large = httpx.get(f"{base}/openapi.json", timeout=30)
+
+    assert answered.startswith(b"HTTP/1.1 200") and answered.endswith(b"}")
+    assert segments == [1] * 5
+    assert large.status_code == 200 and len(large.content) > 64 * 1024
+    assert "/api/v1/bookings" in large.json()["paths"]
+
