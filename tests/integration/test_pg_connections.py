@@ -1,5 +1,6 @@
 """PostgreSQL connections: a pooled connection the server closed is replaced before use, without a
-ping round trip for the ones that are alive (storage.liveness)."""
+ping round trip for the ones that are alive (storage.liveness); a transaction that changed nothing
+ends keeping the statements its connection prepared (storage.written_rows)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tests.conftest import POSTGRES_URL, throwaway_postgres
 
 from bookable.storage.database import Database, database_url
 from bookable.storage.schema import upgrade
+from bookable.storage.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="needs BOOKABLE_TEST_POSTGRES_URL")
 
@@ -64,3 +66,62 @@ def test_creating_the_schema_leaves_planner_statistics_even_with_autovacuum_off(
             "SELECT relname FROM pg_class JOIN pg_namespace ON pg_namespace.oid = relnamespace "
             "WHERE nspname = 'public' AND relkind = 'r' AND reltuples < 0")).all()
     assert never_analyzed == []
+
+
+def _statements_prepared_on_the_pooled_connection(database: Database) -> int:
+    with database.write_engine.connect() as connection:
+        return int(connection.scalar(text("SELECT count(*) FROM pg_prepared_statements")))
+
+
+def _run_unfinished(database: Database, statement: str, *, write: bool) -> None:
+    """A unit of work that runs `statement` and ends without committing (a read always does)."""
+    with UnitOfWork(database, 0, write=write) as uow:
+        uow.connection().execute(text(statement))
+
+
+def test_a_transaction_that_changed_nothing_ends_keeping_the_statements_the_connection_prepared(pg_database):
+    """psycopg's rollback discards them all; a read ends with one, on the connections the write
+    batches use too (storage.written_rows.KeepingConnection)."""
+    for _ in range(6):  # psycopg prepares a statement at its fifth run
+        with UnitOfWork(pg_database, 0, write=True) as uow:
+            uow.connection().execute(text("SELECT count(*) FROM tenants WHERE id > :n"), {"n": 0})
+            uow.commit()
+    prepared = _statements_prepared_on_the_pooled_connection(pg_database)
+
+    _run_unfinished(pg_database, "SELECT count(*) FROM persons", write=False)
+
+    assert prepared >= 1
+    assert _statements_prepared_on_the_pooled_connection(pg_database) == prepared
+
+
+@pytest.mark.parametrize("change", ["INSERT INTO tenants (slug, name, timezone, currency, created_at) "
+                                    "VALUES ('undone', 'Undone', 'UTC', 'EUR', now())",
+                                    "CREATE TABLE undone (n integer)"])
+def test_a_transaction_that_changed_something_and_ended_uncommitted_is_rolled_back(pg_database, change):
+    _run_unfinished(pg_database, change, write=True)
+
+    with pg_database.write_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM tenants WHERE slug = 'undone'")) == 0
+        assert connection.scalar(text("SELECT to_regclass('undone') IS NULL")) is True
+
+
+def test_a_read_runs_its_statements_in_no_transaction_of_its_own(pg_database, tmp_path):
+    """Under READ COMMITTED each statement reads its own snapshot, in a transaction or not: BEGIN
+    and its end would be two round trips for nothing."""
+    raw = pg_database.write_engine.raw_connection()
+    traced = raw.driver_connection.info.backend_pid
+    trace = (tmp_path / "libpq.trace").open("w")
+    raw.driver_connection.pgconn.trace(trace.fileno())
+    raw.close()  # back to the pool, the only connection in it
+    with UnitOfWork(pg_database, 0, write=False) as uow:
+        pid = uow.connection().scalar(text("SELECT pg_backend_pid()"))
+        tenants = uow.connection().scalar(text("SELECT count(*) FROM tenants"))
+    raw = pg_database.write_engine.raw_connection()
+    raw.driver_connection.pgconn.untrace()
+    raw.close()
+    trace.close()
+    sent = (tmp_path / "libpq.trace").read_text()
+
+    assert (pid, tenants) == (traced, 0)
+    assert "pg_backend_pid" in sent and "count(*) FROM tenants" in sent
+    assert not any(command in sent for command in ('"BEGIN"', '"COMMIT"', '"ROLLBACK"')), sent

@@ -24,7 +24,7 @@ from bookable.storage.locking import (
 from bookable.storage.postgres_batch import PostgresWriteBatches
 from bookable.storage.sqlite_dialect import DRIVER_NAME
 from bookable.storage.write_batch import JoinedBatch, SqliteWriteBatches, WriteBatches, joined_batch
-from bookable.storage.written_rows import CountingCursor
+from bookable.storage.written_rows import CountingCursor, KeepingConnection
 
 DEFAULT_URL = "sqlite:///bookable.db"
 SYNCHRONOUS_VARIABLE = "BOOKABLE_SQLITE_SYNCHRONOUS"
@@ -97,6 +97,7 @@ class Database:
                 connect_args=connect_args,
             )
             check_on_checkout(self.write_engine)  # instead of pool_pre_ping's round trip per request
+            event.listen(self.write_engine, "do_connect", _keeping_prepared_statements)
         for engine in {self.read_engine, self.write_engine}:
             event.listen(engine, "before_cursor_execute", refuse_nul_text)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
@@ -142,6 +143,12 @@ class Database:
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
+
+
+def _keeping_prepared_statements(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """psycopg connections whose rollback of a transaction that changed nothing keeps the
+    statements they prepared (storage.written_rows)."""
+    return KeepingConnection.connect(*cargs, **cparams)
 
 
 def is_overload(error: Exception) -> bool:

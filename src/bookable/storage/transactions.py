@@ -50,19 +50,25 @@ def transaction_for(database: Database, *, write: bool) -> Transaction:
 
 class OwnTransaction:
     """A connection and its transaction, begun at the first statement: on SQLite a write begins
-    IMMEDIATE behind the writer gate (storage.locking), a read begins a plain snapshot."""
+    IMMEDIATE behind the writer gate (storage.locking), a read begins a plain snapshot. On
+    PostgreSQL a read runs each statement in a transaction of its own (autocommit): under READ
+    COMMITTED each statement reads its own snapshot anyway, and BEGIN and its end would be two round
+    trips for nothing (ADR 0027)."""
 
     may_wait = True
 
     def __init__(self, database: Database, *, write: bool) -> None:
         self._database = database
         self._engine = database.write_engine if write else database.read_engine
+        self._write = write
         self._connection: Connection | None = None
 
     @property
     def connection(self) -> Connection:
         if self._connection is None:
             connection = self._engine.connect()
+            if not self._write and not self._database.is_sqlite:
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 connection.begin()
             except BaseException:
