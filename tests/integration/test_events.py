@@ -53,11 +53,10 @@ def test_events_written_with_the_commit_keep_every_character_and_their_order(wor
     assert [event.id for event in written] == sorted(event.id for event in written)
 
 
-def test_on_postgresql_a_units_events_go_with_its_commit_as_one_insert_of_all_their_rows(world, database,
-                                                                                         monkeypatch):
-    """PostgreSQL parses and plans the insert once, not once an event (storage.round_trips)."""
-    if database.is_sqlite:
-        pytest.skip("SQLite runs each insert on its own: it has no round trips to save")
+@pytest.mark.parametrize("database", ["postgresql"] if POSTGRES_URL else [], indirect=True)
+def test_on_postgresql_a_units_events_go_with_its_commit_as_one_insert_of_all_their_rows(world, monkeypatch):
+    """PostgreSQL parses and plans the insert once, not once an event (storage.round_trips).
+    SQLite has no round trips to save: it runs each insert on its own."""
     sent: list[str] = []
     execute = round_trips.ClientCursor.execute
 
