@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -48,6 +49,11 @@ API_MODULES = (
 )
 
 
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+"""bookable traces with its own middleware when asked (observability.tracing) and keeps its own
+metrics; FastAPI's would otherwise look for an OpenTelemetry provider at every request."""
+
+
 def create_app(
     database: Database | None = None, *, roll_horizons: bool = True, settings: Settings | None = None
 ) -> FastAPI:
@@ -76,6 +82,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         description="Self-hosted booking server: native JSON API.",
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     app.state.database = database
     app.state.settings = settings
