@@ -83,6 +83,7 @@ def test_every_request_is_logged_as_json_with_its_request_id_and_tenant_and_no_s
     assert isinstance(line["duration_ms"], float)
     assert requests[brp.headers["X-Request-ID"]]["channel"] == "brp"
     assert requests[native.headers["X-Request-ID"]]["tenant"] == "riverside"
+    assert len({brp.headers["X-Request-ID"], native.headers["X-Request-ID"], refused.headers["X-Request-ID"]}) == 3
     assert "apikey=[REDACTED]" in requests[brp.headers["X-Request-ID"]]["path"]
     basic = base64.b64encode(b"desk@riverside:desk-password").decode()
     for secret in (key, key[3:], STAFF[1], "wrong-password", basic):

@@ -8,6 +8,7 @@ the metrics' label sets stay few; a request no route matched is `unmatched`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -83,7 +84,19 @@ def _request_id(scope: Scope) -> bytes:
     for name, value in scope["headers"]:
         if name == b"x-request-id" and _SANE_ID.match(value):
             return bytes(value)
-    return os.urandom(16).hex().encode()
+    return b"%s%08x" % (_PROCESS_ID, next(_numbers))
+
+
+def _new_process() -> None:
+    """A new request id is its process's random part and its count of requests: unique without
+    asking the kernel for random bytes at every request. A forked child draws its own part."""
+    global _PROCESS_ID, _numbers
+    _PROCESS_ID, _numbers = os.urandom(12).hex().encode(), itertools.count(1)
+
+
+_PROCESS_ID, _numbers = b"", itertools.count(1)
+_new_process()
+os.register_at_fork(after_in_child=_new_process)
 
 
 def _target(scope: Scope) -> str:
