@@ -125,3 +125,21 @@ def test_a_read_runs_its_statements_in_no_transaction_of_its_own(pg_database, tm
     assert (pid, tenants) == (traced, 0)
     assert "pg_backend_pid" in sent and "count(*) FROM tenants" in sent
     assert not any(command in sent for command in ('"BEGIN"', '"COMMIT"', '"ROLLBACK"')), sent
+
+
+def test_a_transaction_begun_by_a_statement_no_counting_cursor_saw_is_rolled_back(pg_database):
+    """COPY does not run through CountingCursor.execute: the transaction it began counts as changed."""
+    with UnitOfWork(pg_database, 0, write=True) as uow:  # a transaction before, committed: its count noted
+        uow.connection().execute(text("SELECT 1"))
+        uow.commit()
+    raw = pg_database.write_engine.raw_connection()
+    try:
+        with raw.driver_connection.cursor() as cursor, cursor.copy(
+                "COPY tenants (slug, name, timezone, currency, created_at) FROM STDIN") as copy:
+            copy.write_row(("copied", "Copied", "UTC", "EUR", "2026-12-05T12:00:00Z"))
+        raw.rollback()
+    finally:
+        raw.close()
+
+    with pg_database.write_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM tenants WHERE slug = 'copied'")) == 0

@@ -60,11 +60,16 @@ class CountingCursor(psycopg.Cursor[Any]):
 
 
 class KeepingConnection(psycopg.Connection[Any]):
+    def commit(self) -> None:
+        super().commit()
+        setattr(self, _AT_BEGIN, None)  # a transaction begun without CountingCursor counts as changed
+
     def rollback(self) -> None:
         if self.pgconn.transaction_status == TransactionStatus.INTRANS and not _changed_in_transaction(self):
             self.commit()
         else:
             super().rollback()
+            setattr(self, _AT_BEGIN, None)
 
 
 def _changed_in_transaction(connection: Any) -> bool:
