@@ -24,13 +24,32 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
-_COUNT = "bookable_written_rows"
-_AT_BEGIN = "bookable_written_at_begin"
 _READS = (b"SELECT", b"SAVEPOINT", b"RELEASE", b"ROLLBACK", b"BEGIN", b"COMMIT", b"SHOW")
 _ROW_WRITES = (b"INSERT", b"UPDATE", b"DELETE", b"MERGE", b"COPY")
 
 
+class KeepingConnection(psycopg.Connection[Any]):
+    written = 0
+    """Rows written on this connection since it was opened (only ever grows)."""
+    written_at_begin: int | None = None
+    """`written` when the transaction began; None when no CountingCursor saw it begin (a COPY
+    did): such a transaction counts as changed."""
+
+    def commit(self) -> None:
+        super().commit()
+        self.written_at_begin = None
+
+    def rollback(self) -> None:
+        if self.pgconn.transaction_status == TransactionStatus.INTRANS and self.written == self.written_at_begin:
+            self.commit()
+        else:
+            super().rollback()
+            self.written_at_begin = None
+
+
 class CountingCursor(psycopg.Cursor[Any]):
+    connection: KeepingConnection
+
     def execute(self, *args: Any, **kwargs: Any) -> CountingCursor:
         self._note_begin()
         super().execute(*args, **kwargs)
@@ -46,7 +65,7 @@ class CountingCursor(psycopg.Cursor[Any]):
         """psycopg begins a transaction at the first statement run outside one."""
         connection = self.connection
         if connection.pgconn.transaction_status == TransactionStatus.IDLE:
-            setattr(connection, _AT_BEGIN, getattr(connection, _COUNT, 0))
+            connection.written_at_begin = connection.written
 
     def _count_written(self) -> None:
         result = self.pgresult
@@ -55,27 +74,9 @@ class CountingCursor(psycopg.Cursor[Any]):
             return
         changes = max(self.rowcount, 0) if status.startswith(_ROW_WRITES) else 1
         if changes:
-            connection = self.connection
-            setattr(connection, _COUNT, getattr(connection, _COUNT, 0) + changes)
+            self.connection.written += changes
 
 
-class KeepingConnection(psycopg.Connection[Any]):
-    def commit(self) -> None:
-        super().commit()
-        setattr(self, _AT_BEGIN, None)  # a transaction begun without CountingCursor counts as changed
-
-    def rollback(self) -> None:
-        if self.pgconn.transaction_status == TransactionStatus.INTRANS and not _changed_in_transaction(self):
-            self.commit()
-        else:
-            super().rollback()
-            setattr(self, _AT_BEGIN, None)
-
-
-def _changed_in_transaction(connection: Any) -> bool:
-    return written_rows(connection) != getattr(connection, _AT_BEGIN, None)
-
-
-def written_rows(connection: Any) -> int:
+def written_rows(connection: KeepingConnection) -> int:
     """Rows written on this psycopg connection since it was opened (only ever grows)."""
-    return int(getattr(connection, _COUNT, 0))
+    return connection.written
