@@ -23,6 +23,7 @@ from tests.conftest import POSTGRES_URL, World
 
 from bookable.services import bookings
 from bookable.storage import models as m
+from bookable.storage.booking_store import SlotView
 from bookable.storage.database import Database
 from bookable.storage.unit_of_work import UnitOfWork
 from bookable.storage.write_batch import MAX_BATCH
@@ -113,6 +114,34 @@ def test_a_write_after_the_first_does_not_wait_for_a_lock_the_batch_commits_and_
     assert (second, held) not in made_while_held
     assert all(isinstance(booking_id, int) for booking_id in results), results
     assert {(first, free), (second, held), (third, other)} <= _booked(world)
+
+
+def test_a_booking_through_a_view_that_would_wait_is_run_again_first_and_shows_its_slot(world, database):
+    view = SlotView(offers=m.Offering.name == "Viewed", shows=(m.Offering.name, m.Slot.spaces))
+    free, held = (world.slots(world.offering(name="Viewed", spaces=5).id)[0].id for _ in range(2))
+    first, second = world.person(), world.person()
+    batches = _one_writer(database)
+
+    def book_shown(person_id: int, slot_id: int) -> Callable[[Database], tuple[Any, ...]]:
+        def book(database: Database) -> tuple[Any, ...]:
+            with UnitOfWork(database, world.tenant.id) as uow:
+                outcome = bookings.book(uow, world.actor(), person_id=person_id, slot_id=slot_id, view=view)
+                uow.commit()
+            return outcome.shown
+        return book
+
+    with database.write_engine.connect() as holder:
+        holder.execute(select(m.Slot.id).where(m.Slot.id == held).with_for_update())
+        outcomes = _in_one_batch(batches, (book_shown(first, free), (batches,)), (book_shown(second, held), (batches,)))
+        deadline = time.monotonic() + 20
+        while (first, free) not in _booked(world) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        holder.rollback()
+    results = outcomes.result(30)
+    batches.write_engine.dispose()
+
+    assert results == [("Viewed", 5), ("Viewed", 5)]
+    assert {(first, free), (second, held)} <= _booked(world)
 
 
 def _add_person_with_core_then_fail(database: Database, tenant_id: int, name: str) -> None:

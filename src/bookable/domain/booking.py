@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bookable.domain import windows
 from bookable.domain.actors import Actor
@@ -116,6 +116,7 @@ class BookingFacts(NamedTuple):
     active: ActiveBooking | None  # the person's booking already on this slot or course
     limits: Limits
     zone: str
+    shown: tuple[Any, ...] = ()  # what the caller's answer shows of the slot, read with it; no rule reads it
 
     @property
     def first_start(self) -> datetime:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from bookable.domain.actors import Actor, utc_now
 from bookable.domain.attendance import default_attended, format_volunteering
@@ -43,6 +44,7 @@ from bookable.domain.money import (
     check_reference,
 )
 from bookable.storage import models as m
+from bookable.storage.booking_store import SlotView
 from bookable.storage.unit_of_work import UnitOfWork
 
 WaitlistPolicy = Waitlist  # the name front ends know it by
@@ -79,6 +81,7 @@ class BookingOutcome:
     booking: Booking
     span: tuple[datetime, datetime]  # from the first start to the last end of what it holds
     position: int | None = None  # on the waiting list, 1-based
+    shown: tuple[Any, ...] = ()  # what the caller's view shows of the slot (SlotView.shows)
 
     @property
     def waitlisted(self) -> bool:
@@ -105,11 +108,14 @@ def book(
     override_window: bool = False,
     registration_id: int | None = None,
     now: datetime | None = None,
+    view: SlotView | None = None,
 ) -> BookingOutcome:
-    """Book places on a slot (a slot of a course books the whole course), or on an offering."""
+    """Book places on a slot (a slot of a course books the whole course), or on an offering.
+    A front end that books only some slots, and shows something of the slot in its answer, gives
+    its `view`: a slot it does not offer is not found, before any rule."""
     now = now or utc_now()
     person = booking_person(actor, person_id)
-    facts = uow.booking_store.facts(person, slot_id=slot_id, offering_id=offering_id)
+    facts = uow.booking_store.facts(person, slot_id=slot_id, offering_id=offering_id, view=view)
     upcoming = uow.booking_store.upcoming(person, facts.offering.id, now) if limits_apply(actor, facts) else None
     request = BookingRequest(places, waitlist, confirmed, override_window)
     status = decide_booking(actor, facts, request, now, upcoming)
@@ -120,7 +126,7 @@ def book(
     booking = booking._replace(id=uow.booking_store.insert(booking))
     event = EventType.BOOKING_WAITLISTED if waitlisted else EventType.BOOKING_CREATED
     uow.record(actor, DomainEvent(event, "booking", booking.id, after=booking_snapshot(booking)), now)
-    return BookingOutcome(booking, facts.span, queue.position if queue else None)
+    return BookingOutcome(booking, facts.span, queue.position if queue else None, facts.shown)
 
 
 def booking_of(row: m.Booking) -> Booking:

@@ -18,7 +18,9 @@ worker queues for. Lock before you count, on each database its own way (DESIGN s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, false, func, insert, or_, select
@@ -188,6 +190,43 @@ INSERT_BOOKING_UNLESS_ACTIVE = Prepared(
 _SLOT_WIDTH = len(SLOT_COLUMNS)
 
 
+@dataclass(frozen=True, eq=False)
+class SlotView:
+    """A front end's own view of the slots it books (BRP's activities), read in the booking's own
+    statements, so that it costs no statement of its own:
+    - `offers`: which slots it books at all, a condition on the slot, its offering and its product
+      (the booking's read joins them); any other slot is not found, before any booking rule;
+    - `shows`: what its answer shows of the slot, columns of those rows or subqueries correlated
+      with them, returned in that order as BookingFacts.shown.
+    The rules read neither. Statements are built once per view: make each view once."""
+
+    offers: ColumnElement[bool]
+    shows: tuple[ColumnElement[Any], ...]
+
+
+class _SlotReads(NamedTuple):
+    """The statements that read a booking's slot, as one view sees it (none: the plain ones)."""
+
+    locked: LockingRead  # PostgreSQL
+    with_checks: Prepared  # SQLite, under its write lock
+    unlocked: Prepared  # before a lock: a course's slot, or a slot the locked read could not take
+    shown_width: int
+
+
+PLAIN_SLOT_READS = _SlotReads(SLOT_TERMS_LOCKED, SLOT_TERMS_AND_CHECKS, SLOT_AND_TERMS, 0)
+
+
+@cache
+def _slot_reads(view: SlotView | None) -> _SlotReads:
+    if view is None:
+        return PLAIN_SLOT_READS
+    shown = [column.label(f"shown_{index}") for index, column in enumerate(view.shows)]
+    seen = SLOT_AND_TERMS.statement.where(view.offers)  # type: ignore[attr-defined]
+    with_checks = seen.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)
+    return _SlotReads(LockingRead.of(with_checks.where(_offerings.c.kind != "course").add_columns(*shown), of=_slots),
+                      Prepared(with_checks.add_columns(*shown)), Prepared(seen.add_columns(*shown)), len(shown))
+
+
 class QueuePlace(NamedTuple):
     number: int  # never reused: a cancelled booking's number stays taken, so the order stays FIFO
     position: int  # 1-based, among those waiting now
@@ -210,31 +249,35 @@ class BookingStore:
         self._may_wait = may_wait  # for a lock another transaction holds (storage.locking.refuse_to_wait)
         self._queues: dict[int, QueuePlace] = {}  # read with the slot's lock, until a booking is added
 
-    def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None) -> BookingFacts:
+    def facts(self, person_id: int, *, slot_id: int | None = None, offering_id: int | None = None,
+              view: SlotView | None = None) -> BookingFacts:
         """The facts of `person_id` booking a slot (of a course: the whole course) or an offering
-        (a course, or an offering of one slot), read under the lock of the slots it would take."""
+        (a course, or an offering of one slot), read under the lock of the slots it would take;
+        a slot as `view` sees it (it applies to a slot, not to an offering)."""
+        assert view is None or slot_id is not None, "a view is of slots"
+        reads = _slot_reads(view)
         if slot_id is not None and self._holds_write_lock:
-            found = SLOT_TERMS_AND_CHECKS.first(self._connection(), {
+            found = reads.with_checks.first(self._connection(), {
                 "slot_id": slot_id, "tenant_id": self.tenant_id, "person_id": person_id})
             if found is None:
                 raise _slot_not_found(slot_id)
             if found.kind == "course":
-                return self._course_facts(person_id, found)
-            return self._slot_facts(person_id, found, _labelled_slot(found), found, found)
+                return self._course_facts(person_id, found, reads)
+            return self._slot_facts(person_id, found, _labelled_slot(found), found, found, reads)
         if slot_id is not None:
-            locked = SLOT_TERMS_LOCKED.run(self._may_wait).first(self._connection(), {
+            locked = reads.locked.run(self._may_wait).first(self._connection(), {
                 "slot_id": slot_id, "tenant_id": self.tenant_id, "person_id": person_id})
             if locked is not None:
-                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, locked)
-        terms, slot = self._target(slot_id, offering_id)  # a course's slot, a missing slot, or an offering
+                return self._slot_facts(person_id, locked, _labelled_slot(locked), locked, locked, reads)
+        terms, slot = self._target(slot_id, offering_id, reads)  # a course's slot, a missing slot, or an offering
         if slot is None or terms.kind == "course":
-            return self._course_facts(person_id, terms)
+            return self._course_facts(person_id, terms, reads)
         locked = LOCK_SLOT.run(self._may_wait).first(self._connection(), {"slot_id": slot.id})
         if locked is None:
             refuse_to_wait(0, 1, may_wait=self._may_wait)
             raise _slot_not_found(slot.id)
         return self._slot_facts(person_id, terms, SlotFacts._make(locked[:_SLOT_WIDTH]), locked,
-                                self._checks(person_id, slot.id))
+                                self._checks(person_id, slot.id), reads)
 
     def _checks(self, person_id: int, slot_id: int) -> Any:
         """Read after the slot's lock, in a statement of its own: its snapshot sees every booking
@@ -242,12 +285,13 @@ class BookingStore:
         return CHECKS.first(self._connection(), {"slot_id": slot_id, "tenant_id": self.tenant_id,
                                                  "person_id": person_id})
 
-    def _target(self, slot_id: int | None, offering_id: int | None) -> tuple[Any, SlotFacts | None]:
+    def _target(self, slot_id: int | None, offering_id: int | None,
+                reads: _SlotReads) -> tuple[Any, SlotFacts | None]:
         """The offering's terms and, unless it is a course, the one slot a booking would take;
         before any lock."""
         connection = self._connection()
         if slot_id is not None:
-            found = SLOT_AND_TERMS.first(connection, {"slot_id": slot_id, "tenant_id": self.tenant_id})
+            found = reads.unlocked.first(connection, {"slot_id": slot_id, "tenant_id": self.tenant_id})
             if found is None:
                 raise _slot_not_found(slot_id)
             return found, _labelled_slot(found)
@@ -263,16 +307,17 @@ class BookingStore:
             raise ValidationError("This offering has several slots: book one slot.", field="slot_id")
         return terms, slots[0]
 
-    def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, held: Any, checks: Any) -> BookingFacts:
+    def _slot_facts(self, person_id: int, terms: Any, slot: SlotFacts, held: Any, checks: Any,
+                    reads: _SlotReads) -> BookingFacts:
         offering = _offering_facts(terms)
         self._queues[slot.id] = QueuePlace.after(held.last_queue_number, held.waiting_bookings)
         load = SlotLoad(slot.spaces, slot.online_spaces, held.held_confirmed, held.held_reserved)
         active = ActiveBooking(checks.active_id, checks.active_status) if checks.active_id is not None else None
         limits = Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings)
         return BookingFacts(person_id, offering, (slot,), slot.id, (load,), checks.person_found is not None, active,
-                            limits, self._zone(offering.tenant_id))
+                            limits, self._zone(offering.tenant_id), _shown(terms, reads))
 
-    def _course_facts(self, person_id: int, terms: Any) -> BookingFacts:
+    def _course_facts(self, person_id: int, terms: Any, reads: _SlotReads) -> BookingFacts:
         """A course is booked whole: every slot of it is locked and counted, course bookings included."""
         offering = _offering_facts(terms)
         connection = self._connection()
@@ -285,7 +330,7 @@ class BookingStore:
             loads=tuple(loads[slot.id] for slot in slots), person_found=person is not None,
             active=ActiveBooking(*active) if active is not None else None,
             limits=Limits(terms.tenant_max_upcoming_bookings, offering.max_upcoming_bookings),
-            zone=self._zone(offering.tenant_id))
+            zone=self._zone(offering.tenant_id), shown=_shown(terms, reads))
 
     def _locked(self, slots: Sequence[SlotFacts]) -> list[SlotFacts]:
         """The slots, current and held against concurrent bookings until the transaction ends."""
@@ -342,6 +387,10 @@ def _offering_facts(terms: Any) -> OfferingFacts:
         bookable_online(terms.bookable_from_internet, terms.product_bookable_from_internet),
         terms.max_num_bookings, terms.waitlist_enabled, terms.auto_promote, terms.max_advance,
         terms.booking_cutoff_minutes, terms.min_cancel, terms.max_upcoming_bookings)
+
+
+def _shown(row: Any, reads: _SlotReads) -> tuple[Any, ...]:
+    return tuple(row[-reads.shown_width:]) if reads.shown_width else ()
 
 
 def _labelled_slot(row: Any) -> SlotFacts:

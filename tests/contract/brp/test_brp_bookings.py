@@ -10,7 +10,7 @@ from brp_support import FORMATS, add_member, document, error_of, make_offering, 
 from tests.idempotency_support import still_running
 from tests.local_dates import local_today
 
-from bookable.domain.offering import Kind
+from bookable.domain.offering import Kind, Repeat
 from bookable.services.bookings import WaitlistPolicy, book
 from bookable.services.offerings import set_slot_cancelled
 from bookable.storage import models as m
@@ -182,6 +182,26 @@ def test_unknown_activities_and_events_are_not_found(brp, fmt):
         response = brp.post("bookings", fmt, form={"type": "ordinary", "activityid": activity_id})
         assert response.status_code == 404
         assert error_of(response) == {"code": "1030", "message": "Hittades inte", "debug": "field=activityid"}
+
+
+@pytest.mark.parametrize("kind", [Kind.COURSE, Kind.EVENT])
+def test_a_full_course_or_event_is_not_found_rather_than_full_and_nothing_is_booked(brp, kind):
+    """A non-activity is a 404 before any booking rule: not 2001 (full), and a course's slot does
+    not book the whole course."""
+    c, world = brp.catalogue, brp.world
+    course = {"repeat": Repeat.DAILY, "end_date": local_today() + timedelta(days=4)} if kind == Kind.COURSE else {}
+    offering = make_offering(world, kind=kind, spaces=1, product=c.event_product if kind == Kind.EVENT else None,
+                             **course)
+    slot = world.slots(offering.id)[-1]
+    filler = world.person("Filler")
+    with world.uow() as uow:
+        book(uow, world.admin, person_id=filler, offering_id=offering.id)
+        uow.commit()
+    response = brp.post("bookings", form={"type": "waitinglist", "activityid": slot.id})
+    assert response.status_code == 404
+    assert error_of(response) == {"code": "1030", "message": "Hittades inte", "debug": "field=activityid"}
+    with world.uow(write=False) as uow:
+        assert [b.person_id for b in uow.bookings.active_on_offering(offering.id)] == [filler]
 
 
 def test_another_tenants_activity_is_not_found(brp, database):

@@ -8,6 +8,7 @@ whose product has product type `event`. Every other offering's slots are *activi
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,6 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     String,
     and_,
@@ -35,6 +35,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from bookable.domain.booking import ACTIVE, HOLDING
 from bookable.domain.errors import NotFound
 from bookable.storage import models as m
+from bookable.storage.booking_store import SlotView
 from bookable.storage.prepared import Prepared, one_of
 
 EVENT_PRODUCT_TYPE = "event"
@@ -305,30 +306,35 @@ class ActivityHeader:
     product: ProductRow | None
 
 
-def activity_header_row(connection: Connection, tenant_id: int, slot_id: int) -> Any | None:
-    """The values header_of() reads an activity's header from; None unless the slot is one of the
-    tenant's activities (not an event booked whole, nor a course). The row holds everything the
-    header shows, so a caller may remember what it makes of it by the row."""
-    return _activity_header().first(connection, {"slot_id": slot_id, "tenant_id": tenant_id})
+def _activity_shown() -> tuple[ColumnElement[Any], ...]:
+    """An activity's header as the booking's own read of its slot sees it (it joins the slot, its
+    offering and its product): the rest as subqueries correlated with them."""
+    business_unit_name = select(m.BusinessUnit.name).where(m.BusinessUnit.id == m.Slot.business_unit_id)
+    group_name = select(m.ProductGroup.name).where(m.ProductGroup.id == m.Product.group_id)
+    return (m.Slot.business_unit_id.label("business_unit_id"),
+            business_unit_name.scalar_subquery().label("business_unit_name"),
+            m.Product.id.label("product_id"), m.Product.name.label("product_name"),
+            m.Product.description.label("product_description"),
+            m.Product.bookable_from_internet.label("product_bookable_from_internet"),
+            m.Product.css_class.label("product_css_class"), m.Product.product_type.label("product_type"),
+            m.Product.group_id.label("product_group_id"), group_name.scalar_subquery().label("product_group_name"),
+            _label_pairs().label("product_labels"))
+
+
+BOOKED_ACTIVITY = SlotView(offers=~is_brp_event(), shows=_activity_shown())
+"""What a BRP booking books (an activity: any other slot is not found, before any booking rule)
+and the header its answer shows, read with the slot by the booking itself (services.bookings.book)."""
+ActivityHeaderRow = namedtuple("ActivityHeaderRow", [column.key for column in BOOKED_ACTIVITY.shows])  # type: ignore[misc]
+
+
+def activity_header_row(shown: Sequence[Any]) -> Any:
+    """The header's row (header_of() reads it) from what the booking read of its activity; it
+    holds everything the header shows, so a caller may remember what it makes of it by the row."""
+    return ActivityHeaderRow._make(shown)
 
 
 def header_of(row: Any) -> ActivityHeader:
     return ActivityHeader(_business_unit(row), _product_of(row))
-
-
-@functools.cache
-def _activity_header() -> Prepared:
-    return Prepared(
-        select(m.BusinessUnit.id.label("business_unit_id"), m.BusinessUnit.name.label("business_unit_name"),
-               *_product_columns())
-        .select_from(m.Slot)
-        .join(m.Offering, m.Offering.id == m.Slot.offering_id)
-        .outerjoin(m.Product, m.Product.id == m.Offering.product_id)
-        .outerjoin(m.ProductGroup, m.ProductGroup.id == m.Product.group_id)
-        .outerjoin(m.BusinessUnit, m.BusinessUnit.id == m.Slot.business_unit_id)
-        .where(m.Slot.id == bindparam("slot_id"), m.Slot.tenant_id == bindparam("tenant_id"),
-               m.Slot.deleted.is_(False), m.Offering.deleted.is_(False), ~is_brp_event())
-    )
 
 
 # ---------------------------------------------------------------- the member's bookings

@@ -59,13 +59,16 @@ Booked = tuple[BookingOutcome, Any, str, str]
 
 
 def _book(uow: UnitOfWork, actor: Actor, activity_id: int, policy: Waitlist, fmt: str, zone: str) -> Booked:
-    """The activity is read first, in the booking's own transaction: a non-activity is a 404
-    before any booking rule is asked."""
-    activity = reads.activity_header_row(uow.connection(), actor.tenant_id, activity_id)
-    if activity is None:
-        raise NotFound(f"Activity {activity_id} not found.", field="activityid")
-    outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=activity_id, waitlist=policy)
-    return outcome, activity, fmt, zone
+    """The booking reads its slot as BRP sees it (reads.BOOKED_ACTIVITY): a non-activity is a 404
+    before any booking rule is asked, and the activity's header comes with the slot."""
+    try:
+        outcome = booking_service.book(uow, actor, person_id=actor.person_id, slot_id=activity_id, waitlist=policy,
+                                       view=reads.BOOKED_ACTIVITY)
+    except NotFound as missing:
+        if missing.field != "slot_id":
+            raise
+        raise NotFound(f"Activity {activity_id} not found.", field="activityid") from None
+    return outcome, reads.activity_header_row(outcome.shown), fmt, zone
 
 
 def _booked(booked: Booked) -> Response:
