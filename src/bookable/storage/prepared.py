@@ -9,7 +9,7 @@ keeps the type processors of its parameters and columns, then runs it with one D
 What it keeps from `Connection.execute()`: the transaction (it runs on the session's connection,
 begun as usual), type conversion both ways, and the refusal of NUL text (database.refuse_nul_text).
 What it leaves out: per-statement events and logging, and expanding (`IN`) parameters: a literal
-list must be written as separate values (`column.in_([literal(v) for v in values])`).
+list must be written as separate values (`one_of()`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Dialect, literal
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from bookable.domain.errors import ValidationError
 
@@ -29,9 +32,30 @@ Processor = Callable[[Any], Any]
 NUL_REFUSED = "Text may not contain NUL characters."
 
 
+class constant(ColumnElement[Any]):  # noqa: N801 - reads as the value it writes
+    """A statement's own value, written into its SQL rather than bound. PostgreSQL plans a
+    statement that psycopg prepared (at its fifth run) once for every value of its parameters (a
+    generic plan), guessing how many rows a condition on a parameter keeps; on a constant it
+    knows. The timetable's `kind <> $1` made it guess one offering and look slots up offering by
+    offering: 6 ms a page instead of 1."""
+
+    __visit_name__ = "bookable_constant"
+    inherit_cache = True
+    _traverse_internals = [("value", InternalTraversal.dp_plain_obj), ("type", InternalTraversal.dp_type)]
+
+    def __init__(self, value: Any, type_: Any = None) -> None:
+        self.value = value.value if isinstance(value, Enum) else value
+        self.type = type_ if type_ is not None else literal(self.value).type
+
+
+@compiles(constant)
+def _written(element: constant, compiler: Any, **_: Any) -> str:
+    return str(compiler.render_literal_value(element.value, element.type))
+
+
 def one_of(column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN (values)` with one bound parameter per value, not an expanding one."""
-    return column.in_([literal(value, column.type) for value in values])
+    """`column IN (values)`, the values constants (constant()), not an expanding parameter."""
+    return column.in_([constant(value, column.type) for value in values])
 
 
 @dataclass

@@ -36,7 +36,7 @@ from bookable.domain.booking import ACTIVE, HOLDING
 from bookable.domain.errors import NotFound
 from bookable.storage import models as m
 from bookable.storage.booking_store import SlotView
-from bookable.storage.prepared import Prepared, one_of
+from bookable.storage.prepared import Prepared, constant, one_of
 
 EVENT_PRODUCT_TYPE = "event"
 
@@ -67,9 +67,9 @@ def pairs(text: str | None) -> tuple[tuple[int, str], ...]:
 
 
 def is_brp_event(offering: Any = m.Offering, product: Any = m.Product) -> ColumnElement[bool]:
-    booked_whole_event = and_(offering.kind == "event",
-                              func.coalesce(product.product_type, "") == EVENT_PRODUCT_TYPE)
-    return or_(offering.kind == "course", booked_whole_event)
+    booked_whole_event = and_(offering.kind == constant("event"),
+                              func.coalesce(product.product_type, constant("")) == constant(EVENT_PRODUCT_TYPE))
+    return or_(offering.kind == constant("course"), booked_whole_event)
 
 
 def _visible(offering: Any = m.Offering) -> ColumnElement[bool]:
