@@ -100,13 +100,14 @@ def _label_pairs() -> Any:
     )
 
 
-def _product_columns() -> list[Any]:
-    """A product's block, its columns labelled `product_*` (read back by _product_of)."""
+def _product_columns(group_id: Any = m.ProductGroup.id, group_name: Any = m.ProductGroup.name) -> list[Any]:
+    """A product's block, its columns labelled `product_*` (read back by _product_of); its group's
+    from the joined group unless given."""
     return [m.Product.id.label("product_id"), m.Product.name.label("product_name"),
             m.Product.description.label("product_description"),
             m.Product.bookable_from_internet.label("product_bookable_from_internet"),
             m.Product.css_class.label("product_css_class"), m.Product.product_type.label("product_type"),
-            m.ProductGroup.id.label("product_group_id"), m.ProductGroup.name.label("product_group_name"),
+            group_id.label("product_group_id"), group_name.label("product_group_name"),
             _label_pairs().label("product_labels")]
 
 
@@ -313,12 +314,7 @@ def _activity_shown() -> tuple[ColumnElement[Any], ...]:
     group_name = select(m.ProductGroup.name).where(m.ProductGroup.id == m.Product.group_id)
     return (m.Slot.business_unit_id.label("business_unit_id"),
             business_unit_name.scalar_subquery().label("business_unit_name"),
-            m.Product.id.label("product_id"), m.Product.name.label("product_name"),
-            m.Product.description.label("product_description"),
-            m.Product.bookable_from_internet.label("product_bookable_from_internet"),
-            m.Product.css_class.label("product_css_class"), m.Product.product_type.label("product_type"),
-            m.Product.group_id.label("product_group_id"), group_name.scalar_subquery().label("product_group_name"),
-            _label_pairs().label("product_labels"))
+            *_product_columns(m.Product.group_id, group_name.scalar_subquery()))
 
 
 BOOKED_ACTIVITY = SlotView(offers=~is_brp_event(), shows=_activity_shown())
