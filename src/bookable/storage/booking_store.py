@@ -96,16 +96,12 @@ CHECK_COLUMNS = (
 booking on it."""
 
 OFFERING_TERMS = Prepared(_offering_with_terms(_offerings.c.id == bindparam("offering_id")))
-SLOT_AND_TERMS = Prepared(
+_SLOT_AND_TERMS = (
     _offering_with_terms(_offerings.c.id == _slots.c.offering_id)
     .add_columns(*_LABELLED_SLOT)
     .join(_slots, _slots.c.offering_id == _offerings.c.id)
     .where(_slots.c.id == bindparam("slot_id"), _slots.c.tenant_id == bindparam("tenant_id"),
            _slots.c.deleted == false()))
-SLOT_TERMS_AND_CHECKS = Prepared(
-    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS))  # type: ignore[attr-defined]
-"""The slot, its offering's terms and the booking's checks: under SQLite's write lock, one
-statement instead of four (each costs its own Python around SQLite's work)."""
 
 
 class LockingRead(NamedTuple):
@@ -124,15 +120,6 @@ class LockingRead(NamedTuple):
         return self.waiting if may_wait else self.skipping
 
 
-SLOT_TERMS_LOCKED = LockingRead.of(
-    SLOT_AND_TERMS.statement.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)  # type: ignore[attr-defined]
-    .where(_offerings.c.kind != "course"), of=_slots)
-"""PostgreSQL: the slot locked, with its offering's terms, the places it holds and the booking's
-checks, in one round trip (ADR 0024). A FOR UPDATE that waited re-reads the slot's row as the
-other booking left it, counters included. The checks are other rows, read as of the statement's
-start, before the wait: a booking of the same person on the slot committed during the wait is
-missed here and refused by the unique index when this one is inserted (BookingStore.insert).
-A course's slot is not locked here (no row): a course locks all of its slots in id order."""
 CHECKS = Prepared(select(*CHECK_COLUMNS))
 SLOTS_OF = Prepared(select(*SLOT_COLUMNS)
                     .where(_slots.c.offering_id == bindparam("offering_id"), _slots.c.deleted == false())
@@ -205,26 +192,38 @@ class SlotView:
 
 
 class _SlotReads(NamedTuple):
-    """The statements that read a booking's slot, as one view sees it (none: the plain ones)."""
+    """The statements that read a booking's slot, its offering's terms and (but the unlocked one)
+    the places it holds and the booking's checks, as one view sees the slot (none: plainly)."""
 
-    locked: LockingRead  # PostgreSQL
-    with_checks: Prepared  # SQLite, under its write lock
-    unlocked: Prepared  # before a lock: a course's slot, or a slot the locked read could not take
+    locked: LockingRead
+    """PostgreSQL: the slot locked, in one round trip (ADR 0024). A FOR UPDATE that waited re-reads
+    the slot's row as the other booking left it, counters included. The checks are other rows,
+    read as of the statement's start, before the wait: a booking of the same person on the slot
+    committed during the wait is missed here and refused by the unique index when this one is
+    inserted (BookingStore.insert). A course's slot is not locked here (no row): a course locks
+    all of its slots in id order."""
+    with_checks: Prepared
+    """SQLite, under its write lock: one statement instead of four (each costs its own Python
+    around SQLite's work)."""
+    unlocked: Prepared
+    """Before a lock: a course's slot, or a slot the locked read could not take."""
     shown_width: int
 
 
-PLAIN_SLOT_READS = _SlotReads(SLOT_TERMS_LOCKED, SLOT_TERMS_AND_CHECKS, SLOT_AND_TERMS, 0)
+def _slot_reads_of(offers: ColumnElement[bool] | None, shows: Sequence[ColumnElement[Any]]) -> _SlotReads:
+    shown = [column.label(f"shown_{index}") for index, column in enumerate(shows)]
+    seen = _SLOT_AND_TERMS if offers is None else _SLOT_AND_TERMS.where(offers)
+    with_checks = seen.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)
+    return _SlotReads(LockingRead.of(with_checks.where(_offerings.c.kind != "course").add_columns(*shown), of=_slots),
+                      Prepared(with_checks.add_columns(*shown)), Prepared(seen.add_columns(*shown)), len(shown))
+
+
+PLAIN_SLOT_READS = _slot_reads_of(None, ())
 
 
 @cache
 def _slot_reads(view: SlotView | None) -> _SlotReads:
-    if view is None:
-        return PLAIN_SLOT_READS
-    shown = [column.label(f"shown_{index}") for index, column in enumerate(view.shows)]
-    seen = SLOT_AND_TERMS.statement.where(view.offers)  # type: ignore[attr-defined]
-    with_checks = seen.add_columns(*HELD_COLUMNS, *CHECK_COLUMNS)
-    return _SlotReads(LockingRead.of(with_checks.where(_offerings.c.kind != "course").add_columns(*shown), of=_slots),
-                      Prepared(with_checks.add_columns(*shown)), Prepared(seen.add_columns(*shown)), len(shown))
+    return PLAIN_SLOT_READS if view is None else _slot_reads_of(view.offers, view.shows)
 
 
 class QueuePlace(NamedTuple):
