@@ -5,7 +5,9 @@ read from the events table; the email channel fans them out and sends them to a 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import time
+from typing import Any
 
 import pytest
 from email_support import (
@@ -24,7 +26,9 @@ from email_support import (
 )
 from structlog.testing import capture_logs
 
+from bookable.notifications.delivery_channel import Delivery, Outcome
 from bookable.notifications.email import EmailChannel
+from bookable.notifications.worker import DeliveryWorker
 
 
 @pytest.fixture
@@ -279,3 +283,48 @@ def test_one_date_of_a_course_moved_is_told_with_that_date_only(client, world, s
     event = the_event(received.calendar())
     assert str(event["uid"]).startswith(f"booking-{booking['id']}-slot-{moved['id']}.")
     assert event.decoded("dtstart").time() == time(11, 15)
+
+
+class FirstSendSlow(EmailChannel):
+    """The real email channel, its first send held back a moment: a later message to the same
+    member, claimed in the same round, would overtake it if the two were sent at once."""
+
+    def __init__(self, config: Any) -> None:
+        super().__init__(config)
+        self.held_back = False
+
+    async def send(self, delivery: Delivery) -> Outcome:
+        if not self.held_back:
+            self.held_back = True
+            await asyncio.sleep(0.3)
+        return await super().send(delivery)
+
+
+def test_a_members_messages_claimed_together_arrive_in_the_order_of_their_events(client, world, staff, smtp):
+    slot = create_offering(client, staff)["slots"][0]
+    person_id, address = new_person(client, staff, "Eva")
+    other_id, other_address = new_person(client, staff, "Filip")
+    since = last_event_id(world)
+    booking = post(client, "bookings", {"slot_id": slot["id"], "person_id": person_id}, staff, 201)
+    post(client, f"bookings/{booking['id']}/cancel", {}, staff)
+    post(client, "bookings", {"slot_id": slot["id"], "person_id": other_id}, staff, 201)
+    channel = FirstSendSlow(smtp.config())
+    addressed = fan_out(world, channel, events_after(world, since))
+    claimed = [Delivery(id=index + 1, tenant_id=world.tenant.id, event_id=event.id, channel="email",
+                        target=message.target, payload=message.payload, attempt=1)
+               for index, (event, message) in enumerate(addressed)]
+    worker = DeliveryWorker(world.database, [channel])
+
+    async def round_of_sends() -> list[Outcome]:
+        try:
+            return await worker.send(claimed)
+        finally:
+            await channel.close()
+
+    outcomes = asyncio.run(round_of_sends())
+
+    assert [outcome.delivered for outcome in outcomes] == [True] * 3
+    assert [str(received.message["Subject"]).split(":")[0] for received in smtp.inbox.to(address)] == [
+        "Booking confirmed", "Booking cancelled"]
+    assert len(smtp.inbox.to(other_address)) == 1
+    assert smtp.inbox.messages[0].rcpt_tos == [other_address]  # another member's message did not wait

@@ -60,6 +60,7 @@ class Outcome:
 
 class DeliveryChannel(Protocol):
     name: str  # "webhook", "email"
+    in_turn: bool  # one target's deliveries are sent one after another, in the order of their events
 
     def fan_out(self, connection: Connection, event: OutboxEvent) -> list[Addressed]: ...
 

@@ -80,6 +80,7 @@ class Addressee:
 
 class EmailChannel:
     name = "email"
+    in_turn = True  # a member reads of a booking's changes in the order they happened
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config

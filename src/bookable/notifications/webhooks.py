@@ -54,6 +54,7 @@ def payload_of(event: OutboxEvent) -> dict[str, Any]:
 
 class WebhookChannel:
     name = webhook_endpoints.CHANNEL
+    in_turn = False  # an endpoint takes a booking's webhooks at once; each carries its event's id and time
 
     def __init__(self, database: Database, settings: Settings, ssl_context: ssl.SSLContext | None = None) -> None:
         """`ssl_context`: whom HTTPS receivers' certificates must be signed by (default: the system's CAs)."""

@@ -150,7 +150,7 @@ class DeliveryWorker:
         result.fanned_out = await asyncio.to_thread(self.fan_out)
         claimed = await asyncio.to_thread(self.claim)
         if claimed:
-            outcomes = await asyncio.gather(*(self._send(delivery) for delivery in claimed))
+            outcomes = await self.send(claimed)
             await asyncio.to_thread(self.record, list(zip(claimed, outcomes, strict=True)))
             result.sent = len(claimed)
         ran = await asyncio.to_thread(self.run_periodic_jobs)
@@ -209,8 +209,27 @@ class DeliveryWorker:
         return [Delivery(row.id, row.tenant_id, row.event_id, row.channel, row.target, row.payload, row.attempts)
                 for row in rows]
 
+    async def send(self, claimed: Sequence[Delivery]) -> list[Outcome]:
+        """Step 3: the claimed deliveries (in the order of their events) sent, at once up to
+        SENDING_AT_ONCE; their outcomes in the same order. Where a channel sends `in_turn`, one
+        target's deliveries go one after another, so that a member reads "Booking confirmed"
+        before "Booking cancelled"."""
+        turns: dict[tuple[str, str | int], list[Delivery]] = {}
+        for delivery in claimed:
+            channel = self.channels.get(delivery.channel)
+            in_turn = channel is not None and channel.in_turn
+            turns.setdefault((delivery.channel, delivery.target if in_turn else delivery.id), []).append(delivery)
+        outcomes: dict[int, Outcome] = {}
+
+        async def send_in_turn(deliveries: list[Delivery]) -> None:
+            for delivery in deliveries:
+                outcomes[delivery.id] = await self._send(delivery)
+
+        await asyncio.gather(*(send_in_turn(deliveries) for deliveries in turns.values()))
+        return [outcomes[delivery.id] for delivery in claimed]
+
     async def _send(self, delivery: Delivery) -> Outcome:
-        """Step 3, for one delivery: whatever goes wrong is an outcome, never an exception."""
+        """One delivery: whatever goes wrong is an outcome, never an exception."""
         channel = self.channels.get(delivery.channel)
         if channel is None:
             return Outcome(delivered=False, retry=True, detail=f"no channel {delivery.channel!r} in this worker")
